@@ -1,0 +1,42 @@
+package org.dynconv.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code dynconv} command line: {@code java -jar target/dynconv.jar <command>}. */
+@Command(name = "dynconv", mixinStandardHelpOptions = true,
+    description = "Dynamic convolution (CondConv, DynamicConv) for TensorFlow Java.",
+    versionProvider = Main.Version.class,
+    subcommands = {VersionCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+  @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.",
+      scope = CommandLine.ScopeType.INHERIT)
+  boolean verbose;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(new CommandLine(this), "no command given");
+  }
+
+  /** {@code --version}: the same first lines as the {@code version} command. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      BuildInfo b = BuildInfo.read();
+      return new String[] {"dynconv " + b.dynconv(), "TensorFlow Java " + b.tensorflowJava(),
+          "TensorFlow runtime " + b.tensorflowRuntime()};
+    }
+  }
+
+  /** Runs the command line and returns its exit code (0 ok, 1 runtime error, 2 usage error). */
+  public static int run(String... args) {
+    CommandLine cmd = new CommandLine(new Main());
+    CliErrors.install(cmd);
+    return cmd.execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+}

@@ -1,0 +1,49 @@
+package org.dynconv.conv;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * 1x1 kernels as a batched matrix product: {@code [B,H'W',Cin] x [B,Cin,Cout]}; a depthwise 1x1
+ * is an elementwise product with {@code [B,1,1,C,M]}. With stride s, SAME and VALID both sample
+ * rows and columns 0, s, 2s, ... so the input is strided first. No grouped conv, any batch,
+ * gradients everywhere.
+ */
+final class BatchedMatMulConv implements PerExampleConv {
+  @Override
+  public Strategy strategy() {
+    return Strategy.BATCHED_MATMUL;
+  }
+
+  @Override
+  public String unsupportedReason(ConvProblem p) {
+    return p.geometry().isPointwise() ? null : "it needs a 1x1 kernel, got " + p.geometry();
+  }
+
+  @Override
+  public Operand<TFloat32> apply(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernels, ConvProblem p) {
+    Operand<TFloat32> xs = x;
+    int sh = p.geometry().strideH(), sw = p.geometry().strideW();
+    if (sh > 1 || sw > 1) {
+      // int32 indices: StridedSlice's C++ gradient mixes them with int32 shapes.
+      xs = tf.stridedSlice(x, tf.constant(new int[] {0, 0, 0, 0}), tf.constant(new int[] {0, 0, 0, 0}),
+          tf.constant(new int[] {1, sh, sw, 1}),
+          org.tensorflow.op.core.StridedSlice.beginMask(15L),
+          org.tensorflow.op.core.StridedSlice.endMask(15L));
+    }
+    long oh = p.outHeight(), ow = p.outWidth();
+    if (p.kind() == ConvKind.DEPTHWISE) {
+      long c = p.inChannels(), m = p.kernelOut();
+      Operand<TFloat32> x5 = tf.reshape(xs, tf.constant(new long[] {-1, oh, ow, c, 1}));
+      Operand<TFloat32> k5 = tf.reshape(kernels, tf.constant(new long[] {-1, 1, 1, c, m}));
+      return tf.reshape(tf.math.mul(x5, k5), tf.constant(new long[] {-1, oh, ow, c * m}));
+    }
+    Operand<TFloat32> x3 = tf.reshape(xs, tf.constant(new long[] {-1, oh * ow, p.inChannels()}));
+    Operand<TFloat32> k3 =
+        tf.reshape(kernels, tf.constant(new long[] {-1, p.inChannels(), p.kernelOut()}));
+    Operand<TFloat32> y = tf.train.batchMatMul(x3, k3, TFloat32.class);
+    return tf.reshape(y, tf.constant(new long[] {-1, oh, ow, p.kernelOut()}));
+  }
+}

@@ -1,0 +1,18 @@
+package org.dynconv.conv;
+
+/** How a conditional layer runs its per-example convolution. */
+public enum Strategy {
+  /** Chosen per layer shape, batch regime and runtime; never a path that cannot train. */
+  AUTO,
+  /** Batch folded into channels, one Conv2D with B groups (B*C groups for depthwise). */
+  GROUPED,
+  /**
+   * Batch folded into channels of one DepthwiseConv2dNative; a regular conv runs as a depthwise
+   * conv with multiplier Cout followed by a sum over input channels (Cin times the memory).
+   */
+  DEPTHWISE_FOLD,
+  /** 1x1 kernels only: {@code [B,HW,Cin] x [B,Cin,Cout]} (an elementwise product for depthwise). */
+  BATCHED_MATMUL,
+  /** Google's split / conv / concat over a batch that must be static. */
+  LOOP
+}

@@ -1,0 +1,75 @@
+package org.dynconv.graph;
+
+import java.nio.charset.StandardCharsets;
+import org.dynconv.init.Initializer;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Creates float32 variables the way TF1 Python does: a {@code VariableV2} named exactly {@code
+ * <scope>/<name>}, an {@code <name>/Assign} of the initial value registered as a graph
+ * initializer, and an {@code <name>/read} identity that layers compute with.
+ *
+ * <p>Reference variables are used because TF Java 1.1.0 saves, restores and exports only those.
+ * Layers read through the identity because a gradient op applied directly to a ref output can
+ * crash the JVM (see the TF Java notes).
+ */
+public final class Variables {
+  private Variables() {}
+
+  /**
+   * Creates a variable. The initializer's random ops are seeded with the scope's seed and a hash of
+   * the full name, so a variable's initial value does not depend on the order layers are built in.
+   */
+  public static VariableRef create(
+      LayerScope scope, String localName, Shape shape, Initializer init, VariableRef.Kind kind) {
+    String name = scope.fullName(localName);
+    scope.reserveVariable(name);
+    Ops initOps = scope.child(localName).child("Initializer").ops();
+    Operand<TFloat32> initial = init.create(initOps, shape, scope.seed(), nameSeed(name));
+    return create(scope, name, shape, initial, kind);
+  }
+
+  /** Creates a variable named {@code fullName} with an explicit initial value. */
+  public static VariableRef createExact(
+      LayerScope anyScope, String fullName, Shape shape, Operand<TFloat32> initial,
+      VariableRef.Kind kind) {
+    anyScope.reserveVariable(fullName);
+    return create(anyScope, fullName, shape, initial, kind);
+  }
+
+  private static VariableRef create(
+      LayerScope scope, String name, Shape shape, Operand<TFloat32> initial, VariableRef.Kind kind) {
+    Ops root = scope.rootOps();
+    GraphOperation var =
+        scope.graph().opBuilder("VariableV2", name, root.scope())
+            .setAttr("shape", shape)
+            .setAttr("dtype", DataType.DT_FLOAT)
+            .build();
+    Output<TFloat32> ref = var.output(0);
+    scope.graph().opBuilder("Assign", name + "/Assign", root.withInitScope().scope())
+        .addInput(ref)
+        .addInput(initial.asOutput())
+        .build();
+    GraphOperation read =
+        scope.graph().opBuilder("Identity", name + "/read", root.scope()).addInput(ref).build();
+    Output<TFloat32> readOut = read.output(0);
+    return new VariableRef(name, shape, kind, ref, readOut);
+  }
+
+  /** A stable, non-zero 63-bit hash of a variable name (FNV-1a), used as the op-level seed. */
+  static long nameSeed(String name) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      h ^= (b & 0xff);
+      h *= 0x100000001b3L;
+    }
+    h &= Long.MAX_VALUE;
+    return h == 0 ? 1 : h;
+  }
+}

@@ -1,0 +1,134 @@
+package org.dynconv.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dynconv.config.Check;
+import org.dynconv.config.ConvGeometry;
+import org.dynconv.conv.ConvKind;
+import org.dynconv.conv.Strategy;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
+import org.dynconv.graph.VariableRef;
+import org.dynconv.init.Initializers;
+import org.dynconv.mixing.ExpertBank;
+import org.dynconv.routing.SoftmaxRouting;
+import org.dynconv.routing.Temperature;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * DynamicConv (Chen et al. 2020): {@code y[b] = act(conv(x[b], sum_k pi[b,k] W_k) + sum_k pi[b,k]
+ * c_k)} with attention {@code pi = softmax(z / T)} from a small MLP on the pooled input ({@link
+ * SoftmaxRouting}); {@code pi} is positive and sums to 1.
+ *
+ * <p>Shapes: {@code x [B,H,W,Cin]}, output {@code [B,H',W',filters]}. Variables: {@code
+ * dynamic_kernel [K, kh*kw*Cin*filters]} (rows are HWIO kernels flattened row-major, the CondConv
+ * layout, each drawn as Normal(0, sqrt(2 / (kh*kw*filters)))), {@code dynamic_bias [K, filters]}
+ * when {@code useBias}, and the attention's {@code attention/fc1/*}, {@code attention/fc2/*} when
+ * the layer owns its routing.
+ */
+public final class DynamicConv2d {
+  private final LayerScope scope;
+  private final DynamicConv2dConfig config;
+  private final ExpertBank bank;
+  private final SoftmaxRouting routing;
+  private final ConditionalCore core;
+
+  private DynamicConv2d(LayerScope scope, DynamicConv2dConfig config, int inChannels,
+      Operand<TFloat32> temperature, boolean ownRouting) {
+    this.scope = scope;
+    this.config = config;
+    ConvGeometry g = config.geometry();
+    this.bank = ExpertBank.create(scope, "dynamic_kernel", config.useBias() ? "dynamic_bias" : null,
+        config.numKernels(), new long[] {g.kernelH(), g.kernelW(), inChannels, config.filters()},
+        Initializers.convKernel(g.kernelH(), g.kernelW(), config.filters()), config.filters());
+    this.routing = ownRouting
+        ? SoftmaxRouting.create(scope.child("attention"), config.routing(), inChannels,
+            temperature != null ? temperature : Temperature.input(scope, config.temperature()))
+        : null;
+    this.core = new ConditionalCore("DynamicConv2d", scope, ConvKind.REGULAR, g, inChannels,
+        config.filters(), bank, config.activation(), config.strategy());
+  }
+
+  /**
+   * A layer with its own attention and its own temperature input {@code <scope>/temperature}
+   * (default {@code config.temperature()}).
+   */
+  public static DynamicConv2d create(LayerScope scope, DynamicConv2dConfig config, int inChannels) {
+    return create(scope, config, inChannels, null);
+  }
+
+  /**
+   * A layer with its own attention that reads {@code temperature} (a scalar shared with other
+   * layers so they anneal together); null creates the layer's own input.
+   */
+  public static DynamicConv2d create(LayerScope scope, DynamicConv2dConfig config, int inChannels,
+      Operand<TFloat32> temperature) {
+    Check.notNull("DynamicConv2d", "config", config);
+    Check.positive("DynamicConv2d", "inChannels", inChannels);
+    return new DynamicConv2d(scope, config, inChannels, temperature, true);
+  }
+
+  /** A layer without attention of its own; pass attention weights to {@link #apply(Operand,
+   * Operand, Mode)}. */
+  public static DynamicConv2d createWithSharedRouting(
+      LayerScope scope, DynamicConv2dConfig config, int inChannels) {
+    Check.notNull("DynamicConv2d", "config", config);
+    Check.positive("DynamicConv2d", "inChannels", inChannels);
+    return new DynamicConv2d(scope, config, inChannels, null, false);
+  }
+
+  /** Forward with the layer's own attention computed from {@code x}. */
+  public Operand<TFloat32> apply(Operand<TFloat32> x, Mode mode) {
+    if (routing == null) {
+      throw new IllegalStateException("DynamicConv2d '" + scope.path()
+          + "': this layer was created with shared routing; expected apply(x, attention, mode).");
+    }
+    return apply(x, routing.route(x), mode);
+  }
+
+  /**
+   * Forward with given attention weights.
+   *
+   * @param x {@code [B,H,W,Cin]}
+   * @param attention {@code [B,K]}
+   */
+  public Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> attention, Mode mode) {
+    return core.forward(x, attention, mode);
+  }
+
+  public Strategy strategyFor(Operand<TFloat32> x, Mode mode) {
+    return core.strategyFor(x, mode);
+  }
+
+  /** The layer's own attention, or null with shared routing. */
+  public SoftmaxRouting routing() {
+    return routing;
+  }
+
+  /** Convolution plus kernel-mixing multiply-adds per example (attention not included). */
+  public long macs(int h, int w) {
+    return core.macs(h, w);
+  }
+
+  public ExpertBank experts() {
+    return bank;
+  }
+
+  /** Kernel and bias variables, then the attention's when owned. */
+  public List<VariableRef> variables() {
+    List<VariableRef> vs = new ArrayList<>(bank.variables());
+    if (routing != null) {
+      vs.addAll(routing.variables());
+    }
+    return List.copyOf(vs);
+  }
+
+  public DynamicConv2dConfig config() {
+    return config;
+  }
+
+  public LayerScope scope() {
+    return scope;
+  }
+}

@@ -1,0 +1,111 @@
+package org.dynconv.mixing;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.VariableRef;
+import org.dynconv.graph.Variables;
+import org.dynconv.init.Initializer;
+import org.dynconv.init.Initializers;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The expert variables of one conditional layer, in Google CondConv's layout: a kernel {@code [E,
+ * P]} whose row e is expert e's kernel (shape {@code expertShape}, e.g. HWIO) flattened row-major,
+ * and optionally a bias {@code [E, O]}.
+ */
+public final class ExpertBank {
+  private final VariableRef kernel;
+  private final VariableRef bias;
+  private final int numExperts;
+  private final long[] expertShape;
+
+  private ExpertBank(VariableRef kernel, VariableRef bias, int numExperts, long[] expertShape) {
+    this.kernel = kernel;
+    this.bias = bias;
+    this.numExperts = numExperts;
+    this.expertShape = expertShape;
+  }
+
+  /**
+   * Creates the variables.
+   *
+   * @param kernelName local name of the kernel variable ({@code condconv_kernel}, ...)
+   * @param biasName local name of the bias variable, or null for no bias
+   * @param expertShape one expert's kernel shape; {@code P} is its product
+   * @param perExpertInit initialises each expert as a single kernel of {@code expertShape}; since
+   *     every expert is drawn from the same distribution, one draw of shape {@code [E,P]} is the
+   *     same thing
+   * @param biasWidth O, the bias length per expert
+   */
+  public static ExpertBank create(
+      LayerScope scope, String kernelName, String biasName, int numExperts, long[] expertShape,
+      Initializer perExpertInit, int biasWidth) {
+    long p = Shape.of(expertShape).size();
+    VariableRef k =
+        Variables.create(scope, kernelName, Shape.of(numExperts, p), perExpertInit,
+            VariableRef.Kind.TRAINABLE);
+    VariableRef b =
+        biasName == null
+            ? null
+            : Variables.create(scope, biasName, Shape.of(numExperts, biasWidth),
+                Initializers.zeros(), VariableRef.Kind.TRAINABLE);
+    return new ExpertBank(k, b, numExperts, expertShape.clone());
+  }
+
+  /** Per-example kernels {@code [B, P]}. */
+  public Operand<TFloat32> mixKernels(Ops tf, Operand<TFloat32> routing) {
+    return ExpertMixer.mix(tf, routing, kernel.read());
+  }
+
+  /** Per-example biases {@code [B, O]}; only when {@link #hasBias()}. */
+  public Operand<TFloat32> mixBiases(Ops tf, Operand<TFloat32> routing) {
+    return ExpertMixer.mix(tf, routing, bias.read());
+  }
+
+  public boolean hasBias() {
+    return bias != null;
+  }
+
+  public VariableRef kernel() {
+    return kernel;
+  }
+
+  /** The bias variable, or null. */
+  public VariableRef bias() {
+    return bias;
+  }
+
+  public int numExperts() {
+    return numExperts;
+  }
+
+  public long[] expertShape() {
+    return expertShape.clone();
+  }
+
+  /** P, the scalars per expert kernel. */
+  public long paramsPerExpert() {
+    return Shape.of(expertShape).size();
+  }
+
+  /** Multiply-adds per example to mix kernels and biases. */
+  public long mixingMacs() {
+    long macs = numExperts * paramsPerExpert();
+    if (bias != null) {
+      macs += numExperts * bias.shape().size(1);
+    }
+    return macs;
+  }
+
+  public List<VariableRef> variables() {
+    List<VariableRef> vs = new ArrayList<>(List.of(kernel));
+    if (bias != null) {
+      vs.add(bias);
+    }
+    return List.copyOf(vs);
+  }
+}

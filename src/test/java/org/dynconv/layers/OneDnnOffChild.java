@@ -1,0 +1,53 @@
+package org.dynconv.layers;
+
+import org.dynconv.config.ConvGeometry;
+import org.dynconv.config.Padding;
+import org.dynconv.conv.RuntimeSupport;
+import org.dynconv.conv.Strategy;
+import org.dynconv.graph.Mode;
+import org.dynconv.testing.TfRun;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Runs in a JVM started with {@code TF_ENABLE_ONEDNN_OPTS=0} by {@link OneDnnOffTest}: checks the
+ * probe reports no grouped-conv gradients, that AUTO's gradients match finite differences with a
+ * static and an unknown batch, and that asking for GROUPED in a training graph is refused.
+ */
+public final class OneDnnOffChild {
+  private OneDnnOffChild() {}
+
+  public static void main(String[] args) {
+    try {
+      if (RuntimeSupport.groupedConvGradients()) {
+        throw new AssertionError("probe says grouped gradients work with oneDNN off");
+      }
+      ConvGeometry g = ConvGeometry.square(3, 1, 1, Padding.SAME);
+      for (String kind : new String[] {"condconv", "depthwise", "dynamic"}) {
+        GradientCheck.check(kind, g, Strategy.AUTO, false);
+        GradientCheck.check(kind, g, Strategy.AUTO, true);
+      }
+      try (TfRun run = new TfRun(1)) {
+        Operand<TFloat32> x = run.placeholder("x", Shape.of(-1, 6, 6, 3));
+        Operand<TFloat32> r = run.placeholder("r", Shape.of(-1, 2));
+        CondConv2d layer = CondConv2d.create(run.root.child("cc"),
+            CondConv2dConfig.of(4, g, 2).withStrategy(Strategy.GROUPED), 3);
+        if (layer.strategyFor(x, Mode.INFER) != Strategy.GROUPED) {
+          throw new AssertionError("GROUPED must stay allowed for inference");
+        }
+        try {
+          layer.apply(x, r, Mode.TRAIN);
+          throw new AssertionError("GROUPED in a training graph was accepted");
+        } catch (IllegalArgumentException expected) {
+          System.out.println("refused: " + expected.getMessage());
+        }
+      }
+      System.out.println("CHILD OK " + RuntimeSupport.describe());
+      System.exit(0);
+    } catch (Throwable t) {
+      t.printStackTrace(System.out);
+      System.exit(1);
+    }
+  }
+}
