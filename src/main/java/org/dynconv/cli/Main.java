@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 @Command(name = "dynconv", mixinStandardHelpOptions = true,
     description = "Dynamic convolution (CondConv, DynamicConv) for TensorFlow Java.",
     versionProvider = Main.Version.class,
-    subcommands = {VersionCommand.class, DemoCommand.class})
+    subcommands = {VersionCommand.class, ModelsCommand.class, TrainCommand.class,
+        DemoCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.",
       scope = CommandLine.ScopeType.INHERIT)
@@ -31,7 +32,13 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns its exit code (0 ok, 1 runtime error, 2 usage error). */
   public static int run(String... args) {
+    return run(new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** As {@link #run(String...)}, with error messages going to {@code err}. */
+  public static int run(java.io.PrintWriter err, String... args) {
     CommandLine cmd = new CommandLine(new Main());
+    cmd.setErr(err);
     CliErrors.install(cmd);
     return cmd.execute(args);
   }

@@ -15,9 +15,11 @@ import org.tensorflow.types.TFloat32;
  * @param kind how training treats it
  * @param variable the VariableV2 ref output; pass it only to assign/apply ops
  * @param read {@code Identity(variable)}, named {@code <name>/read}
+ * @param initialized the output of {@code <name>/Assign}: the variable after initialisation, for
+ *     initialising a dependent variable (an EMA shadow) without racing its initializer
  */
-public record VariableRef(
-    String name, Shape shape, Kind kind, Output<TFloat32> variable, Operand<TFloat32> read) {
+public record VariableRef(String name, Shape shape, Kind kind, Output<TFloat32> variable,
+    Operand<TFloat32> read, Output<TFloat32> initialized) {
 
   /** How training treats a variable. */
   public enum Kind {

@@ -35,7 +35,12 @@ public final class Variables {
     return create(scope, name, shape, initial, kind);
   }
 
-  /** Creates a variable named {@code fullName} with an explicit initial value. */
+  /**
+   * Creates a variable named exactly {@code fullName} (which may extend another variable's name,
+   * as optimizer slots do: {@code <var>/Momentum}) with the initial value {@code initial}.
+   *
+   * @param anyScope any scope of the graph; it only provides the graph and the name registry
+   */
   public static VariableRef createExact(
       LayerScope anyScope, String fullName, Shape shape, Operand<TFloat32> initial,
       VariableRef.Kind kind) {
@@ -52,14 +57,16 @@ public final class Variables {
             .setAttr("dtype", DataType.DT_FLOAT)
             .build();
     Output<TFloat32> ref = var.output(0);
-    scope.graph().opBuilder("Assign", name + "/Assign", root.withInitScope().scope())
-        .addInput(ref)
-        .addInput(initial.asOutput())
-        .build();
+    GraphOperation assign =
+        scope.graph().opBuilder("Assign", name + "/Assign", root.withInitScope().scope())
+            .addInput(ref)
+            .addInput(initial.asOutput())
+            .build();
     GraphOperation read =
         scope.graph().opBuilder("Identity", name + "/read", root.scope()).addInput(ref).build();
     Output<TFloat32> readOut = read.output(0);
-    return new VariableRef(name, shape, kind, ref, readOut);
+    Output<TFloat32> initialized = assign.output(0);
+    return new VariableRef(name, shape, kind, ref, readOut, initialized);
   }
 
   /** A stable, non-zero 63-bit hash of a variable name (FNV-1a), used as the op-level seed. */

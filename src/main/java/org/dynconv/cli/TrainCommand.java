@@ -1,0 +1,262 @@
+package org.dynconv.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.dynconv.data.FashionMnist;
+import org.dynconv.graph.Threads;
+import org.dynconv.models.ModelZoo;
+import org.dynconv.train.TrainConfig;
+import org.dynconv.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", description = "Train a model on Fashion-MNIST (the embedded subset unless"
+    + " --data is given), validating every epoch and checkpointing under --out.")
+final class TrainCommand implements Callable<Integer> {
+  private static final TrainConfig D = TrainConfig.defaults();
+
+  @Spec
+  CommandLine.Model.CommandSpec cmd;
+
+  @Option(names = "--model", defaultValue = "small-cnn",
+      description = "Model family or zoo name (default small-cnn; see 'models').")
+  String model;
+
+  @Option(names = "--conv", description = "static, condconv or dynamic (default condconv).")
+  String conv;
+
+  @Option(names = "--experts", defaultValue = "0",
+      description = "Experts E (CondConv) or kernels K (DynamicConv); 0 = model default (4).")
+  int experts;
+
+  @Option(names = "--epochs", defaultValue = "8", description = "Epochs (default 8).")
+  int epochs;
+
+  @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default 64).")
+  int batchSize;
+
+  @Option(names = "--lr", defaultValue = "0.05", description = "Peak learning rate (default 0.05).")
+  double lr;
+
+  @Option(names = "--optimizer", defaultValue = "sgd",
+      description = "sgd (Nesterov momentum), adam or rmsprop (default sgd).")
+  String optimizer;
+
+  @Option(names = "--momentum", defaultValue = "0.9", description = "Momentum (default 0.9).")
+  double momentum;
+
+  @Option(names = "--schedule", defaultValue = "cosine",
+      description = "constant, step (x0.1 every third of the run) or cosine (default).")
+  String schedule;
+
+  @Option(names = "--warmup-epochs", defaultValue = "0.5",
+      description = "Linear warm-up in epochs (default 0.5).")
+  double warmupEpochs;
+
+  @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 (default 5e-4).")
+  double weightDecay;
+
+  @Option(names = "--label-smoothing", defaultValue = "0", description = "Default 0.")
+  double labelSmoothing;
+
+  @Option(names = "--clip-norm", defaultValue = "0",
+      description = "Clip gradients to this global norm; 0 = off (default).")
+  double clipNorm;
+
+  @Option(names = "--ema", defaultValue = "0",
+      description = "EMA decay of the weights used for validation and export; 0 = off (default).")
+  double ema;
+
+  @Option(names = "--temperature-start", defaultValue = "30",
+      description = "DynamicConv temperature at step 0 (default 30).")
+  double temperatureStart;
+
+  @Option(names = "--temperature-end", defaultValue = "1",
+      description = "Temperature after annealing (default 1).")
+  double temperatureEnd;
+
+  @Option(names = "--temperature-epochs", defaultValue = "2",
+      description = "Anneal linearly over this many epochs, per step (default 2).")
+  double temperatureEpochs;
+
+  @Option(names = "--augment",
+      description = "Random crop (2 pixels of padding) and horizontal flip; off by default.")
+  boolean augment;
+
+  @Option(names = "--checkpoint-every", defaultValue = "0",
+      description = "Also checkpoint every N steps; 0 = at epoch ends only (default).")
+  int checkpointEvery;
+
+  @Option(names = "--train-limit", defaultValue = "0",
+      description = "Use only the first N training images; 0 = all (default).")
+  int trainLimit;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed (default 1).")
+  long seed;
+
+  @Option(names = "--data", description = "Directory with the four Fashion-MNIST IDX files.")
+  Path data;
+
+  @Option(names = "--out", description = "Run directory (default runs/<model>-<time>).")
+  Path out;
+
+  @Option(names = "--resume", description = "Continue the run in --out (default: the newest run"
+      + " of the model under runs/) from its latest checkpoint, with its saved settings.")
+  boolean resume;
+
+  @Option(names = "--threads", defaultValue = "0",
+      description = "TensorFlow intra-op threads; 0 = one per core (default).")
+  int threads;
+
+  @Option(names = "--inter-op-threads", defaultValue = "0",
+      description = "TensorFlow inter-op threads; 0 = default.")
+  int interOpThreads;
+
+  @Override
+  public Integer call() throws IOException {
+    String modelName = resolveModel();
+    TrainConfig cfg = config(modelName);
+    Threads th = threadsOption();
+    Path runDir = out != null ? out : defaultRunDir(modelName);
+    try {
+      Trainer.checkRunDir(runDir, resume);
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
+    }
+    if (resume) {
+      cfg = resumedConfig(runDir, cfg);
+    }
+    FashionMnist.Split split = data == null ? FashionMnist.embedded() : FashionMnist.fromDirectory(data);
+    Trainer trainer = new Trainer(cfg, split.train(), split.test(),
+        new Trainer.Options(runDir, resume, th, System.out, System.console() != null));
+    Trainer.Result r = trainer.run();
+    System.out.printf("done: test accuracy %.2f%% | %,d parameters | %,d MACs/image | %s wall time"
+        + " (%d steps) | run %s%n", 100 * r.testAccuracy(), r.parameters(), r.macsPerImage(),
+        clock(r.seconds()), r.steps(), runDir);
+    return 0;
+  }
+
+  private String resolveModel() {
+    String c = conv == null ? "condconv" : conv;
+    if (ModelZoo.names().contains(model + "-" + c)) {
+      return model + "-" + c;
+    }
+    if (ModelZoo.names().contains(model)) {
+      if (conv != null) {
+        throw new CliErrors.UsageError("--conv=" + conv + " does not apply to --model=" + model
+            + "; expected --conv only with a model family such as small-cnn.");
+      }
+      return model;
+    }
+    throw new CliErrors.UsageError("--model=" + model + (conv == null ? "" : " --conv=" + conv)
+        + " is unknown; expected a family (small-cnn with --conv static|condconv|dynamic) or one of "
+        + String.join(", ", ModelZoo.names()) + ".");
+  }
+
+  private TrainConfig config(String modelName) {
+    positive("--epochs", epochs);
+    positive("--batch-size", batchSize);
+    if (!(lr > 0) || !Double.isFinite(lr)) {
+      throw new CliErrors.UsageError("--lr=" + lr + " is invalid; expected a finite number > 0.");
+    }
+    if (experts < 0) {
+      throw new CliErrors.UsageError("--experts=" + experts + " is invalid; expected >= 1.");
+    }
+    try {
+      if (experts > 0) {
+        ModelZoo.get(modelName, experts);
+      }
+      return new TrainConfig(modelName, experts, epochs, batchSize, seed, optimizer, lr, momentum,
+          schedule, warmupEpochs, weightDecay, labelSmoothing, clipNorm, ema, temperatureStart,
+          temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit);
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
+    }
+  }
+
+  private Threads threadsOption() {
+    try {
+      return new Threads(threads, interOpThreads);
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
+    }
+  }
+
+  private static void positive(String name, int v) {
+    if (v < 1) {
+      throw new CliErrors.UsageError(name + "=" + v + " is invalid; expected an integer >= 1.");
+    }
+  }
+
+  /** The saved settings, refusing explicit options that would change them. */
+  private TrainConfig resumedConfig(Path runDir, TrainConfig asked) throws IOException {
+    TrainConfig saved = Trainer.readRunConfig(runDir);
+    Map<String, String> optionOf = new LinkedHashMap<>();
+    optionOf.put("model", "--model");
+    optionOf.put("experts", "--experts");
+    optionOf.put("epochs", "--epochs");
+    optionOf.put("batchSize", "--batch-size");
+    optionOf.put("seed", "--seed");
+    optionOf.put("optimizer", "--optimizer");
+    optionOf.put("learningRate", "--lr");
+    optionOf.put("momentum", "--momentum");
+    optionOf.put("schedule", "--schedule");
+    optionOf.put("warmupEpochs", "--warmup-epochs");
+    optionOf.put("weightDecay", "--weight-decay");
+    optionOf.put("labelSmoothing", "--label-smoothing");
+    optionOf.put("clipNorm", "--clip-norm");
+    optionOf.put("emaDecay", "--ema");
+    optionOf.put("temperatureStart", "--temperature-start");
+    optionOf.put("temperatureEnd", "--temperature-end");
+    optionOf.put("temperatureEpochs", "--temperature-epochs");
+    optionOf.put("augment", "--augment");
+    optionOf.put("checkpointEvery", "--checkpoint-every");
+    optionOf.put("trainLimit", "--train-limit");
+    var parsed = cmd.commandLine().getParseResult();
+    Map<String, String> a = asked.toMap(), s = saved.toMap();
+    for (var e : optionOf.entrySet()) {
+      String key = e.getKey(), option = e.getValue();
+      boolean given = option.equals("--model") ? parsed.hasMatchedOption("--model")
+          || parsed.hasMatchedOption("--conv") : parsed.hasMatchedOption(option);
+      if (given && !a.get(key).equals(s.get(key))) {
+        throw new CliErrors.UsageError(option + " asks for " + key + "=" + a.get(key)
+            + " but the run in '" + runDir + "' was started with " + s.get(key)
+            + "; a resumed run keeps its saved settings.");
+      }
+    }
+    return saved;
+  }
+
+  private Path defaultRunDir(String modelName) throws IOException {
+    Path runs = Path.of("runs");
+    if (!resume) {
+      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+      return runs.resolve(modelName + "-" + stamp);
+    }
+    if (!Files.isDirectory(runs)) {
+      throw new CliErrors.UsageError("--resume: no --out given and no runs/ directory here;"
+          + " expected --out DIR of an earlier run.");
+    }
+    try (Stream<Path> s = Files.list(runs)) {
+      return s.filter(p -> p.getFileName().toString().startsWith(modelName + "-"))
+          .filter(p -> Files.isRegularFile(p.resolve("run.properties")))
+          .max(Path::compareTo)
+          .orElseThrow(() -> new CliErrors.UsageError("--resume: no run of " + modelName
+              + " under runs/; expected --out DIR of an earlier run."));
+    }
+  }
+
+  private static String clock(double s) {
+    long t = Math.round(s);
+    return t >= 60 ? String.format("%dm%02ds", t / 60, t % 60) : t + "s";
+  }
+}

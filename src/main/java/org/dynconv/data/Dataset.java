@@ -1,0 +1,41 @@
+package org.dynconv.data;
+
+/**
+ * Labelled images held as unsigned bytes, row-major {@code [count, height, width, channels]}.
+ * Pixels are handed to models as floats in 0..255; models normalise inside their graph.
+ *
+ * @param name for messages, e.g. "fashion-mnist train (embedded subset)"
+ */
+public record Dataset(String name, byte[] pixels, int[] labels, int height, int width,
+    int channels, int numClasses) {
+  public Dataset {
+    long expected = (long) labels.length * height * width * channels;
+    if (pixels.length != expected) {
+      throw new DataFormatError("Dataset '" + name + "': " + pixels.length + " pixel bytes for "
+          + labels.length + " images of " + height + "x" + width + "x" + channels + "; expected "
+          + expected + ".");
+    }
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] < 0 || labels[i] >= numClasses) {
+        throw new DataFormatError("Dataset '" + name + "': label " + i + " is " + labels[i]
+            + "; expected 0.." + (numClasses - 1) + ".");
+      }
+    }
+  }
+
+  public int size() {
+    return labels.length;
+  }
+
+  public int imageSize() {
+    return height * width * channels;
+  }
+
+  /** The first {@code n} images (for quick runs and tests). */
+  public Dataset head(int n) {
+    int m = Math.min(n, size());
+    byte[] p = java.util.Arrays.copyOf(pixels, m * imageSize());
+    int[] l = java.util.Arrays.copyOf(labels, m);
+    return new Dataset(name + " (first " + m + ")", p, l, height, width, channels, numClasses);
+  }
+}

@@ -1,0 +1,39 @@
+package org.dynconv.models;
+
+import java.util.List;
+import java.util.Map;
+import org.dynconv.graph.VariableRef;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The handles of a model built into a graph. Everything a trainer or exporter needs travels here;
+ * nothing is looked up in the graph afterwards.
+ *
+ * @param name model name, also the root scope of its variables
+ * @param images input {@code [-1,H,W,C]}, float pixels in 0..255 (the graph normalises)
+ * @param logits {@code [B, classes]}
+ * @param probabilities softmax of the logits
+ * @param variables every model variable (trainable and moving statistics) in creation order
+ * @param updates ops a training step must run (BatchNorm moving statistics); empty in INFER
+ * @param routing per conditional layer (by scope), its routing or attention weights {@code [B,E]}
+ * @param temperature DynamicConv's shared temperature input, or null
+ * @param stepSeed {@code [2]} int64 seed for dropout masks, fed per training step; null in INFER
+ * @param macsPerImage multiply-adds per image (see {@link org.dynconv.blocks.Footprint})
+ */
+public record Model(String name, Operand<TFloat32> images, Operand<TFloat32> logits,
+    Operand<TFloat32> probabilities, List<VariableRef> variables, List<Op> updates,
+    Map<String, Operand<TFloat32>> routing, Operand<TFloat32> temperature,
+    Operand<TInt64> stepSeed, long macsPerImage) {
+
+  public List<VariableRef> trainableVariables() {
+    return variables.stream().filter(VariableRef::trainable).toList();
+  }
+
+  /** Trainable parameters. */
+  public long parameterCount() {
+    return trainableVariables().stream().mapToLong(VariableRef::size).sum();
+  }
+}

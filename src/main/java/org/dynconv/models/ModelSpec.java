@@ -1,0 +1,36 @@
+package org.dynconv.models;
+
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
+
+/** A model definition: data only until {@link #build} puts it into a graph. */
+public interface ModelSpec {
+  /** The model's name; also the root scope of its variables. */
+  String name();
+
+  int height();
+
+  int width();
+
+  int channels();
+
+  int numClasses();
+
+  /** Whether the model has DynamicConv layers (and so a temperature input). */
+  boolean annealsTemperature();
+
+  /**
+   * Builds the model under {@code root}: an {@code images} input, the layers and the output. In
+   * TRAIN the model has a {@code step_seed} input for dropout and BatchNorm update ops.
+   */
+  Model build(LayerScope root, Mode mode);
+
+  /** The same model with E (or K) experts per conditional layer. */
+  default ModelSpec withExperts(int experts) {
+    throw new IllegalArgumentException("ModelSpec: model '" + name()
+        + "' has no conditional layers; --experts applies to condconv and dynamic models only.");
+  }
+
+  /** How pixels in 0..255 are normalised inside the graph, for documentation. */
+  String inputNormalisation();
+}

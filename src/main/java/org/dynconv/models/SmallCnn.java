@@ -1,0 +1,164 @@
+package org.dynconv.models;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dynconv.blocks.ConvBnAct;
+import org.dynconv.blocks.ConvType;
+import org.dynconv.blocks.Footprint;
+import org.dynconv.config.Activation;
+import org.dynconv.config.Check;
+import org.dynconv.config.ConvGeometry;
+import org.dynconv.graph.Forward;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
+import org.dynconv.graph.VariableRef;
+import org.dynconv.nn.BatchNormConfig;
+import org.dynconv.nn.Dense;
+import org.dynconv.nn.DenseConfig;
+import org.dynconv.nn.Dropout;
+import org.dynconv.nn.GlobalAvgPool;
+import org.dynconv.routing.SigmoidRouting;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A small CNN for 28x28 grey images in three variants of the same layout:
+ *
+ * <pre>
+ * stem      conv 3x3 -> 32, BN, ReLU (always static)            28x28x32
+ * blocks_1  conv 3x3 s2 -> 64, BN, ReLU; conv 3x3 -> 64, BN, ReLU 14x14x64
+ * blocks_2  conv 3x3 s2 -> 128, BN, ReLU; conv 3x3 -> 128, BN, ReLU 7x7x128
+ * head      global average pool, dropout, dense -> 10
+ * </pre>
+ *
+ * In the CondConv variant the block's convs are CondConv2d sharing one sigmoid routing computed
+ * from the block input (as in Google's MBConv); in the DynamicConv variant each is a DynamicConv2d
+ * with its own attention and the model's shared temperature.
+ *
+ * @param type static, condconv or dynamic
+ * @param experts E or K (ignored for static)
+ * @param dropout head dropout rate
+ */
+public record SmallCnn(ConvType type, int experts, double dropout) implements ModelSpec {
+  private static final int[][] BLOCKS = {{64, 2}, {128, 2}};
+  private static final InputNormalisation NORM =
+      new InputNormalisation(new float[] {72.94f}, new float[] {90.02f});
+
+  public SmallCnn {
+    Check.notNull("SmallCnn", "type", type);
+    Check.positive("SmallCnn", "experts", experts);
+    Check.inHalfOpen("SmallCnn", "dropout", dropout, 0, 1);
+  }
+
+  public static SmallCnn of(ConvType type) {
+    return new SmallCnn(type, 4, 0.2);
+  }
+
+  @Override
+  public ModelSpec withExperts(int e) {
+    if (type == ConvType.STATIC) {
+      return ModelSpec.super.withExperts(e);
+    }
+    return new SmallCnn(type, e, dropout);
+  }
+
+  @Override
+  public String name() {
+    return "small-cnn-" + type.id();
+  }
+
+  @Override
+  public int height() {
+    return 28;
+  }
+
+  @Override
+  public int width() {
+    return 28;
+  }
+
+  @Override
+  public int channels() {
+    return 1;
+  }
+
+  @Override
+  public int numClasses() {
+    return 10;
+  }
+
+  @Override
+  public boolean annealsTemperature() {
+    return type == ConvType.DYNAMIC;
+  }
+
+  @Override
+  public String inputNormalisation() {
+    return NORM.describe() + " (Fashion-MNIST mean 0.2860 and std 0.3530 times 255)";
+  }
+
+  @Override
+  public Model build(LayerScope root, Mode mode) {
+    Operand<TFloat32> images = ModelInputs.images(root, this);
+    var stepSeed = ModelInputs.stepSeed(root, mode);
+    Operand<TFloat32> temperature = ModelInputs.temperature(root, this, 1f);
+    LayerScope model = root.child(name());
+    Ops tf = model.ops();
+    BatchNormConfig bn = new BatchNormConfig(0.9, 1e-3);
+    List<VariableRef> vars = new ArrayList<>();
+    List<Op> updates = new ArrayList<>();
+    Map<String, Operand<TFloat32>> routing = new LinkedHashMap<>();
+    Footprint fp = new Footprint();
+
+    Operand<TFloat32> x = NORM.apply(tf, images);
+    ConvBnAct stem = new ConvBnAct(model.child("stem"), ConvType.STATIC, 1, 32, ConvGeometry.of(3),
+        1, null, bn, Activation.RELU, 28, 28);
+    x = collect(stem.apply(x, null, mode, routing), updates);
+    vars.addAll(stem.variables());
+    fp.add(stem.macs());
+
+    int in = 32, size = 28;
+    for (int b = 0; b < BLOCKS.length; b++) {
+      LayerScope block = model.child("blocks_" + (b + 1));
+      int filters = BLOCKS[b][0], stride = BLOCKS[b][1];
+      Operand<TFloat32> r = null;
+      if (type == ConvType.CONDCONV) {
+        SigmoidRouting sr = SigmoidRouting.create(block.child("dense"), experts, in);
+        r = sr.route(x);
+        vars.addAll(sr.variables());
+        fp.add(sr.macs(size, size));
+      }
+      ConvBnAct first = new ConvBnAct(block, type, in, filters,
+          ConvGeometry.of(3).withStride(stride), experts, temperature, bn, Activation.RELU, size, size);
+      x = collect(first.apply(x, r, mode, routing), updates);
+      size = (size + stride - 1) / stride;
+      ConvBnAct second = new ConvBnAct(block, type, filters, filters, ConvGeometry.of(3), experts,
+          temperature, bn, Activation.RELU, size, size);
+      x = collect(second.apply(x, r, mode, routing), updates);
+      vars.addAll(first.variables());
+      vars.addAll(second.variables());
+      fp.add(first.macs() + second.macs());
+      in = filters;
+    }
+
+    LayerScope head = model.child("head");
+    Operand<TFloat32> pooled = GlobalAvgPool.apply(head.ops(), x);
+    pooled = Dropout.apply(head.ops(), pooled, dropout, stepSeed, 1, mode);
+    Dense dense = Dense.create(head.child("dense"), DenseConfig.of(10), in);
+    Operand<TFloat32> logits = root.ops().withName("logits").identity(dense.apply(pooled));
+    vars.addAll(dense.variables());
+    fp.add((long) in * 10);
+    Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
+    return new Model(name(), images, logits, probs, vars, updates, routing, temperature, stepSeed,
+        fp.macs());
+  }
+
+  private static Operand<TFloat32> collect(Forward f, List<Op> updates) {
+    updates.addAll(f.updates());
+    return f.output();
+  }
+}

@@ -1,0 +1,103 @@
+package org.dynconv.nn;
+
+import java.util.List;
+import org.dynconv.config.Check;
+import org.dynconv.graph.Forward;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
+import org.dynconv.graph.Shapes;
+import org.dynconv.graph.VariableRef;
+import org.dynconv.graph.Variables;
+import org.dynconv.init.Initializers;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.nn.FusedBatchNorm;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Batch normalisation with FusedBatchNormV3: {@code y = gamma * (x - mean) / sqrt(var + eps) +
+ * beta} per channel. TRAIN normalises with the batch mean and biased batch variance and returns
+ * update ops {@code moving -= (1 - momentum) * (moving - batch)}, where the variance fed to the
+ * moving average is the unbiased one (what FusedBatchNormV3 returns; Keras and tf.layers do the
+ * same). INFER normalises with the moving statistics.
+ *
+ * <p>Variables (Keras / tf.layers names): {@code gamma} (ones), {@code beta} (zeros), {@code
+ * moving_mean} (zeros), {@code moving_variance} (ones), each {@code [C]}.
+ */
+public final class BatchNorm {
+  private final LayerScope scope;
+  private final BatchNormConfig config;
+  private final int channels;
+  private final VariableRef gamma;
+  private final VariableRef beta;
+  private final VariableRef movingMean;
+  private final VariableRef movingVariance;
+
+  private BatchNorm(LayerScope scope, BatchNormConfig config, int channels) {
+    this.scope = scope;
+    this.config = config;
+    this.channels = channels;
+    Shape s = Shape.of(channels);
+    gamma = Variables.create(scope, "gamma", s, Initializers.ones(), VariableRef.Kind.TRAINABLE);
+    beta = Variables.create(scope, "beta", s, Initializers.zeros(), VariableRef.Kind.TRAINABLE);
+    movingMean = Variables.create(scope, "moving_mean", s, Initializers.zeros(),
+        VariableRef.Kind.MOVING_STATISTIC);
+    movingVariance = Variables.create(scope, "moving_variance", s, Initializers.ones(),
+        VariableRef.Kind.MOVING_STATISTIC);
+  }
+
+  public static BatchNorm create(LayerScope scope, BatchNormConfig config, int channels) {
+    Check.notNull("BatchNorm", "config", config);
+    Check.positive("BatchNorm", "channels", channels);
+    return new BatchNorm(scope, config, channels);
+  }
+
+  /** {@code [B,H,W,C] -> [B,H,W,C]}, with the moving-statistic updates in TRAIN. */
+  public Forward apply(Operand<TFloat32> x, Mode mode) {
+    long[] nhwc = Shapes.requireNhwc("BatchNorm", scope, x);
+    Shapes.requireChannels("BatchNorm", scope, nhwc, channels);
+    Ops tf = scope.ops();
+    float eps = (float) config.epsilon();
+    if (!mode.training()) {
+      FusedBatchNorm<TFloat32, TFloat32> bn = tf.nn.fusedBatchNorm(x, gamma.read(), beta.read(),
+          movingMean.read(), movingVariance.read(), FusedBatchNorm.epsilon(eps),
+          FusedBatchNorm.isTraining(false));
+      return Forward.of(bn.y());
+    }
+    Operand<TFloat32> empty = tf.constant(new float[0]);
+    FusedBatchNorm<TFloat32, TFloat32> bn = tf.nn.fusedBatchNorm(x, gamma.read(), beta.read(), empty,
+        empty, FusedBatchNorm.epsilon(eps), FusedBatchNorm.isTraining(true));
+    Operand<TFloat32> decay = tf.constant((float) (1 - config.momentum()));
+    Op meanUpdate = tf.assignSub(movingMean.variable(),
+        tf.math.mul(tf.math.sub(movingMean.read(), bn.batchMean()), decay));
+    Op varUpdate = tf.assignSub(movingVariance.variable(),
+        tf.math.mul(tf.math.sub(movingVariance.read(), bn.batchVariance()), decay));
+    return new Forward(bn.y(), List.of(meanUpdate, varUpdate));
+  }
+
+  public List<VariableRef> variables() {
+    return List.of(gamma, beta, movingMean, movingVariance);
+  }
+
+  public VariableRef gamma() {
+    return gamma;
+  }
+
+  public VariableRef beta() {
+    return beta;
+  }
+
+  public VariableRef movingMean() {
+    return movingMean;
+  }
+
+  public VariableRef movingVariance() {
+    return movingVariance;
+  }
+
+  public BatchNormConfig config() {
+    return config;
+  }
+}

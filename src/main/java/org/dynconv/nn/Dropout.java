@@ -1,0 +1,34 @@
+package org.dynconv.nn;
+
+import org.dynconv.config.Check;
+import org.dynconv.graph.Mode;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Inverted dropout with a stateless random mask: {@code y = x * (u >= rate) / (1 - rate)}, {@code
+ * u ~ U[0,1)} drawn from a seed fed every step, so a run is reproducible and a resumed run draws
+ * the same masks an uninterrupted one would. Identity in INFER.
+ */
+public final class Dropout {
+  private Dropout() {}
+
+  /**
+   * @param stepSeed a {@code [2]} int64 seed fed per training step
+   * @param salt distinguishes the masks of different dropout layers in one step
+   */
+  public static Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, double rate,
+      Operand<TInt64> stepSeed, long salt, Mode mode) {
+    Check.inHalfOpen("Dropout", "rate", rate, 0, 1);
+    if (!mode.training() || rate == 0) {
+      return x;
+    }
+    Operand<TInt64> seed = tf.math.add(stepSeed, tf.constant(new long[] {0, salt}));
+    Operand<TFloat32> u = tf.random.statelessRandomUniform(tf.shape(x), seed, TFloat32.class);
+    Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant((float) rate)),
+        TFloat32.class);
+    return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
+  }
+}

@@ -1,0 +1,173 @@
+package org.dynconv.train;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
+import org.dynconv.graph.VariableRef;
+import org.dynconv.models.Model;
+import org.dynconv.models.ModelSpec;
+import org.dynconv.train.optim.Adam;
+import org.dynconv.train.optim.GradAndVar;
+import org.dynconv.train.optim.Optimizer;
+import org.dynconv.train.optim.RmsProp;
+import org.dynconv.train.optim.Sgd;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
+
+/**
+ * The training graph: the model in TRAIN mode, the loss (cross-entropy, weight decay, label
+ * smoothing), gradients of the explicit trainable list, optional clipping by global norm, the
+ * optimizer step, BatchNorm updates, the optional EMA, and an op that saves the weights an
+ * inference graph needs (EMA shadows when enabled) under the model's variable names.
+ */
+public final class TrainGraph {
+  public final Model model;
+  public final Operand<TInt32> labels;
+  public final Operand<TFloat32> learningRate;
+  public final Operand<TFloat32> loss;
+  public final Operand<TFloat32> accuracy;
+  public final Op step;
+  public final Ema ema;
+  public final List<VariableRef> optimizerVariables;
+  public final Operand<TString> weightsFile;
+  public final Op saveWeights;
+  /** True when every model and optimizer variable is finite; checked before each checkpoint. */
+  public final Operand<TBool> allFinite;
+
+  private TrainGraph(Model model, Operand<TInt32> labels, Operand<TFloat32> learningRate,
+      Operand<TFloat32> loss, Operand<TFloat32> accuracy, Op step, Ema ema,
+      List<VariableRef> optimizerVariables, Operand<TString> weightsFile, Op saveWeights,
+      Operand<TBool> allFinite) {
+    this.model = model;
+    this.labels = labels;
+    this.learningRate = learningRate;
+    this.loss = loss;
+    this.accuracy = accuracy;
+    this.step = step;
+    this.ema = ema;
+    this.optimizerVariables = optimizerVariables;
+    this.weightsFile = weightsFile;
+    this.saveWeights = saveWeights;
+    this.allFinite = allFinite;
+  }
+
+  public static TrainGraph build(LayerScope root, ModelSpec spec, TrainConfig cfg) {
+    Model model = spec.build(root, Mode.TRAIN);
+    Ops tf = root.child("training").ops();
+    Operand<TInt32> labels =
+        root.ops().withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+    Operand<TFloat32> lr =
+        root.ops().withName("learning_rate").placeholder(TFloat32.class,
+            Placeholder.shape(Shape.scalar()));
+    List<VariableRef> trainable = model.trainableVariables();
+    Operand<TFloat32> loss = Losses.softmaxCrossEntropy(tf, model.logits(), labels,
+        spec.numClasses(), cfg.labelSmoothing());
+    Operand<TFloat32> total = cfg.weightDecay() > 0
+        ? tf.math.add(loss, Losses.weightDecay(tf, trainable, cfg.weightDecay()))
+        : loss;
+    Gradients grads = tf.gradients(total, trainable.stream().map(VariableRef::read).toList());
+    List<Operand<TFloat32>> g = new ArrayList<>();
+    for (int i = 0; i < trainable.size(); i++) {
+      g.add(grads.dy(i));
+    }
+    if (cfg.clipNorm() > 0) {
+      g = clipByGlobalNorm(tf, g, cfg.clipNorm());
+    }
+    g = gate(tf, g);
+    List<GradAndVar> gv = new ArrayList<>();
+    for (int i = 0; i < trainable.size(); i++) {
+      gv.add(new GradAndVar(g.get(i), trainable.get(i)));
+    }
+    Optimizer.Update update = optimizer(cfg).apply(root, gv, lr);
+    List<Op> after = new ArrayList<>(model.updates());
+    after.add(update.step());
+    Ema ema = null;
+    Op step;
+    if (cfg.emaDecay() > 0) {
+      List<VariableRef> averaged = model.variables().stream()
+          .filter(v -> v.kind() != VariableRef.Kind.STATE).toList();
+      ema = Ema.create(root, averaged, cfg.emaDecay(), after);
+      step = tf.withName("train_step").withControlDependencies(List.of(ema.update())).noOp();
+    } else {
+      step = tf.withName("train_step").withControlDependencies(after).noOp();
+    }
+    Operand<TFloat32> accuracy = Losses.accuracy(tf, model.logits(), labels);
+
+    // Saves what an inference graph restores: each model variable under its own name, with the
+    // EMA shadow's value when the EMA is on.
+    List<String> names = new ArrayList<>();
+    List<Operand<?>> values = new ArrayList<>();
+    for (VariableRef v : model.variables()) {
+      names.add(v.name());
+      values.add(ema != null && ema.shadows().containsKey(v) ? ema.shadows().get(v).read() : v.read());
+    }
+    Operand<TString> file = root.ops().withName("weights_file").placeholder(TString.class);
+    Op save = tf.withName("save_weights").train.save(file,
+        tf.constant(StandardCharsets.UTF_8, names.toArray(new String[0])),
+        tf.constant(StandardCharsets.UTF_8, names.stream().map(n -> "").toArray(String[]::new)),
+        values);
+    List<VariableRef> optVars = new ArrayList<>(update.slots());
+    if (ema != null) {
+      optVars.addAll(ema.shadows().values());
+    }
+    Operand<TBool> finite = tf.constant(true);
+    List<VariableRef> checked = new ArrayList<>(model.variables());
+    checked.addAll(optVars);
+    for (VariableRef v : checked) {
+      Operand<TBool> f = tf.math.isFinite(v.read());
+      finite = tf.math.logicalAnd(finite, tf.reduceAll(f, tf.range(tf.constant(0), tf.rank(f),
+          tf.constant(1))));
+    }
+    return new TrainGraph(model, labels, lr, loss, accuracy, step, ema, optVars, file, save, finite);
+  }
+
+  /**
+   * Makes every gradient wait for all of them (TF1's GATE_GRAPH). A variable's {@code read}
+   * identity aliases its buffer, and the backward pass of later layers still reads the kernels of
+   * earlier ones; without the gate an in-place update can race those reads and the run is no
+   * longer reproducible.
+   */
+  static List<Operand<TFloat32>> gate(Ops tf, List<Operand<TFloat32>> g) {
+    Ops gated = tf.withControlDependencyOps(g.stream().map(Operand::op).toList());
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (Operand<TFloat32> x : g) {
+      out.add(gated.identity(x));
+    }
+    return out;
+  }
+
+  static Optimizer optimizer(TrainConfig cfg) {
+    return switch (cfg.optimizer()) {
+      case "sgd" -> new Sgd(cfg.momentum(), cfg.momentum() > 0);
+      case "adam" -> Adam.defaults();
+      default -> new RmsProp(0.9, cfg.momentum(), 1e-3);
+    };
+  }
+
+  /** {@code g * clip / max(norm, clip)}, norm the global L2 norm of all gradients. */
+  static List<Operand<TFloat32>> clipByGlobalNorm(Ops tf, List<Operand<TFloat32>> g, double clip) {
+    Operand<TFloat32> sq = tf.constant(0f);
+    for (Operand<TFloat32> x : g) {
+      sq = tf.math.add(sq, tf.reduceSum(tf.math.square(x), tf.range(tf.constant(0),
+          tf.rank(x), tf.constant(1))));
+    }
+    Operand<TFloat32> norm = tf.math.sqrt(sq);
+    Operand<TFloat32> c = tf.constant((float) clip);
+    Operand<TFloat32> scale = tf.math.div(c, tf.math.maximum(norm, c));
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (Operand<TFloat32> x : g) {
+      out.add(tf.math.mul(x, scale));
+    }
+    return out;
+  }
+}

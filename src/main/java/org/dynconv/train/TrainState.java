@@ -1,0 +1,46 @@
+package org.dynconv.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where a run is: the next step to take, the epoch and the position in it, and the temperature
+ * last fed. Stored with each checkpoint ({@code state.properties}).
+ *
+ * @param step global steps taken
+ * @param epoch the epoch the next step belongs to (0-based)
+ * @param stepInEpoch steps of that epoch already taken
+ * @param temperature DynamicConv temperature of the last step taken
+ * @param bestTestAccuracy best validation accuracy so far (NaN before the first validation)
+ */
+public record TrainState(long step, int epoch, int stepInEpoch, double temperature,
+    double bestTestAccuracy) {
+  public static TrainState start(double temperature) {
+    return new TrainState(0, 0, 0, temperature, Double.NaN);
+  }
+
+  public Map<String, String> toMap() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("format", "1");
+    m.put("step", Long.toString(step));
+    m.put("epoch", Integer.toString(epoch));
+    m.put("stepInEpoch", Integer.toString(stepInEpoch));
+    m.put("temperature", Double.toString(temperature));
+    m.put("bestTestAccuracy", Double.toString(bestTestAccuracy));
+    return m;
+  }
+
+  public static TrainState fromMap(Map<String, String> m, String source) {
+    try {
+      if (!"1".equals(m.get("format"))) {
+        throw new IllegalStateException("TrainState: '" + source + "' has format "
+            + m.get("format") + "; expected 1.");
+      }
+      return new TrainState(Long.parseLong(m.get("step")), Integer.parseInt(m.get("epoch")),
+          Integer.parseInt(m.get("stepInEpoch")), Double.parseDouble(m.get("temperature")),
+          Double.parseDouble(m.get("bestTestAccuracy")));
+    } catch (NumberFormatException | NullPointerException e) {
+      throw new IllegalStateException("TrainState: '" + source + "' is malformed: " + e);
+    }
+  }
+}

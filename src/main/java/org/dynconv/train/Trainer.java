@@ -1,0 +1,283 @@
+package org.dynconv.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.dynconv.data.Batches;
+import org.dynconv.data.Dataset;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Tensors;
+import org.dynconv.graph.Threads;
+import org.dynconv.infer.InferenceModel;
+import org.dynconv.io.AtomicFiles;
+import org.dynconv.models.ModelSpec;
+import org.dynconv.models.ModelZoo;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+
+/**
+ * Runs training: the step loop with the schedules, progress, validation every epoch on an
+ * inference graph, the CSV log, checkpoints (atomic, resumable at any step), and the NaN guard.
+ *
+ * <p>Run directory: {@code run.properties} (the {@link TrainConfig}), {@code log.csv} (one line per
+ * epoch), {@code checkpoints/}.
+ */
+public final class Trainer {
+  private final TrainConfig cfg;
+  private final ModelSpec spec;
+  private final Dataset train;
+  private final Dataset test;
+  private final Options opt;
+
+  /**
+   * @param runDir where the run lives
+   * @param resume continue from the run's latest checkpoint
+   * @param threads TensorFlow thread pools
+   * @param out progress and summary
+   * @param redraw redraw the progress line in place (a terminal)
+   * @param stopAtStep checkpoint and return once this many steps are taken; 0 = run to the end
+   * @param listener called after every step, or null
+   */
+  public record Options(Path runDir, boolean resume, Threads threads, PrintStream out,
+      boolean redraw, long stopAtStep, StepListener listener) {
+    public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw) {
+      this(runDir, resume, threads, out, redraw, 0, null);
+    }
+  }
+
+  /** Observes the loss of every step (tests, tools). */
+  @FunctionalInterface
+  public interface StepListener {
+    void onStep(long step, double loss, double accuracy, double learningRate, double temperature);
+  }
+
+  /** What a finished run reports. */
+  public record Result(double testAccuracy, long parameters, long macsPerImage, double seconds,
+      long steps, CheckpointStore.Checkpoint checkpoint) {}
+
+  public Trainer(TrainConfig cfg, Dataset train, Dataset test, Options opt) {
+    this.cfg = cfg;
+    this.spec = ModelZoo.get(cfg.model(), cfg.experts());
+    this.train = cfg.trainLimit() > 0 ? train.head(cfg.trainLimit()) : train;
+    this.test = test;
+    this.opt = opt;
+    if (train.height() != spec.height() || train.width() != spec.width()
+        || train.channels() != spec.channels()) {
+      throw new IllegalArgumentException("Trainer: dataset '" + train.name() + "' has "
+          + train.height() + "x" + train.width() + "x" + train.channels() + " images; model '"
+          + spec.name() + "' expects " + spec.height() + "x" + spec.width() + "x" + spec.channels()
+          + ".");
+    }
+  }
+
+  /** Checks the run directory suits a new run or a resume, before anything is written. */
+  public static Optional<CheckpointStore.Checkpoint> checkRunDir(Path runDir, boolean resume)
+      throws IOException {
+    Path props = runDir.resolve("run.properties");
+    if (!resume) {
+      if (Files.exists(props)) {
+        throw new IllegalArgumentException("--out '" + runDir + "' already holds a training run;"
+            + " expected --resume to continue it, or another --out.");
+      }
+      return Optional.empty();
+    }
+    Optional<CheckpointStore.Checkpoint> c = new CheckpointStore(runDir).latest();
+    if (!Files.isRegularFile(props) || c.isEmpty()) {
+      throw new IllegalArgumentException("--resume: '" + runDir + "' holds no checkpoint; expected "
+          + runDir.resolve("checkpoints").resolve("latest") + " from an earlier run.");
+    }
+    return c;
+  }
+
+  /** The saved config of a run directory. */
+  public static TrainConfig readRunConfig(Path runDir) throws IOException {
+    Path props = runDir.resolve("run.properties");
+    return TrainConfig.fromMap(AtomicFiles.readProperties(props), props.toString());
+  }
+
+  public Result run() throws IOException {
+    long t0 = System.nanoTime();
+    Optional<CheckpointStore.Checkpoint> resumeFrom = checkRunDir(opt.runDir(), opt.resume());
+    CheckpointStore store = new CheckpointStore(opt.runDir());
+    int batch = Math.min(cfg.batchSize(), train.size());
+    int stepsPerEpoch = Math.max(1, train.size() / batch);
+    long totalSteps = (long) stepsPerEpoch * cfg.epochs();
+    LearningRateSchedule lr = schedule(stepsPerEpoch, totalSteps);
+    TemperatureSchedule temp = new TemperatureSchedule(cfg.temperatureStart(), cfg.temperatureEnd(),
+        Math.round(cfg.temperatureEpochs() * stepsPerEpoch));
+    Batches batches = new Batches(train, cfg.seed(), cfg.augment() ? 2 : 0, cfg.augment());
+    Path evalWeights = opt.runDir().resolve(".eval").resolve("weights");
+
+    try (Graph g = new Graph();
+        InferenceModel eval = InferenceModel.create(spec, opt.threads())) {
+      TrainGraph tg = TrainGraph.build(LayerScope.root(g, cfg.seed()), spec, cfg);
+      try (Session s = opt.threads().session(g)) {
+        TrainState state;
+        if (resumeFrom.isPresent()) {
+          store.removeTemporaries();
+          s.restore(resumeFrom.get().prefix().toString());
+          state = resumeFrom.get().state();
+          opt.out().printf("resuming %s at epoch %d, step %d (%s)%n", spec.name(), state.epoch() + 1,
+              state.step(), resumeFrom.get().dir());
+        } else {
+          Files.createDirectories(opt.runDir());
+          AtomicFiles.writeProperties(opt.runDir().resolve("run.properties"), cfg.toMap());
+          s.initialize();
+          state = TrainState.start(temp.at(0));
+        }
+        opt.out().printf("training %s: %,d parameters, %,d MACs/image, %d images, batch %d, %d"
+            + " epochs, %s, %s%n", spec.name(), tg.model.parameterCount(), tg.model.macsPerImage(),
+            train.size(), batch, cfg.epochs(), cfg.optimizer(), opt.threads());
+        Log log = new Log(opt.runDir().resolve("log.csv"), tg.model.routing().keySet());
+        log.truncateTo(state.epoch());
+        Progress progress = new Progress(opt.out(), opt.redraw(), cfg.epochs());
+        CheckpointStore.Checkpoint last = resumeFrom.orElse(null);
+        double testAcc = Double.NaN;
+        float[] pixels = new float[batch * train.imageSize()];
+        int[] labels = new int[batch];
+        while (state.epoch() < cfg.epochs()) {
+          int epoch = state.epoch();
+          int[] order = batches.order(epoch);
+          double lossSum = 0, accSum = 0;
+          int counted = 0;
+          long epochStart = System.nanoTime();
+          progress.newEpoch();
+          for (int k = state.stepInEpoch(); k < stepsPerEpoch; k++) {
+            long step = state.step();
+            batches.fill(order, k * batch, batch, epoch, cfg.augment(), pixels, labels);
+            double t = temp.at(step);
+            float[] out = runStep(s, tg, pixels, labels, batch, lr.at(step), t, step);
+            if (!Double.isFinite(out[0])) {
+              throw new TrainingDiverged("training stopped at epoch " + (epoch + 1) + ", step " + step
+                  + ": the loss is " + out[0] + "; the last good checkpoint is "
+                  + (last == null ? "none (nothing was saved yet)" : last.dir().toString()) + ".");
+            }
+            if (opt.listener() != null) {
+              opt.listener().onStep(step, out[0], out[1], lr.at(step), t);
+            }
+            lossSum += out[0];
+            accSum += out[1];
+            counted++;
+            state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy());
+            double secs = (System.nanoTime() - epochStart) / 1e9;
+            progress.step(epoch, k + 1, stepsPerEpoch, lossSum / counted, accSum / counted,
+                spec.annealsTemperature() ? t : Double.NaN, counted * batch / secs,
+                secs / counted * (stepsPerEpoch - k - 1));
+            if (cfg.checkpointEvery() > 0 && state.step() % cfg.checkpointEvery() == 0
+                && k + 1 < stepsPerEpoch) {
+              last = save(store, s, tg, state, last);
+            }
+            if (opt.stopAtStep() > 0 && state.step() >= opt.stopAtStep() && k + 1 < stepsPerEpoch) {
+              last = save(store, s, tg, state, last);
+              return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
+                  (System.nanoTime() - t0) / 1e9, state.step(), last);
+            }
+          }
+          // Validation on the inference graph with the weights the export would use.
+          Files.createDirectories(evalWeights.getParent());
+          try (TString f = TString.scalarOf(evalWeights.toString())) {
+            s.runner().feed(tg.weightsFile, f).addTarget(tg.saveWeights).run();
+          }
+          eval.loadWeights(evalWeights);
+          InferenceModel.Evaluation ev = eval.evaluate(test, 250);
+          testAcc = ev.accuracy();
+          if (spec.annealsTemperature()) {
+            // Attention statistics at the temperature training runs at now.
+            ev = new InferenceModel.Evaluation(testAcc,
+                eval.evaluate(test, 250, state.temperature()).routingEntropy());
+          }
+          double best = Double.isNaN(state.bestTestAccuracy()) ? testAcc
+              : Math.max(testAcc, state.bestTestAccuracy());
+          double epochSecs = (System.nanoTime() - epochStart) / 1e9;
+          log.append(epoch + 1, state.step(), counted == 0 ? Double.NaN : lossSum / counted,
+              counted == 0 ? Double.NaN : accSum / counted, testAcc,
+              spec.annealsTemperature() ? state.temperature() : Double.NaN, lr.at(state.step() - 1), epochSecs, ev.routingEntropy());
+          opt.out().printf("epoch %d/%d: train loss %.4f acc %.4f | test acc %.4f%s | %.1f s%n",
+              epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
+              testAcc, spec.annealsTemperature() ? String.format(" | T %.2f | attention entropy %.3f",
+                  state.temperature(), mean(ev.routingEntropy())) : "", epochSecs);
+          state = new TrainState(state.step(), epoch + 1, 0, state.temperature(), best);
+          last = save(store, s, tg, state, last);
+        }
+        AtomicFiles.deleteTree(evalWeights.getParent());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Result(testAcc, tg.model.parameterCount(), tg.model.macsPerImage(), seconds,
+            state.step(), last);
+      }
+    }
+  }
+
+  /** Saves a checkpoint unless a variable has become NaN or infinite (then training stops). */
+  private static CheckpointStore.Checkpoint save(CheckpointStore store, Session s, TrainGraph tg,
+      TrainState state, CheckpointStore.Checkpoint last) throws IOException {
+    boolean finite;
+    try (org.tensorflow.Result r = s.runner().fetch(tg.allFinite).run()) {
+      finite = ((org.tensorflow.types.TBool) r.get(0)).getBoolean();
+    }
+    if (!finite) {
+      throw new TrainingDiverged("training stopped at epoch " + (state.epoch() + 1) + ", step "
+          + state.step() + ": a weight or optimizer slot is NaN or infinite; the last good checkpoint"
+          + " is " + (last == null ? "none (nothing was saved yet)" : last.dir().toString()) + ".");
+    }
+    return store.save(s, state);
+  }
+
+  private float[] runStep(Session s, TrainGraph tg, float[] pixels, int[] labels, int n,
+      double learningRate, double temperature, long step) {
+    List<Tensor> in = new ArrayList<>();
+    try {
+      TFloat32 x = Tensors.of(Shape.of(n, spec.height(), spec.width(), spec.channels()), pixels);
+      in.add(x);
+      TInt32 y = TInt32.tensorOf(Shape.of(n), DataBuffers.of(labels, true, false));
+      in.add(y);
+      TFloat32 rate = TFloat32.scalarOf((float) learningRate);
+      in.add(rate);
+      TInt64 seed = TInt64.vectorOf(cfg.seed(), step);
+      in.add(seed);
+      Session.Runner r = s.runner().feed(tg.model.images(), x).feed(tg.labels, y)
+          .feed(tg.learningRate, rate).feed(tg.model.stepSeed(), seed);
+      if (tg.model.temperature() != null) {
+        TFloat32 t = TFloat32.scalarOf((float) temperature);
+        in.add(t);
+        r.feed(tg.model.temperature(), t);
+      }
+      if (tg.ema != null) {
+        TFloat32 d = TFloat32.scalarOf((float) tg.ema.decayAt(step + 1));
+        in.add(d);
+        r.feed(tg.ema.decayInput(), d);
+      }
+      try (org.tensorflow.Result res = r.fetch(tg.loss).fetch(tg.accuracy).addTarget(tg.step).run()) {
+        return new float[] {((TFloat32) res.get(0)).getFloat(), ((TFloat32) res.get(1)).getFloat()};
+      }
+    } finally {
+      in.forEach(Tensor::close);
+    }
+  }
+
+  private LearningRateSchedule schedule(int stepsPerEpoch, long totalSteps) {
+    LearningRateSchedule base = switch (cfg.schedule()) {
+      case "constant" -> new LearningRateSchedule.Constant(cfg.learningRate());
+      case "step" -> new LearningRateSchedule.StepDecay(cfg.learningRate(), 0.1,
+          Math.max(1, totalSteps / 3));
+      default -> new LearningRateSchedule.Cosine(cfg.learningRate(), totalSteps, 0);
+    };
+    long warmup = Math.round(cfg.warmupEpochs() * stepsPerEpoch);
+    return warmup > 0 ? new LearningRateSchedule.Warmup(base, warmup) : base;
+  }
+
+  private static double mean(Map<String, Double> m) {
+    return m.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+}

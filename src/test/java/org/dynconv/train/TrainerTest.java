@@ -1,0 +1,122 @@
+package org.dynconv.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.dynconv.data.Dataset;
+import org.dynconv.data.FashionMnist;
+import org.dynconv.graph.Threads;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Training runs on a small slice of the embedded data: loss falls, resume is exact, NaN stops. */
+class TrainerTest {
+  static Dataset train;
+  static Dataset test;
+
+  @BeforeAll
+  static void data() {
+    FashionMnist.Split s = FashionMnist.embedded();
+    train = s.train().head(640);
+    test = s.test().head(200);
+  }
+
+  static TrainConfig config(String model, int epochs, double lr, int checkpointEvery, double ema) {
+    return new TrainConfig(model, 0, epochs, 32, 7, "sgd", lr, 0.9, "cosine", 0.2, 5e-4, 0.1, 5.0,
+        ema, 30, 1, 1, true, checkpointEvery, 0);
+  }
+
+  static Trainer.Options options(Path dir, boolean resume, long stopAt, List<double[]> losses) {
+    return new Trainer.Options(dir, resume, Threads.defaults(), new PrintStream(new ByteArrayOutputStream()),
+        false, stopAt, (step, loss, acc, lr, t) -> losses.add(new double[] {step, loss, t}));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"small-cnn-static", "small-cnn-condconv", "small-cnn-dynamic"})
+  void lossFallsForEveryConvVariant(String model, @TempDir Path dir) throws IOException {
+    List<double[]> losses = new ArrayList<>();
+    new Trainer(config(model, 2, 0.05, 0, 0), train, test, options(dir, false, 0, losses)).run();
+    assertEquals(40, losses.size());
+    double first = 0, last = 0;
+    for (int i = 0; i < 5; i++) {
+      first += losses.get(i)[1] / 5;
+      last += losses.get(losses.size() - 1 - i)[1] / 5;
+    }
+    assertTrue(last < 0.75 * first, model + ": loss " + first + " -> " + last);
+  }
+
+  @Test
+  void resumeContinuesExactly(@TempDir Path dir) throws IOException {
+    // Dynamic model with EMA and clipping: temperature, slots, shadows and data order all resume.
+    TrainConfig cfg = config("small-cnn-dynamic", 2, 0.05, 0, 0.99);
+    List<double[]> straight = new ArrayList<>();
+    Trainer.Result full = new Trainer(cfg, train, test, options(dir.resolve("a"), false, 0, straight)).run();
+    List<double[]> first = new ArrayList<>();
+    Trainer.Result part = new Trainer(cfg, train, test, options(dir.resolve("b"), false, 27, first)).run();
+    assertEquals(27, part.steps());
+    List<double[]> second = new ArrayList<>();
+    Trainer.Result resumed = new Trainer(cfg, train, test, options(dir.resolve("b"), true, 0, second)).run();
+    assertEquals(40, resumed.steps());
+    assertEquals(13, second.size());
+    for (int i = 0; i < 13; i++) {
+      double[] a = straight.get(27 + i), b = second.get(i);
+      assertEquals(a[0], b[0], "step");
+      assertEquals(a[1], b[1], 0.0, "loss at step " + (long) a[0]);
+      assertEquals(a[2], b[2], 0.0, "temperature at step " + (long) a[0]);
+    }
+    assertEquals(full.testAccuracy(), resumed.testAccuracy(), 0.0);
+    byte[] wa = Files.readAllBytes(full.checkpoint().prefix().resolveSibling("model.data-00000-of-00001"));
+    byte[] wb = Files.readAllBytes(resumed.checkpoint().prefix().resolveSibling("model.data-00000-of-00001"));
+    assertTrue(java.util.Arrays.equals(wa, wb), "every variable, slot and shadow is bit-identical");
+  }
+
+  @Test
+  void nanLossStopsAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
+    // A huge learning rate without clipping blows the loss up within a few steps.
+    TrainConfig cfg = new TrainConfig("small-cnn-static", 0, 3, 32, 7, "sgd", 1e6, 0.9, "constant",
+        0, 0, 0, 0, 0, 30, 1, 1, false, 2, 0);
+    List<double[]> losses = new ArrayList<>();
+    TrainingDiverged e = assertThrows(TrainingDiverged.class,
+        () -> new Trainer(cfg, train, test, options(dir, false, 0, losses)).run());
+    assertTrue(e.getMessage().matches("training stopped at epoch 1, step \\d+: (the loss is (NaN|"
+        + "Infinity|-Infinity)|a weight or optimizer slot is NaN or infinite); the last good"
+        + " checkpoint is .*"), e.getMessage());
+    var latest = new CheckpointStore(dir).latest();
+    if (latest.isPresent()) {
+      assertTrue(e.getMessage().endsWith(latest.get().dir() + "."), e.getMessage());
+      assertTrue(latest.get().state().step() <= losses.size(), "checkpoint precedes the NaN step");
+      // The kept checkpoint is intact: it loads.
+      try (var m = org.dynconv.infer.InferenceModel.create(
+          org.dynconv.models.ModelZoo.get("small-cnn-static"), Threads.defaults())) {
+        m.loadWeights(latest.get().prefix());
+      }
+    } else {
+      assertTrue(e.getMessage().endsWith("none (nothing was saved yet)."), e.getMessage());
+    }
+  }
+
+  @Test
+  void existingRunIsNotOverwrittenAndResumeNeedsACheckpoint(@TempDir Path dir) throws IOException {
+    Path run = dir.resolve("run");
+    var e = assertThrows(IllegalArgumentException.class, () -> Trainer.checkRunDir(run, true));
+    assertEquals("--resume: '" + run + "' holds no checkpoint; expected "
+        + run.resolve("checkpoints").resolve("latest") + " from an earlier run.", e.getMessage());
+    assertTrue(!Files.exists(run), "nothing written");
+    Files.createDirectories(run);
+    Files.writeString(run.resolve("run.properties"), "model=x\n");
+    e = assertThrows(IllegalArgumentException.class, () -> Trainer.checkRunDir(run, false));
+    assertEquals("--out '" + run + "' already holds a training run; expected --resume to continue"
+        + " it, or another --out.", e.getMessage());
+  }
+}
