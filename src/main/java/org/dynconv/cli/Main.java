@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
     description = "Dynamic convolution (CondConv, DynamicConv) for TensorFlow Java.",
     versionProvider = Main.Version.class,
     subcommands = {VersionCommand.class, ModelsCommand.class, TrainCommand.class,
-        DemoCommand.class})
+        ExportCommand.class, PredictCommand.class, InspectCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.",
       scope = CommandLine.ScopeType.INHERIT)

@@ -113,6 +113,13 @@ final class TrainCommand implements Callable<Integer> {
       + " of the model under runs/) from its latest checkpoint, with its saved settings.")
   boolean resume;
 
+  @Option(names = "--export", description = "Export the trained model as a SavedModel here"
+      + " (default <run>/export).")
+  Path export;
+
+  @Option(names = "--no-export", description = "Do not export at the end.")
+  boolean noExport;
+
   @Option(names = "--threads", defaultValue = "0",
       description = "TensorFlow intra-op threads; 0 = one per core (default).")
   int threads;
@@ -138,7 +145,18 @@ final class TrainCommand implements Callable<Integer> {
     FashionMnist.Split split = data == null ? FashionMnist.embedded() : FashionMnist.fromDirectory(data);
     Trainer trainer = new Trainer(cfg, split.train(), split.test(),
         new Trainer.Options(runDir, resume, th, System.out, System.console() != null));
+    if (export != null && noExport) {
+      throw new CliErrors.UsageError("--export and --no-export exclude each other.");
+    }
+    Path exportDir = noExport ? null : export != null ? export : runDir.resolve("export");
+    if (exportDir != null && Files.exists(exportDir)) {
+      throw new CliErrors.UsageError("--export '" + exportDir + "' exists; expected a new directory.");
+    }
     Trainer.Result r = trainer.run();
+    if (exportDir != null) {
+      Path dir = ExportCommand.exportRun(org.dynconv.train.RunDirectory.open(runDir), exportDir, false, 0);
+      System.out.println("exported SavedModel to " + dir);
+    }
     System.out.printf("done: test accuracy %.2f%% | %,d parameters | %,d MACs/image | %s wall time"
         + " (%d steps) | run %s%n", 100 * r.testAccuracy(), r.parameters(), r.macsPerImage(),
         clock(r.seconds()), r.steps(), runDir);

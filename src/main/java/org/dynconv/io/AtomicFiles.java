@@ -31,9 +31,17 @@ public final class AtomicFiles {
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
       }
+      setReadable(tmp);
       move(tmp, target);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Temp files are created owner-only; published files get the usual rw-r--r--. */
+  private static void setReadable(Path p) throws IOException {
+    if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
   }
 

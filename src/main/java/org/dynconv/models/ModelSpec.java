@@ -31,6 +31,14 @@ public interface ModelSpec {
         + "' has no conditional layers; --experts applies to condconv and dynamic models only.");
   }
 
+  /**
+   * The same model with DynamicConv's temperature input defaulting to {@code temperature} (the
+   * value an exported graph runs at); models without DynamicConv return themselves.
+   */
+  default ModelSpec withFinalTemperature(double temperature) {
+    return this;
+  }
+
   /** How pixels in 0..255 are normalised inside the graph, for documentation. */
   String inputNormalisation();
 }

@@ -42,8 +42,10 @@ import org.tensorflow.types.TFloat32;
  * @param type static, condconv or dynamic
  * @param experts E or K (ignored for static)
  * @param dropout head dropout rate
+ * @param temperature default of the DynamicConv temperature input (the exported value)
  */
-public record SmallCnn(ConvType type, int experts, double dropout) implements ModelSpec {
+public record SmallCnn(ConvType type, int experts, double dropout, double temperature)
+    implements ModelSpec {
   private static final int[][] BLOCKS = {{64, 2}, {128, 2}};
   private static final InputNormalisation NORM =
       new InputNormalisation(new float[] {72.94f}, new float[] {90.02f});
@@ -52,10 +54,16 @@ public record SmallCnn(ConvType type, int experts, double dropout) implements Mo
     Check.notNull("SmallCnn", "type", type);
     Check.positive("SmallCnn", "experts", experts);
     Check.inHalfOpen("SmallCnn", "dropout", dropout, 0, 1);
+    Check.positiveFinite("SmallCnn", "temperature", temperature);
   }
 
   public static SmallCnn of(ConvType type) {
-    return new SmallCnn(type, 4, 0.2);
+    return new SmallCnn(type, 4, 0.2, 1.0);
+  }
+
+  @Override
+  public ModelSpec withFinalTemperature(double t) {
+    return new SmallCnn(type, experts, dropout, t);
   }
 
   @Override
@@ -63,7 +71,7 @@ public record SmallCnn(ConvType type, int experts, double dropout) implements Mo
     if (type == ConvType.STATIC) {
       return ModelSpec.super.withExperts(e);
     }
-    return new SmallCnn(type, e, dropout);
+    return new SmallCnn(type, e, dropout, temperature);
   }
 
   @Override
@@ -105,7 +113,7 @@ public record SmallCnn(ConvType type, int experts, double dropout) implements Mo
   public Model build(LayerScope root, Mode mode) {
     Operand<TFloat32> images = ModelInputs.images(root, this);
     var stepSeed = ModelInputs.stepSeed(root, mode);
-    Operand<TFloat32> temperature = ModelInputs.temperature(root, this, 1f);
+    Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
     LayerScope model = root.child(name());
     Ops tf = model.ops();
     BatchNormConfig bn = new BatchNormConfig(0.9, 1e-3);
@@ -133,11 +141,11 @@ public record SmallCnn(ConvType type, int experts, double dropout) implements Mo
         fp.add(sr.macs(size, size));
       }
       ConvBnAct first = new ConvBnAct(block, type, in, filters,
-          ConvGeometry.of(3).withStride(stride), experts, temperature, bn, Activation.RELU, size, size);
+          ConvGeometry.of(3).withStride(stride), experts, temp, bn, Activation.RELU, size, size);
       x = collect(first.apply(x, r, mode, routing), updates);
       size = (size + stride - 1) / stride;
       ConvBnAct second = new ConvBnAct(block, type, filters, filters, ConvGeometry.of(3), experts,
-          temperature, bn, Activation.RELU, size, size);
+          temp, bn, Activation.RELU, size, size);
       x = collect(second.apply(x, r, mode, routing), updates);
       vars.addAll(first.variables());
       vars.addAll(second.variables());
@@ -153,7 +161,7 @@ public record SmallCnn(ConvType type, int experts, double dropout) implements Mo
     vars.addAll(dense.variables());
     fp.add((long) in * 10);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name(), images, logits, probs, vars, updates, routing, temperature, stepSeed,
+    return new Model(name(), images, logits, probs, vars, updates, routing, temp, stepSeed,
         fp.macs());
   }
 

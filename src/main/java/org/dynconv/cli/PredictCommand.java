@@ -1,0 +1,128 @@
+package org.dynconv.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.dynconv.data.Dataset;
+import org.dynconv.data.FashionMnist;
+import org.dynconv.data.ImageFiles;
+import org.dynconv.infer.Predictor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "predict", description = "Classify image files (PNG, JPEG, BMP, GIF of the model's"
+    + " input size) or a Fashion-MNIST test set with an exported SavedModel; prints the top classes.")
+final class PredictCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "SavedModel directory.")
+  Path model;
+
+  @Parameters(arity = "0..*", paramLabel = "IMAGE_FILES", description = "Images to classify.")
+  List<Path> images = new ArrayList<>();
+
+  @Option(names = "--data", description = "Classify the test set in this Fashion-MNIST directory"
+      + " (use 'embedded' for the subset inside the jar) and report the accuracy.")
+  String data;
+
+  @Option(names = "--top", defaultValue = "3", description = "Classes to print per image (default 3).")
+  int top;
+
+  @Option(names = "--limit", defaultValue = "10",
+      description = "With --data, images to print (default 10); all are scored.")
+  int limit;
+
+  @Override
+  public Integer call() throws Exception {
+    if (images.isEmpty() == (data == null)) {
+      throw new CliErrors.UsageError("give IMAGE_FILES or --data DIR (one of the two); expected e.g."
+          + " 'predict --model DIR shirt.png'.");
+    }
+    if (top < 1) {
+      throw new CliErrors.UsageError("--top=" + top + " is invalid; expected an integer >= 1.");
+    }
+    if (limit < 0) {
+      throw new CliErrors.UsageError("--limit=" + limit + " is invalid; expected an integer >= 0.");
+    }
+    Predictor p;
+    try {
+      p = Predictor.load(model);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage().replaceFirst("^Predictor: ", "--model: "), e);
+    }
+    try (p) {
+      if (data == null) {
+        // Read every file first, so a bad one fails before anything is printed.
+        List<float[]> pixels = new ArrayList<>();
+        for (Path f : images) {
+          pixels.add(ImageFiles.read(f, p.height(), p.width(), p.channels()));
+        }
+        for (int i = 0; i < images.size(); i++) {
+          float[] prob = p.predict(pixels.get(i), 1);
+          System.out.println(images.get(i) + ": " + topK(p, prob, 0, prob.length));
+        }
+      } else {
+        predictDataset(p);
+      }
+    }
+    return 0;
+  }
+
+  private void predictDataset(Predictor p) throws Exception {
+    Dataset test = data.equals("embedded") ? FashionMnist.embedded().test()
+        : FashionMnist.fromDirectory(Path.of(data)).test();
+    if (test.height() != p.height() || test.width() != p.width() || test.channels() != p.channels()) {
+      throw new IllegalStateException("--data images are " + test.height() + "x" + test.width() + "x"
+          + test.channels() + " but the model takes " + p.height() + "x" + p.width() + "x"
+          + p.channels() + ".");
+    }
+    int size = test.imageSize(), correct = 0, batch = 256;
+    for (int from = 0; from < test.size(); from += batch) {
+      int n = Math.min(batch, test.size() - from);
+      float[] px = new float[n * size];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = test.pixels()[from * size + i] & 0xff;
+      }
+      float[] prob = p.predict(px, n);
+      int classes = prob.length / n;
+      for (int i = 0; i < n; i++) {
+        int best = argMax(prob, i * classes, classes);
+        if (best == test.labels()[from + i]) {
+          correct++;
+        }
+        if (from + i < limit) {
+          System.out.println("#" + (from + i) + " (" + p.label(test.labels()[from + i]) + "): "
+              + topK(p, prob, i, classes));
+        }
+      }
+    }
+    System.out.printf("accuracy %.4f on %d images of %s%n", (double) correct / test.size(),
+        test.size(), test.name());
+  }
+
+  /** "Shirt 0.812 | T-shirt/top 0.120 | ..." for row {@code row} of {@code [rows, classes]}. */
+  private String topK(Predictor p, float[] prob, int row, int classes) {
+    List<Integer> order = new ArrayList<>();
+    for (int c = 0; c < classes; c++) {
+      order.add(c);
+    }
+    order.sort((a, b) -> Float.compare(prob[row * classes + b], prob[row * classes + a]));
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(top, classes); i++) {
+      int c = order.get(i);
+      sb.append(i == 0 ? "" : " | ").append(p.label(c))
+          .append(String.format(" %.3f", prob[row * classes + c]));
+    }
+    return sb.toString();
+  }
+
+  private static int argMax(float[] a, int from, int len) {
+    int best = 0;
+    for (int i = 1; i < len; i++) {
+      if (a[from + i] > a[from + best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}

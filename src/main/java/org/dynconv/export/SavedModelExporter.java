@@ -1,0 +1,146 @@
+package org.dynconv.export;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.dynconv.graph.Threads;
+import org.dynconv.infer.InferenceModel;
+import org.dynconv.io.AtomicFiles;
+import org.dynconv.models.Model;
+import org.dynconv.models.ModelSpec;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
+
+/**
+ * Exports a model as a TF1-style SavedModel that TensorFlow Java, Python TensorFlow (through
+ * {@code tf.saved_model.load}'s TF1 path) and TF-Serving load.
+ *
+ * <p>The graph is a fresh INFER build of the model (BatchNorm on moving statistics, no dropout,
+ * DynamicConv's temperature at its default), with the weights restored from a checkpoint under the
+ * model's variable names, which are Google CondConv's names and layouts. Signatures, both with
+ * method {@code tensorflow/serving/predict} and a dynamic batch:
+ *
+ * <ul>
+ *   <li>{@code serving_default}: input {@code images} float32 {@code [-1,H,W,C]} (pixels 0..255,
+ *       normalised in the graph), outputs {@code logits} and {@code probabilities};
+ *   <li>{@code routing}: input {@code images}, one output per conditional layer, keyed by its
+ *       scope, holding its routing or attention weights {@code [B,E]}.
+ * </ul>
+ *
+ * <p>{@code assets.extra/} holds {@code labels.txt} and {@code dynconv.properties}. The export is
+ * built in a temporary directory beside the target and renamed into place; on failure nothing is
+ * left behind.
+ */
+public final class SavedModelExporter {
+  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
+
+  private SavedModelExporter() {}
+
+  /** Where and how to write. */
+  public record Target(Path dir, boolean force, int servingVersion) {
+    /** The directory saved_model.pb goes into: {@code dir} or {@code dir/<version>}. */
+    public Path modelDir() {
+      return servingVersion > 0 ? dir.resolve(Integer.toString(servingVersion)) : dir;
+    }
+  }
+
+  /**
+   * Exports {@code spec} with the weights of checkpoint {@code weightsPrefix}.
+   *
+   * @param labels class names in label order, or null
+   * @param extra key-value pairs for {@code assets.extra/dynconv.properties}
+   * @return the directory holding saved_model.pb
+   */
+  public static Path export(ModelSpec spec, Path weightsPrefix, Target target, String[] labels,
+      Map<String, String> extra, Threads threads) throws IOException {
+    Path finalDir = target.modelDir().toAbsolutePath().normalize();
+    if (Files.exists(finalDir) && !target.force()) {
+      throw new FileAlreadyExistsException(finalDir.toString(), null,
+          "export target exists; expected a new directory, or --force to replace it");
+    }
+    Path parent = finalDir.getParent();
+    Path created = firstMissing(parent);
+    Path tmp = null;
+    try {
+      Files.createDirectories(parent);
+      tmp = Files.createTempDirectory(parent, "." + finalDir.getFileName() + ".tmp-");
+      Path staging = tmp.resolve("model");
+      try (InferenceModel m = InferenceModel.create(spec, threads)) {
+        m.loadWeights(weightsPrefix);
+        write(m, staging);
+      }
+      writeAssets(staging, spec, labels, extra);
+      install(staging, finalDir, tmp);
+      AtomicFiles.deleteTree(tmp);
+      return finalDir;
+    } catch (IOException | RuntimeException e) {
+      if (tmp != null) {
+        AtomicFiles.deleteTree(tmp);
+      }
+      if (created != null) {
+        AtomicFiles.deleteTree(created);
+      }
+      throw e;
+    }
+  }
+
+  private static void write(InferenceModel m, Path dir) throws IOException {
+    Model model = m.model();
+    Signature serving = Signature.builder().key(Signature.DEFAULT_KEY).methodName(PREDICT_METHOD)
+        .input("images", model.images()).output("logits", model.logits())
+        .output("probabilities", model.probabilities()).build();
+    SavedModelBundle.Exporter ex = SavedModelBundle.exporter(dir.toString()).withSession(m.session())
+        .withSignature(serving);
+    if (!model.routing().isEmpty()) {
+      Signature.Builder routing = Signature.builder().key("routing").methodName(PREDICT_METHOD)
+          .input("images", model.images());
+      model.routing().forEach(routing::output);
+      ex.withSignature(routing.build());
+    }
+    ex.export();
+  }
+
+  private static void writeAssets(Path dir, ModelSpec spec, String[] labels,
+      Map<String, String> extra) throws IOException {
+    Path assets = dir.resolve("assets.extra");
+    Files.createDirectories(assets);
+    if (labels != null) {
+      Files.writeString(assets.resolve("labels.txt"), String.join("\n", labels) + "\n");
+    }
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("model", spec.name());
+    props.put("input", "images float32 [-1," + spec.height() + "," + spec.width() + ","
+        + spec.channels() + "]");
+    props.put("normalisation", spec.inputNormalisation());
+    props.putAll(extra);
+    AtomicFiles.writeProperties(assets.resolve("dynconv.properties"), props);
+  }
+
+  /** Renames the staged export into place, replacing an existing one only when asked. */
+  private static void install(Path staging, Path finalDir, Path tmp) throws IOException {
+    if (Files.exists(finalDir)) {
+      Path old = tmp.resolve("replaced");
+      Files.move(finalDir, old);
+      try {
+        Files.move(staging, finalDir);
+      } catch (IOException e) {
+        Files.move(old, finalDir);
+        throw e;
+      }
+    } else {
+      Files.move(staging, finalDir);
+    }
+  }
+
+  /** The outermost directory of {@code dir} that does not exist yet, or null. */
+  private static Path firstMissing(Path dir) {
+    Path missing = null;
+    for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+      missing = p;
+    }
+    return missing;
+  }
+}

@@ -1,0 +1,194 @@
+package org.dynconv.infer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.dynconv.graph.Tensors;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A SavedModel loaded for prediction through its {@code serving_default} signature (input {@code
+ * images} float32 {@code [-1,H,W,C]}, outputs {@code probabilities} and {@code logits}), the way
+ * any TensorFlow Java user would load it.
+ *
+ * <p>Thread-safe: {@link #predict} may be called concurrently from many threads (each call builds
+ * its own runner and closes its own tensors); {@link #close} must not overlap with calls.
+ */
+public final class Predictor implements AutoCloseable {
+  private final Path dir;
+  private final SavedModelBundle bundle;
+  private final String inputTensor;
+  private final String probabilitiesTensor;
+  private final String logitsTensor;
+  private final int height;
+  private final int width;
+  private final int channels;
+  private final List<String> labels;
+
+  private Predictor(Path dir, SavedModelBundle bundle) {
+    this.dir = dir;
+    this.bundle = bundle;
+    Signature sig = bundle.signatures().stream()
+        .filter(s -> s.key().equals(Signature.DEFAULT_KEY)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("Predictor: SavedModel '" + dir
+            + "' has no serving_default signature; expected one with input 'images'."));
+    Map<String, Signature.TensorDescription> in = sig.getInputs();
+    Map<String, Signature.TensorDescription> out = sig.getOutputs();
+    Signature.TensorDescription images = in.get("images");
+    if (images == null || images.dataType != DataType.DT_FLOAT || images.shape.numDimensions() != 4
+        || !out.containsKey("probabilities")) {
+      throw new IllegalArgumentException("Predictor: SavedModel '" + dir + "' serving_default has"
+          + " inputs " + in.keySet() + " and outputs " + out.keySet() + "; expected input 'images'"
+          + " float32 [-1,H,W,C] and output 'probabilities'.");
+    }
+    this.inputTensor = images.name;
+    this.probabilitiesTensor = out.get("probabilities").name;
+    this.logitsTensor = out.containsKey("logits") ? out.get("logits").name : null;
+    this.height = (int) images.shape.size(1);
+    this.width = (int) images.shape.size(2);
+    this.channels = (int) images.shape.size(3);
+    this.labels = readLabels(dir);
+  }
+
+  /**
+   * Loads {@code dir} (a SavedModel directory holding saved_model.pb).
+   *
+   * @throws IllegalArgumentException naming the directory when it is not a loadable SavedModel
+   */
+  public static Predictor load(Path dir) {
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+      throw new IllegalArgumentException("Predictor: '" + dir + "' has no saved_model.pb; expected a"
+          + " SavedModel directory (from 'export').");
+    }
+    SavedModelBundle b;
+    try {
+      b = SavedModelBundle.load(dir.toString(), SavedModelBundle.DEFAULT_TAG);
+    } catch (TensorFlowException | IllegalArgumentException e) {
+      String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0];
+      throw new IllegalArgumentException("Predictor: SavedModel '" + dir + "' cannot be loaded: " + m,
+          e);
+    }
+    try {
+      return new Predictor(dir, b);
+    } catch (RuntimeException e) {
+      b.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Class probabilities {@code [n, classes]} for {@code n} images of {@code H*W*C} float pixels
+   * in 0..255 each, row-major NHWC.
+   *
+   * @throws IllegalArgumentException when the array length does not match or a pixel is NaN or
+   *     infinite
+   */
+  public float[] predict(float[] pixels, int n) {
+    return run(pixels, n, probabilitiesTensor);
+  }
+
+  /** Logits {@code [n, classes]}, when the signature exports them. */
+  public float[] logits(float[] pixels, int n) {
+    if (logitsTensor == null) {
+      throw new IllegalStateException("Predictor: SavedModel '" + dir + "' exports no logits.");
+    }
+    return run(pixels, n, logitsTensor);
+  }
+
+  /**
+   * The routing or attention weights of every conditional layer, by layer scope, from the {@code
+   * routing} signature; empty for a model without one.
+   */
+  public Map<String, float[]> routing(float[] pixels, int n) {
+    Signature sig = bundle.signatures().stream().filter(s -> s.key().equals("routing")).findFirst()
+        .orElse(null);
+    if (sig == null) {
+      return Map.of();
+    }
+    checkPixels(pixels, n);
+    // Layers that share one routing tensor share one fetch (a result may not hold a name twice).
+    List<String> tensors = new java.util.ArrayList<>();
+    Map<String, Integer> slot = new java.util.LinkedHashMap<>();
+    new java.util.TreeMap<>(sig.getOutputs()).forEach((key, t) -> {
+      if (!tensors.contains(t.name)) {
+        tensors.add(t.name);
+      }
+      slot.put(key, tensors.indexOf(t.name));
+    });
+    try (TFloat32 in = Tensors.of(Shape.of(n, height, width, channels), pixels)) {
+      var runner = bundle.session().runner().feed(inputTensor, in);
+      tensors.forEach(runner::fetch);
+      try (Result r = runner.run()) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        slot.forEach((key, i) -> out.put(key, Tensors.toArray((TFloat32) r.get(i))));
+        return out;
+      }
+    }
+  }
+
+  private float[] run(float[] pixels, int n, String output) {
+    checkPixels(pixels, n);
+    try (TFloat32 in = Tensors.of(Shape.of(n, height, width, channels), pixels);
+        Result r = bundle.session().runner().feed(inputTensor, in).fetch(output).run()) {
+      return Tensors.toArray((TFloat32) r.get(0));
+    }
+  }
+
+  private void checkPixels(float[] pixels, int n) {
+    long expected = (long) n * height * width * channels;
+    if (n < 1 || pixels.length != expected) {
+      throw new IllegalArgumentException("Predictor: got " + pixels.length + " pixel values for " + n
+          + " images; expected " + expected + " (" + n + " x " + height + "x" + width + "x" + channels
+          + ").");
+    }
+    for (int i = 0; i < pixels.length; i++) {
+      if (!Float.isFinite(pixels[i])) {
+        throw new IllegalArgumentException("Predictor: pixel " + i + " (image " + (i / (height
+            * width * channels)) + ") is " + pixels[i] + "; expected a finite value in 0..255.");
+      }
+    }
+  }
+
+  private static List<String> readLabels(Path dir) {
+    Path f = dir.resolve("assets.extra").resolve("labels.txt");
+    try {
+      return Files.isRegularFile(f) ? Files.readAllLines(f).stream().filter(l -> !l.isBlank()).toList()
+          : List.of();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+
+  /** The class name of {@code index}, from assets.extra/labels.txt, or the index itself. */
+  public String label(int index) {
+    return index < labels.size() ? labels.get(index) : Integer.toString(index);
+  }
+
+  public int height() {
+    return height;
+  }
+
+  public int width() {
+    return width;
+  }
+
+  public int channels() {
+    return channels;
+  }
+
+  public SavedModelBundle bundle() {
+    return bundle;
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}

@@ -1,0 +1,115 @@
+"""Python TensorFlow against SavedModels exported by the Java build (CondConv and DynamicConv)."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import small_cnn_reference
+from conftest import load_json
+
+MODELS = ["small-cnn-condconv", "small-cnn-dynamic"]
+tf1 = tf.compat.v1
+
+
+def expected(interop_dir, model):
+    e = load_json(interop_dir / model / "expected.json")
+    x = np.asarray(e["inputs"], dtype=np.float32).reshape(e["inputs_shape"])
+    return e, x
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("batch", [1, 5])
+def test_saved_model_load_matches_java(interop_dir, model, batch):
+    e, x = expected(interop_dir, model)
+    loaded = tf.saved_model.load(str(interop_dir / model / "savedmodel"))
+    assert set(loaded.signatures.keys()) == {"serving_default", "routing"}
+    out = loaded.signatures["serving_default"](images=tf.constant(x[:batch]))
+    for key in ("logits", "probabilities"):
+        java = np.asarray(e[f"batch{batch}"][key], dtype=np.float32).reshape(batch, 10)
+        np.testing.assert_allclose(out[key].numpy(), java, rtol=1e-5, atol=1e-5, err_msg=key)
+    routing = loaded.signatures["routing"](images=tf.constant(x[:batch]))
+    assert set(routing.keys()) == set(e[f"batch{batch}"]["routing"].keys())
+    for key, values in e[f"batch{batch}"]["routing"].items():
+        np.testing.assert_allclose(routing[key].numpy(),
+                                   np.asarray(values, np.float32).reshape(batch, -1),
+                                   rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_saved_model_cli_show_and_run(interop_dir, model, tmp_path):
+    cli = str(pathlib.Path(sys.executable).parent / "saved_model_cli")
+    d = str(interop_dir / model / "savedmodel")
+    show = subprocess.run([cli, "show", "--dir", d, "--all"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "signature_def['serving_default']" in show
+    assert "signature_def['routing']" in show
+    assert "shape: (-1, 28, 28, 1)" in show
+    assert "Method name is: tensorflow/serving/predict" in show
+    _, x = expected(interop_dir, model)
+    np.save(tmp_path / "x.npy", x[:2])
+    run = subprocess.run([cli, "run", "--dir", d, "--tag_set", "serve", "--signature_def",
+                          "serving_default", "--inputs", f"images={tmp_path / 'x.npy'}",
+                          "--outdir", str(tmp_path / "out")],
+                         capture_output=True, text=True, check=True)
+    assert "probabilities.npy" in run.stdout + run.stderr
+    probs = np.load(tmp_path / "out" / "probabilities.npy")
+    assert probs.shape == (2, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), [1, 1], rtol=1e-5)
+
+
+def reference_logits(model, batch, x, checkpoint):
+    graph = tf.Graph()
+    with graph.as_default():
+        images, logits, variables = small_cnn_reference.build(model, batch)
+        saver = tf1.train.Saver(var_list=variables)
+        with tf1.Session(graph=graph) as sess:
+            saver.restore(sess, checkpoint)
+            return sess.run(logits, {images: x})
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_tf1_reference_restores_export_by_name(interop_dir, model):
+    """A per-example-loop implementation restores the export's variables by Google's names."""
+    e, x = expected(interop_dir, model)
+    ckpt = str(interop_dir / model / "savedmodel" / "variables" / "variables")
+    names = {n for n, _ in tf.train.list_variables(ckpt)}
+    graph = tf.Graph()
+    with graph.as_default():
+        _, _, variables = small_cnn_reference.build(model, 5)
+    assert set(variables) == names, f"names differ: {set(variables) ^ names}"
+    logits = reference_logits(model, 5, x, ckpt)
+    java = np.asarray(e["batch5"]["logits"], dtype=np.float32).reshape(5, 10)
+    np.testing.assert_allclose(logits, java, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_python_checkpoint_for_java(interop_dir, model):
+    """Writes a TF1 checkpoint with new weights and the reference logits; Java checks them."""
+    e, x = expected(interop_dir, model)
+    rng = np.random.RandomState(1234)
+    out = interop_dir / "python" / model
+    out.mkdir(parents=True, exist_ok=True)
+    graph = tf.Graph()
+    with graph.as_default():
+        images, logits, variables = small_cnn_reference.build(model, 5)
+        assigns = []
+        for name, v in variables.items():
+            shape = v.shape.as_list()
+            if name.endswith("moving_variance"):
+                value = rng.uniform(0.5, 1.5, shape)
+            elif name.endswith("gamma"):
+                value = rng.uniform(0.8, 1.2, shape)
+            else:
+                value = rng.normal(0, 0.1, shape)
+            assigns.append(v.assign(value.astype(np.float32)))
+        saver = tf1.train.Saver(var_list=variables)
+        with tf1.Session(graph=graph) as sess:
+            sess.run(assigns)
+            saver.save(sess, str(out / "model.ckpt"), write_meta_graph=False)
+            values = sess.run(logits, {images: x})
+    with open(out / "logits.json", "w") as f:
+        json.dump({"logits": values.reshape(-1).tolist()}, f)
