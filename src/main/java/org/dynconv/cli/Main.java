@@ -9,7 +9,9 @@ import picocli.CommandLine.Option;
     description = "Dynamic convolution (CondConv, DynamicConv) for TensorFlow Java.",
     versionProvider = Main.Version.class,
     subcommands = {VersionCommand.class, ModelsCommand.class, TrainCommand.class,
-        ExportCommand.class, PredictCommand.class, InspectCommand.class, DemoCommand.class})
+        ExportCommand.class, PredictCommand.class, InspectCommand.class,
+        InspectCheckpointCommand.class, ImportGoogleCommand.class, AnalyzeCommand.class,
+        BenchCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.",
       scope = CommandLine.ScopeType.INHERIT)

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -100,6 +101,19 @@ final class TrainCommand implements Callable<Integer> {
       description = "Use only the first N training images; 0 = all (default).")
   int trainLimit;
 
+  @Option(names = "--init-from", description = "Warm-start from a SavedModel directory (e.g. from"
+      + " import-google) or a checkpoint prefix: variables with the same name and shape are"
+      + " loaded, the rest (a new head) initialised.")
+  Path initFrom;
+
+  @Option(names = "--num-classes", defaultValue = "0",
+      description = "Classifier outputs (a new head); 0 = the model's own.")
+  int numClasses;
+
+  @Option(names = "--resolution", defaultValue = "0",
+      description = "Input size of an EfficientNet (e.g. 28 for Fashion-MNIST); 0 = its own.")
+  int resolution;
+
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default 1).")
   long seed;
 
@@ -164,6 +178,10 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private String resolveModel() {
+    if (conv != null && !List.of("static", "condconv", "dynamic").contains(conv)) {
+      throw new CliErrors.UsageError("--conv=" + conv + " is invalid; expected static, condconv or"
+          + " dynamic.");
+    }
     String c = conv == null ? "condconv" : conv;
     if (ModelZoo.names().contains(model + "-" + c)) {
       return model + "-" + c;
@@ -190,12 +208,17 @@ final class TrainCommand implements Callable<Integer> {
       throw new CliErrors.UsageError("--experts=" + experts + " is invalid; expected >= 1.");
     }
     try {
-      if (experts > 0) {
-        ModelZoo.get(modelName, experts);
-      }
-      return new TrainConfig(modelName, experts, epochs, batchSize, seed, optimizer, lr, momentum,
+      TrainConfig c = new TrainConfig(modelName, experts, epochs, batchSize, seed, optimizer, lr, momentum,
           schedule, warmupEpochs, weightDecay, labelSmoothing, clipNorm, ema, temperatureStart,
-          temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit);
+          temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit,
+          initFrom == null ? "" : initFrom.toString(), numClasses, resolution);
+      c.modelSpec();
+      if (initFrom != null && !java.nio.file.Files.exists(initFrom)
+          && !java.nio.file.Files.exists(Path.of(initFrom + ".index"))) {
+        throw new IllegalArgumentException("--init-from '" + initFrom + "' does not exist; expected a"
+            + " SavedModel directory or a checkpoint prefix.");
+      }
+      return c;
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
@@ -239,6 +262,9 @@ final class TrainCommand implements Callable<Integer> {
     optionOf.put("augment", "--augment");
     optionOf.put("checkpointEvery", "--checkpoint-every");
     optionOf.put("trainLimit", "--train-limit");
+    optionOf.put("initFrom", "--init-from");
+    optionOf.put("numClasses", "--num-classes");
+    optionOf.put("resolution", "--resolution");
     var parsed = cmd.commandLine().getParseResult();
     Map<String, String> a = asked.toMap(), s = saved.toMap();
     for (var e : optionOf.entrySet()) {

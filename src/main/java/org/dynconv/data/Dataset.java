@@ -31,6 +31,18 @@ public record Dataset(String name, byte[] pixels, int[] labels, int height, int 
     return height * width * channels;
   }
 
+  /** The same images with the grey value repeated in three channels (grey data, RGB model). */
+  public Dataset toRgb() {
+    if (channels != 1) {
+      return this;
+    }
+    byte[] rgb = new byte[pixels.length * 3];
+    for (int i = 0; i < pixels.length; i++) {
+      rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = pixels[i];
+    }
+    return new Dataset(name + " (as RGB)", rgb, labels, height, width, 3, numClasses);
+  }
+
   /** The first {@code n} images (for quick runs and tests). */
   public Dataset head(int n) {
     int m = Math.min(n, size());

@@ -38,6 +38,12 @@ public final class WeightsExtractor {
       names.add(v.name());
       keys.add(fromEma ? v.name() + "/ExponentialMovingAverage" : v.name());
     }
+    extract(trainingPrefix, names, keys, outPrefix);
+  }
+
+  /** Copies checkpoint key {@code keys[i]} to {@code names[i]} in a new checkpoint. */
+  public static void extract(Path trainingPrefix, List<String> names, List<String> keys,
+      Path outPrefix) {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       List<Class<? extends TType>> types = new ArrayList<>(Collections.nCopies(keys.size(), TFloat32.class));

@@ -31,6 +31,12 @@ public interface ModelSpec {
         + "' has no conditional layers; --experts applies to condconv and dynamic models only.");
   }
 
+  /** The same model with a new classifier of {@code classes} outputs (fine-tuning). */
+  default ModelSpec withNumClasses(int classes) {
+    throw new IllegalArgumentException("ModelSpec: model '" + name()
+        + "' has a fixed classifier; expected a model that supports a new head.");
+  }
+
   /**
    * The same model with DynamicConv's temperature input defaulting to {@code temperature} (the
    * value an exported graph runs at); models without DynamicConv return themselves.

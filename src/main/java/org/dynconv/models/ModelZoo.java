@@ -14,6 +14,10 @@ public final class ModelZoo {
     for (ConvType t : ConvType.values()) {
       MODELS.put("small-cnn-" + t.id(), () -> SmallCnn.of(t));
     }
+    MODELS.put("efficientnet-b0", EfficientNet::b0);
+    MODELS.put("efficientnet-condconv-b0-4e", () -> EfficientNet.condconvB0(4, 1.0));
+    MODELS.put("efficientnet-condconv-b0-8e", () -> EfficientNet.condconvB0(8, 1.0));
+    MODELS.put("efficientnet-condconv-b0-8e-depth", () -> EfficientNet.condconvB0(8, 1.1));
   }
 
   private ModelZoo() {}

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.dynconv.io.AtomicFiles;
 import org.dynconv.models.ModelSpec;
-import org.dynconv.models.ModelZoo;
 
 /**
  * A training run on disk, found from either the run directory (its latest checkpoint) or one of
@@ -44,7 +43,6 @@ public record RunDirectory(Path dir, TrainConfig config, CheckpointStore.Checkpo
 
   /** The model as trained, with its temperature input defaulting to the final temperature. */
   public ModelSpec modelSpec() {
-    return ModelZoo.get(config.model(), config.experts())
-        .withFinalTemperature(config.temperatureEnd());
+    return config.modelSpec().withFinalTemperature(config.temperatureEnd());
   }
 }

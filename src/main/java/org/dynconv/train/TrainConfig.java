@@ -28,12 +28,16 @@ import org.dynconv.config.Check;
  * @param augment random crop (2 pixels of padding) and horizontal flip
  * @param checkpointEvery also checkpoint every this many steps; 0 = at epoch ends only
  * @param trainLimit use only the first N training images; 0 = all
+ * @param initFrom warm-start from this SavedModel directory or checkpoint prefix ("" = none):
+ *     every variable found there with the same shape, the others (a new head) initialised
+ * @param numClasses classifier outputs; 0 = the model's own
+ * @param resolution input size of an EfficientNet; 0 = the model's own
  */
 public record TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
     String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
     double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
     double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
-    int checkpointEvery, int trainLimit) {
+    int checkpointEvery, int trainLimit, String initFrom, int numClasses, int resolution) {
   private static final String C = "TrainConfig";
 
   public TrainConfig {
@@ -59,6 +63,36 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     Check.nonNegativeFinite(C, "temperatureEpochs", temperatureEpochs);
     Check.atLeast(C, "checkpointEvery", checkpointEvery, 0);
     Check.atLeast(C, "trainLimit", trainLimit, 0);
+    Check.notNull(C, "initFrom", initFrom);
+    Check.inRange(C, "numClasses", numClasses, 0, 100_000);
+    Check.inRange(C, "resolution", resolution, 0, 4096);
+  }
+
+  /** The same settings without warm start or model overrides (the earlier constructor). */
+  public TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
+      String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
+      double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
+      double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
+      int checkpointEvery, int trainLimit) {
+    this(model, experts, epochs, batchSize, seed, optimizer, learningRate, momentum, schedule,
+        warmupEpochs, weightDecay, labelSmoothing, clipNorm, emaDecay, temperatureStart,
+        temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit, "", 0, 0);
+  }
+
+  /** The model these settings train: zoo name, experts, classes and resolution applied. */
+  public org.dynconv.models.ModelSpec modelSpec() {
+    org.dynconv.models.ModelSpec spec = org.dynconv.models.ModelZoo.get(model, experts);
+    if (resolution > 0) {
+      if (!(spec instanceof org.dynconv.models.EfficientNet e)) {
+        throw new IllegalArgumentException("TrainConfig: resolution=" + resolution + " applies to"
+            + " EfficientNet models only; model '" + model + "' has a fixed input size.");
+      }
+      spec = e.withResolution(resolution);
+    }
+    if (numClasses > 0) {
+      spec = spec.withNumClasses(numClasses);
+    }
+    return spec;
   }
 
   /** The defaults of {@code train} with no arguments: the CondConv CNN on the embedded subset. */
@@ -90,6 +124,9 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     m.put("augment", Boolean.toString(augment));
     m.put("checkpointEvery", Integer.toString(checkpointEvery));
     m.put("trainLimit", Integer.toString(trainLimit));
+    m.put("initFrom", initFrom);
+    m.put("numClasses", Integer.toString(numClasses));
+    m.put("resolution", Integer.toString(resolution));
     return m;
   }
 
@@ -111,7 +148,9 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
           Double.parseDouble(req(m, "temperatureEpochs", source)),
           Boolean.parseBoolean(req(m, "augment", source)),
           Integer.parseInt(req(m, "checkpointEvery", source)),
-          Integer.parseInt(req(m, "trainLimit", source)));
+          Integer.parseInt(req(m, "trainLimit", source)), req(m, "initFrom", source),
+          Integer.parseInt(req(m, "numClasses", source)),
+          Integer.parseInt(req(m, "resolution", source)));
     } catch (NumberFormatException e) {
       throw new IllegalStateException("TrainConfig: '" + source + "' has a malformed number ("
           + e.getMessage() + ").");

@@ -41,13 +41,18 @@ public final class TrainGraph {
   public final List<VariableRef> optimizerVariables;
   public final Operand<TString> weightsFile;
   public final Op saveWeights;
+  /**
+   * Mean over the batch and the conditional layers of the entropy of their routing weights
+   * (normalised to sum 1), or null for a static model; logged during training.
+   */
+  public final Operand<TFloat32> routingEntropy;
   /** True when every model and optimizer variable is finite; checked before each checkpoint. */
   public final Operand<TBool> allFinite;
 
   private TrainGraph(Model model, Operand<TInt32> labels, Operand<TFloat32> learningRate,
       Operand<TFloat32> loss, Operand<TFloat32> accuracy, Op step, Ema ema,
       List<VariableRef> optimizerVariables, Operand<TString> weightsFile, Op saveWeights,
-      Operand<TBool> allFinite) {
+      Operand<TBool> allFinite, Operand<TFloat32> routingEntropy) {
     this.model = model;
     this.labels = labels;
     this.learningRate = learningRate;
@@ -59,6 +64,7 @@ public final class TrainGraph {
     this.weightsFile = weightsFile;
     this.saveWeights = saveWeights;
     this.allFinite = allFinite;
+    this.routingEntropy = routingEntropy;
   }
 
   public static TrainGraph build(LayerScope root, ModelSpec spec, TrainConfig cfg) {
@@ -128,7 +134,25 @@ public final class TrainGraph {
       finite = tf.math.logicalAnd(finite, tf.reduceAll(f, tf.range(tf.constant(0), tf.rank(f),
           tf.constant(1))));
     }
-    return new TrainGraph(model, labels, lr, loss, accuracy, step, ema, optVars, file, save, finite);
+    return new TrainGraph(model, labels, lr, loss, accuracy, step, ema, optVars, file, save, finite,
+        routingEntropy(tf, model));
+  }
+
+  /** Mean entropy of the routing weights of the model's distinct routing tensors. */
+  static Operand<TFloat32> routingEntropy(Ops tf, Model model) {
+    List<Operand<TFloat32>> distinct = model.routing().values().stream().distinct().toList();
+    if (distinct.isEmpty()) {
+      return null;
+    }
+    Operand<TFloat32> sum = tf.constant(0f);
+    for (Operand<TFloat32> r : distinct) {
+      Operand<TFloat32> p = tf.math.div(r, tf.reduceSum(r, tf.constant(1),
+          org.tensorflow.op.core.ReduceSum.keepDims(true)));
+      Operand<TFloat32> h = tf.math.neg(tf.reduceSum(tf.math.mul(p,
+          tf.math.log(tf.math.maximum(p, tf.constant(1e-12f)))), tf.constant(1)));
+      sum = tf.math.add(sum, tf.math.mean(h, tf.constant(0)));
+    }
+    return tf.math.div(sum, tf.constant((float) distinct.size()));
   }
 
   /**

@@ -12,11 +12,13 @@ import java.util.Map;
  * @param stepInEpoch steps of that epoch already taken
  * @param temperature DynamicConv temperature of the last step taken
  * @param bestTestAccuracy best validation accuracy so far (NaN before the first validation)
+ * @param epochLossSum sum of the losses of the epoch's steps so far (for the epoch's mean)
+ * @param epochAccuracySum sum of their batch accuracies
  */
 public record TrainState(long step, int epoch, int stepInEpoch, double temperature,
-    double bestTestAccuracy) {
+    double bestTestAccuracy, double epochLossSum, double epochAccuracySum) {
   public static TrainState start(double temperature) {
-    return new TrainState(0, 0, 0, temperature, Double.NaN);
+    return new TrainState(0, 0, 0, temperature, Double.NaN, 0, 0);
   }
 
   public Map<String, String> toMap() {
@@ -27,6 +29,8 @@ public record TrainState(long step, int epoch, int stepInEpoch, double temperatu
     m.put("stepInEpoch", Integer.toString(stepInEpoch));
     m.put("temperature", Double.toString(temperature));
     m.put("bestTestAccuracy", Double.toString(bestTestAccuracy));
+    m.put("epochLossSum", Double.toString(epochLossSum));
+    m.put("epochAccuracySum", Double.toString(epochAccuracySum));
     return m;
   }
 
@@ -38,7 +42,9 @@ public record TrainState(long step, int epoch, int stepInEpoch, double temperatu
       }
       return new TrainState(Long.parseLong(m.get("step")), Integer.parseInt(m.get("epoch")),
           Integer.parseInt(m.get("stepInEpoch")), Double.parseDouble(m.get("temperature")),
-          Double.parseDouble(m.get("bestTestAccuracy")));
+          Double.parseDouble(m.get("bestTestAccuracy")),
+          Double.parseDouble(m.getOrDefault("epochLossSum", "0")),
+          Double.parseDouble(m.getOrDefault("epochAccuracySum", "0")));
     } catch (NumberFormatException | NullPointerException e) {
       throw new IllegalStateException("TrainState: '" + source + "' is malformed: " + e);
     }

@@ -16,7 +16,6 @@ import org.dynconv.graph.Threads;
 import org.dynconv.infer.InferenceModel;
 import org.dynconv.io.AtomicFiles;
 import org.dynconv.models.ModelSpec;
-import org.dynconv.models.ModelZoo;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -69,16 +68,28 @@ public final class Trainer {
 
   public Trainer(TrainConfig cfg, Dataset train, Dataset test, Options opt) {
     this.cfg = cfg;
-    this.spec = ModelZoo.get(cfg.model(), cfg.experts());
-    this.train = cfg.trainLimit() > 0 ? train.head(cfg.trainLimit()) : train;
+    this.spec = cfg.modelSpec();
+    Dataset tr = cfg.trainLimit() > 0 ? train.head(cfg.trainLimit()) : train;
+    // A grey dataset feeds an RGB model with the grey value in every channel.
+    if (spec.channels() == 3 && tr.channels() == 1) {
+      tr = tr.toRgb();
+      test = test.toRgb();
+    }
+    this.train = tr;
     this.test = test;
     this.opt = opt;
-    if (train.height() != spec.height() || train.width() != spec.width()
-        || train.channels() != spec.channels()) {
+    if (this.train.height() != spec.height() || this.train.width() != spec.width()
+        || this.train.channels() != spec.channels()) {
       throw new IllegalArgumentException("Trainer: dataset '" + train.name() + "' has "
           + train.height() + "x" + train.width() + "x" + train.channels() + " images; model '"
           + spec.name() + "' expects " + spec.height() + "x" + spec.width() + "x" + spec.channels()
-          + ".");
+          + (spec instanceof org.dynconv.models.EfficientNet ? " (set the resolution to "
+              + train.height() + ")" : "") + ".");
+    }
+    if (spec.numClasses() < train.numClasses()) {
+      throw new IllegalArgumentException("Trainer: dataset '" + train.name() + "' has "
+          + train.numClasses() + " classes but model '" + spec.name() + "' outputs "
+          + spec.numClasses() + ".");
     }
   }
 
@@ -123,6 +134,10 @@ public final class Trainer {
     try (Graph g = new Graph();
         InferenceModel eval = InferenceModel.create(spec, opt.threads())) {
       TrainGraph tg = TrainGraph.build(LayerScope.root(g, cfg.seed()), spec, cfg);
+      WarmStart warm = !resumeFrom.isPresent() && !cfg.initFrom().isEmpty()
+          ? WarmStart.build(LayerScope.root(g, cfg.seed()).child("warm_start"),
+              Path.of(cfg.initFrom()), tg.model.variables())
+          : null;
       try (Session s = opt.threads().session(g)) {
         TrainState state;
         if (resumeFrom.isPresent()) {
@@ -135,6 +150,10 @@ public final class Trainer {
           Files.createDirectories(opt.runDir());
           AtomicFiles.writeProperties(opt.runDir().resolve("run.properties"), cfg.toMap());
           s.initialize();
+          if (warm != null) {
+            s.runner().addTarget(warm.op()).run();
+            opt.out().println(warm.describe());
+          }
           state = TrainState.start(temp.at(0));
         }
         opt.out().printf("training %s: %,d parameters, %,d MACs/image, %d images, batch %d, %d"
@@ -142,6 +161,8 @@ public final class Trainer {
             train.size(), batch, cfg.epochs(), cfg.optimizer(), opt.threads());
         Log log = new Log(opt.runDir().resolve("log.csv"), tg.model.routing().keySet());
         log.truncateTo(state.epoch());
+        RoutingLog attention = new RoutingLog(opt.runDir().resolve("routing_entropy.csv"));
+        attention.truncateTo(state.step());
         Progress progress = new Progress(opt.out(), opt.redraw(), cfg.epochs());
         CheckpointStore.Checkpoint last = resumeFrom.orElse(null);
         double testAcc = Double.NaN;
@@ -150,15 +171,20 @@ public final class Trainer {
         while (state.epoch() < cfg.epochs()) {
           int epoch = state.epoch();
           int[] order = batches.order(epoch);
-          double lossSum = 0, accSum = 0;
-          int counted = 0;
+          double lossSum = state.epochLossSum(), accSum = state.epochAccuracySum();
+          int counted = state.stepInEpoch();
+          int ran = 0;
           long epochStart = System.nanoTime();
           progress.newEpoch();
           for (int k = state.stepInEpoch(); k < stepsPerEpoch; k++) {
             long step = state.step();
             batches.fill(order, k * batch, batch, epoch, cfg.augment(), pixels, labels);
             double t = temp.at(step);
-            float[] out = runStep(s, tg, pixels, labels, batch, lr.at(step), t, step);
+            boolean sample = tg.routingEntropy != null && step % Math.max(1, stepsPerEpoch / 20) == 0;
+            float[] out = runStep(s, tg, pixels, labels, batch, lr.at(step), t, step, sample);
+            if (sample) {
+              attention.add(step, (double) step / stepsPerEpoch, t, out[2]);
+            }
             if (!Double.isFinite(out[0])) {
               throw new TrainingDiverged("training stopped at epoch " + (epoch + 1) + ", step " + step
                   + ": the loss is " + out[0] + "; the last good checkpoint is "
@@ -170,16 +196,19 @@ public final class Trainer {
             lossSum += out[0];
             accSum += out[1];
             counted++;
-            state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy());
+            ran++;
+            state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy(), lossSum, accSum);
             double secs = (System.nanoTime() - epochStart) / 1e9;
             progress.step(epoch, k + 1, stepsPerEpoch, lossSum / counted, accSum / counted,
-                spec.annealsTemperature() ? t : Double.NaN, counted * batch / secs,
-                secs / counted * (stepsPerEpoch - k - 1));
+                spec.annealsTemperature() ? t : Double.NaN, ran * batch / secs,
+                secs / ran * (stepsPerEpoch - k - 1));
             if (cfg.checkpointEvery() > 0 && state.step() % cfg.checkpointEvery() == 0
                 && k + 1 < stepsPerEpoch) {
+              attention.flush();
               last = save(store, s, tg, state, last);
             }
             if (opt.stopAtStep() > 0 && state.step() >= opt.stopAtStep() && k + 1 < stepsPerEpoch) {
+              attention.flush();
               last = save(store, s, tg, state, last);
               return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
                   (System.nanoTime() - t0) / 1e9, state.step(), last);
@@ -208,7 +237,8 @@ public final class Trainer {
               epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
               testAcc, spec.annealsTemperature() ? String.format(" | T %.2f | attention entropy %.3f",
                   state.temperature(), mean(ev.routingEntropy())) : "", epochSecs);
-          state = new TrainState(state.step(), epoch + 1, 0, state.temperature(), best);
+          attention.flush();
+          state = new TrainState(state.step(), epoch + 1, 0, state.temperature(), best, 0, 0);
           last = save(store, s, tg, state, last);
         }
         AtomicFiles.deleteTree(evalWeights.getParent());
@@ -235,7 +265,7 @@ public final class Trainer {
   }
 
   private float[] runStep(Session s, TrainGraph tg, float[] pixels, int[] labels, int n,
-      double learningRate, double temperature, long step) {
+      double learningRate, double temperature, long step, boolean withEntropy) {
     List<Tensor> in = new ArrayList<>();
     try {
       TFloat32 x = Tensors.of(Shape.of(n, spec.height(), spec.width(), spec.channels()), pixels);
@@ -258,8 +288,13 @@ public final class Trainer {
         in.add(d);
         r.feed(tg.ema.decayInput(), d);
       }
-      try (org.tensorflow.Result res = r.fetch(tg.loss).fetch(tg.accuracy).addTarget(tg.step).run()) {
-        return new float[] {((TFloat32) res.get(0)).getFloat(), ((TFloat32) res.get(1)).getFloat()};
+      r.fetch(tg.loss).fetch(tg.accuracy).addTarget(tg.step);
+      if (withEntropy) {
+        r.fetch(tg.routingEntropy);
+      }
+      try (org.tensorflow.Result res = r.run()) {
+        return new float[] {((TFloat32) res.get(0)).getFloat(), ((TFloat32) res.get(1)).getFloat(),
+            withEntropy ? ((TFloat32) res.get(2)).getFloat() : Float.NaN};
       }
     } finally {
       in.forEach(Tensor::close);

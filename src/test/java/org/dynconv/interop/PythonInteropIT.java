@@ -18,6 +18,7 @@ import org.dynconv.export.RunExporter;
 import org.dynconv.export.SavedModelExporter;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.InferenceModel;
+import org.dynconv.importer.GoogleImporter;
 import org.dynconv.infer.Predictor;
 import org.dynconv.io.AtomicFiles;
 import org.dynconv.models.ModelZoo;
@@ -105,6 +106,58 @@ class PythonInteropIT {
     }
     System.out.println(out);
     assertEquals(0, p.exitValue(), "Python tests failed:\n" + out);
+  }
+
+  @Test
+  @Order(4)
+  void googleImportMatchesTheIndependentReference() throws IOException {
+    Assumptions.assumeFalse(skipPython(), "-DskipPython");
+    for (String model : List.of("efficientnet-b0", "efficientnet-condconv-b0-4e")) {
+      Path dir = DIR.resolve("google").resolve(model);
+      String json = Files.readString(dir.resolve("reference.json"));
+      float[] x = Json.readFloats(json, "inputs");
+      for (boolean ema : new boolean[] {true, false}) {
+        Path out = dir.resolve(ema ? "export-ema" : "export-raw");
+        GoogleImporter.Result r = GoogleImporter.importCheckpoint(dir.resolve("model.ckpt"),
+            ModelZoo.get(model), ema, new SavedModelExporter.Target(out, false, 0), Threads.defaults());
+        assertEquals(ema ? r.variables() : 0, r.fromEma(), "EMA values used");
+        float[] expected = Json.readFloats(json, ema ? "logits_ema" : "logits_raw");
+        try (Predictor p = Predictor.load(r.exportDir())) {
+          // Dynamic batch: both examples at once, then one at a time.
+          AllClose.assertRelClose(AllClose.toDouble(expected), p.logits(x, 2), 1e-4,
+              model + (ema ? " EMA" : " raw") + " batch 2");
+          float[] first = p.logits(java.util.Arrays.copyOf(x, 224 * 224 * 3), 1);
+          AllClose.assertRelClose(AllClose.toDouble(java.util.Arrays.copyOf(expected, 1000)), first,
+              1e-4, model + " batch 1");
+        }
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
+  void importedModelFineTunesWithANewHead() throws IOException {
+    Assumptions.assumeFalse(skipPython(), "-DskipPython");
+    Path imported = DIR.resolve("google").resolve("efficientnet-condconv-b0-4e").resolve("export-ema");
+    FashionMnist.Split data = FashionMnist.embedded();
+    TrainConfig cfg = new TrainConfig("efficientnet-condconv-b0-4e", 0, 1, 16, 3, "sgd", 0.02, 0.9,
+        "constant", 0, 1e-5, 0, 5.0, 0, 30, 1, 0, false, 0, 320, imported.toString(), 10, 28);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<double[]> losses = new java.util.ArrayList<>();
+    Path run = DIR.resolve("finetune");
+    Trainer.Result r = new Trainer(cfg, data.train(), data.test().head(200), new Trainer.Options(run,
+        false, Threads.defaults(), new PrintStream(log, true), false, 0,
+        (step, loss, acc, lr, t) -> losses.add(new double[] {loss}))).run();
+    String text = log.toString(StandardCharsets.UTF_8);
+    // Everything but the 1000-class head came from the import.
+    org.junit.jupiter.api.Assertions.assertTrue(text.contains("warm start from " + imported
+        + ": 325 of 327 variables; initialised anew: efficientnet-condconv-b0-4e/head/dense/kernel"
+        + " [1280, 10], efficientnet-condconv-b0-4e/head/dense/bias [10]"), text);
+    double first = (losses.get(0)[0] + losses.get(1)[0] + losses.get(2)[0]) / 3;
+    int n = losses.size();
+    double last = (losses.get(n - 1)[0] + losses.get(n - 2)[0] + losses.get(n - 3)[0]) / 3;
+    org.junit.jupiter.api.Assertions.assertTrue(last < first, "loss " + first + " -> " + last);
+    org.junit.jupiter.api.Assertions.assertEquals(20, r.steps());
   }
 
   @Test

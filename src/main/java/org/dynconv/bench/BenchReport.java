@@ -1,0 +1,127 @@
+package org.dynconv.bench;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.dynconv.analysis.Chart;
+import org.dynconv.io.AtomicFiles;
+
+/** Writes bench.csv, bench.md and bench.png from the rows of a run. */
+public final class BenchReport {
+  private BenchReport() {}
+
+  public static void write(List<BenchRow> rows, Machine machine, String when, Path out)
+      throws IOException {
+    Files.createDirectories(out);
+    StringBuilder csv = new StringBuilder(BenchRow.HEADER).append('\n');
+    rows.forEach(r -> csv.append(r.csv()).append('\n'));
+    AtomicFiles.writeString(out.resolve("bench.csv"), csv.toString());
+    AtomicFiles.writeString(out.resolve("bench.md"), markdown(rows, machine, when));
+    if (!rows.isEmpty()) {
+      chart(rows, machine, out.resolve("bench.png"));
+    }
+  }
+
+  /** Ratio tables per suite: one row per case, batch, experts and pass, one column per strategy. */
+  public static String markdown(List<BenchRow> rows, Machine machine, String when) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Measured ").append(when).append(" on ").append(machine.line()).append(".\n")
+        .append("Each figure is the median ratio of time to the static twin measured interleaved in"
+            + " the same process (range in brackets); lower is faster.\n\n");
+    for (String suite : List.of("layers", "models", "train")) {
+      List<BenchRow> s = rows.stream().filter(r -> r.suite().equals(suite)).toList();
+      if (s.isEmpty()) {
+        continue;
+      }
+      Set<String> strategies = new LinkedHashSet<>();
+      s.forEach(r -> strategies.add(column(r.strategy())));
+      sb.append("### ").append(suite).append("\n\n| case | B | E | pass | static ms |");
+      strategies.forEach(st -> sb.append(' ').append(st).append(" |"));
+      sb.append("\n|---|---|---|---|---|");
+      strategies.forEach(st -> sb.append("---|"));
+      sb.append('\n');
+      Map<String, List<BenchRow>> groups = new LinkedHashMap<>();
+      s.forEach(r -> groups.computeIfAbsent(r.caseName() + "|" + r.batch() + "|" + r.experts() + "|"
+          + r.pass(), k -> new ArrayList<>()).add(r));
+      for (List<BenchRow> g : groups.values()) {
+        BenchRow f = g.get(0);
+        sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %.3f |", f.caseName(), f.batch(),
+            f.experts(), f.pass(), f.baselineMs()));
+        for (String st : strategies) {
+          BenchRow r = g.stream().filter(x -> column(x.strategy()).equals(st)).findFirst().orElse(null);
+          sb.append(r == null ? " n/a |" : String.format(Locale.ROOT, " %.2f%s (%.2f-%.2f) |",
+              r.ratioMedian(), r.strategy().startsWith("AUTO(") ? " " + r.strategy().substring(4) : "",
+              r.ratioMin(), r.ratioMax()));
+        }
+        sb.append('\n');
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String column(String strategy) {
+    return strategy.startsWith("AUTO") ? "AUTO" : strategy;
+  }
+
+  static void chart(List<BenchRow> rows, Machine machine, Path file) throws IOException {
+    List<BenchRow> auto = rows.stream().filter(r -> r.suite().equals("layers")
+        && r.strategy().startsWith("AUTO")).toList();
+    List<BenchRow> models = rows.stream().filter(r -> !r.suite().equals("layers")).toList();
+    List<String> cases = new ArrayList<>(new LinkedHashSet<>(auto.stream().map(BenchRow::caseName).toList()));
+    int w = Math.max(900, 70 * cases.size() + 200);
+    Chart c = new Chart(w, 470 * (auto.isEmpty() ? 0 : 2) + (models.isEmpty() ? 0 : 470) + 40,
+        "dynconv / static time ratio (median), " + machine.cpu());
+    int y = 80;
+    for (String pass : List.of("forward", "train")) {
+      List<BenchRow> p = auto.stream().filter(r -> r.pass().equals(pass)).toList();
+      if (p.isEmpty()) {
+        continue;
+      }
+      double max = Math.max(2, p.stream().mapToDouble(BenchRow::ratioMedian).max().orElse(2) * 1.1);
+      Chart.Panel panel = c.panel(90, y, w - 160, 300, "AUTO, layers of efficientnet-condconv-b0, "
+          + pass + (pass.equals("train") ? " + backward" : "") + " (E=8)", "", "ratio to static",
+          0, cases.size(), 0, max).yTicks(5);
+      int[] batches = p.stream().mapToInt(BenchRow::batch).distinct().sorted().toArray();
+      List<String> legend = new ArrayList<>();
+      List<Color> colors = new ArrayList<>();
+      for (int bi = 0; bi < batches.length; bi++) {
+        double off = 0.1 + 0.8 * bi / batches.length, width = 0.8 / batches.length;
+        for (BenchRow r : p) {
+          if (r.batch() == batches[bi] && r.experts() == 8) {
+            int ci = cases.indexOf(r.caseName());
+            panel.bar(ci + off, ci + off + width * 0.9, r.ratioMedian(), Chart.PALETTE[bi]);
+          }
+        }
+        legend.add("B=" + batches[bi]);
+        colors.add(Chart.PALETTE[bi]);
+      }
+      panel.hline(1, "static", Color.DARK_GRAY).legend(legend, colors);
+      panel.xCategories(cases.stream().map(s -> s.replaceAll(" \\d+x\\d+$", "")
+          .replace("depthwise ", "dw ")).toList());
+      y += 470;
+    }
+    if (!models.isEmpty()) {
+      double max = Math.max(2, models.stream().mapToDouble(BenchRow::ratioMedian).max().orElse(2) * 1.1);
+      Chart.Panel panel = c.panel(90, y, w - 160, 300, "models (inference) and training steps", "",
+          "ratio to static twin", 0, models.size(), 0, max).yTicks(5);
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < models.size(); i++) {
+        BenchRow r = models.get(i);
+        panel.bar(i + 0.15, i + 0.85, r.ratioMedian(), Chart.PALETTE[r.suite().equals("train") ? 2 : 0]);
+        names.add(r.caseName().replace(" vs ", "/").replace("efficientnet-", "en-")
+            .replace("small-cnn-", "cnn-").replaceAll("/.*", "") + " B" + r.batch());
+      }
+      panel.hline(1, "static", Color.DARK_GRAY).xCategories(names);
+    }
+    c.save(file);
+  }
+}

@@ -1,0 +1,52 @@
+package org.dynconv.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dynconv.blocks.BlockArgs;
+import org.dynconv.config.ConvGeometry;
+import org.dynconv.conv.ConvKind;
+import org.dynconv.models.EfficientNet;
+
+/**
+ * A conditional layer shape of efficientnet-condconv-b0 at 224x224: the expand (1x1), depthwise
+ * (3x3 or 5x5) and project (1x1) convs of its CondConv blocks 8 to 15, without repeats.
+ *
+ * @param name e.g. {@code expand 112->672 14x14}
+ * @param kernelOut Cout, or the depth multiplier (1) for depthwise
+ */
+public record LayerCase(String name, ConvKind kind, int size, int inChannels, int kernelOut,
+    ConvGeometry geometry) {
+
+  /** The distinct CondConv layer shapes of the model, in block order. */
+  public static List<LayerCase> efficientnetCondconvB0() {
+    EfficientNet net = EfficientNet.condconvB0(8, 1.0);
+    Map<String, LayerCase> out = new LinkedHashMap<>();
+    int size = (net.resolution() + 1) / 2;
+    for (BlockArgs a : net.expandedBlocks()) {
+      int in = a.inputFilters(), mid = in * a.expandRatio(), outSize = (size + a.stride() - 1) / a.stride();
+      if (a.condconv()) {
+        List<LayerCase> cases = new ArrayList<>();
+        if (a.expandRatio() != 1) {
+          cases.add(new LayerCase(String.format("expand %d->%d %dx%d", in, mid, size, size),
+              ConvKind.REGULAR, size, in, mid, ConvGeometry.of(1)));
+        }
+        cases.add(new LayerCase(String.format("depthwise %dx%d s%d %d %dx%d", a.kernelSize(),
+            a.kernelSize(), a.stride(), mid, size, size), ConvKind.DEPTHWISE, size, mid, 1,
+            ConvGeometry.of(a.kernelSize()).withStride(a.stride())));
+        cases.add(new LayerCase(String.format("project %d->%d %dx%d", mid, a.outputFilters(),
+            outSize, outSize), ConvKind.REGULAR, outSize, mid, a.outputFilters(), ConvGeometry.of(1)));
+        cases.forEach(c -> out.putIfAbsent(c.name(), c));
+      }
+      size = outSize;
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  /** Multiply-adds of the convolution per example. */
+  public long convMacs() {
+    int o = geometry.outputHeight(size);
+    return (long) o * o * geometry.kernelH() * geometry.kernelW() * inChannels * kernelOut;
+  }
+}

@@ -1,0 +1,35 @@
+package org.dynconv.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.dynconv.conv.RuntimeSupport;
+import org.dynconv.graph.Threads;
+import org.tensorflow.TensorFlow;
+
+/** What a benchmark ran on, printed and stored with every result. */
+public record Machine(String cpu, int cores, String threads, String tensorflow, String java,
+    String onednn) {
+  public static Machine describe(Threads threads) {
+    String cpu = "unknown CPU";
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (l.startsWith("model name")) {
+          cpu = l.substring(l.indexOf(':') + 1).trim();
+          break;
+        }
+      }
+    } catch (IOException e) {
+      // Not Linux: keep the placeholder.
+    }
+    return new Machine(cpu, Runtime.getRuntime().availableProcessors(), threads.toString(),
+        TensorFlow.version(), System.getProperty("java.version"),
+        System.getenv().getOrDefault("TF_ENABLE_ONEDNN_OPTS", "default (on)") + "; "
+            + RuntimeSupport.describe());
+  }
+
+  public String line() {
+    return cpu + ", " + cores + " cores; TensorFlow " + tensorflow + " (TF Java 1.1.0); Java "
+        + java + "; threads " + threads + "; oneDNN " + onednn;
+  }
+}

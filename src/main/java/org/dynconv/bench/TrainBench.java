@@ -1,0 +1,97 @@
+package org.dynconv.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Tensors;
+import org.dynconv.graph.Threads;
+import org.dynconv.models.ModelZoo;
+import org.dynconv.train.TrainConfig;
+import org.dynconv.train.TrainGraph;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The train suite: one training step (forward, backward, optimizer, BatchNorm updates) of the
+ * conditional small CNNs against the static one at batch 64, same data; the ratio of step times
+ * is the inverse ratio of images per second.
+ */
+public final class TrainBench {
+  static final int BATCH = 64;
+
+  private TrainBench() {}
+
+  public static List<BenchRow> run(Threads threads, int warmup, int reps, PrintStream log) {
+    List<BenchRow> rows = new ArrayList<>();
+    try (Step base = new Step("small-cnn-static", threads)) {
+      for (String model : List.of("small-cnn-condconv", "small-cnn-dynamic")) {
+        try (Step cond = new Step(model, threads)) {
+          Interleaved.Ratio r = Interleaved.measure(base::run, List.of(cond::run), warmup, reps).get(0);
+          rows.add(BenchRow.of("train", model + " vs small-cnn-static", BATCH, 4, "AUTO", "train", r));
+          log.printf("  %-20s %6.1f img/s vs static %6.1f img/s: step %.2fx (%.2f-%.2f)%n", model,
+              BATCH * 1000 / r.candidateMs(), BATCH * 1000 / r.baselineMs(), r.median(), r.min(),
+              r.max());
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** A training graph with one fixed batch, stepping on every run. */
+  static final class Step implements AutoCloseable {
+    private final Graph g = new Graph();
+    private final Session s;
+    private final TrainGraph tg;
+    private final TFloat32 x;
+    private final TInt32 y;
+    private final TFloat32 lr = TFloat32.scalarOf(0.01f);
+    private final TFloat32 temperature = TFloat32.scalarOf(1f);
+    private final TInt64 seed = TInt64.vectorOf(1, 2);
+
+    Step(String model, Threads threads) {
+      TrainConfig cfg = new TrainConfig(model, 0, 1, BATCH, 1, "sgd", 0.01, 0.9, "constant", 0,
+          5e-4, 0, 0, 0, 30, 1, 0, false, 0, 0);
+      tg = TrainGraph.build(LayerScope.root(g, 1), ModelZoo.get(model), cfg);
+      s = threads.session(g);
+      s.initialize();
+      SplittableRandom r = new SplittableRandom(3);
+      float[] px = new float[BATCH * 784];
+      int[] labels = new int[BATCH];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = (float) (r.nextDouble() * 255);
+      }
+      for (int i = 0; i < BATCH; i++) {
+        labels[i] = r.nextInt(10);
+      }
+      x = Tensors.of(Shape.of(BATCH, 28, 28, 1), px);
+      y = TInt32.tensorOf(Shape.of(BATCH), DataBuffers.of(labels, true, false));
+    }
+
+    void run() {
+      Session.Runner runner = s.runner().feed(tg.model.images(), x).feed(tg.labels, y)
+          .feed(tg.learningRate, lr).feed(tg.model.stepSeed(), seed).addTarget(tg.step);
+      if (tg.model.temperature() != null) {
+        runner.feed(tg.model.temperature(), temperature);
+      }
+      runner.run().close();
+    }
+
+    @Override
+    public void close() {
+      x.close();
+      y.close();
+      lr.close();
+      temperature.close();
+      seed.close();
+      s.close();
+      g.close();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package org.dynconv.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.dynconv.analysis.RoutingReport;
+import org.dynconv.analysis.RoutingStats;
+import org.dynconv.data.Dataset;
+import org.dynconv.data.FashionMnist;
+import org.dynconv.infer.Predictor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "analyze", description = "Run an exported model's routing signature over a dataset"
+    + " and draw what the routing learned (histograms, per-class heatmaps, attention entropy) plus a"
+    + " CSV; with --run, also the training curves.")
+final class AnalyzeCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "SavedModel directory.")
+  Path model;
+
+  @Option(names = "--data", description = "Fashion-MNIST directory (default: the embedded test subset).")
+  Path data;
+
+  @Option(names = "--out", defaultValue = "analysis", description = "Output directory (default analysis).")
+  Path out;
+
+  @Option(names = "--run", description = "A training run directory whose log.csv to plot.")
+  Path run;
+
+  @Override
+  public Integer call() throws Exception {
+    if (run != null && !Files.isRegularFile(run.resolve("log.csv"))) {
+      throw new CliErrors.UsageError("--run '" + run + "' has no log.csv; expected a run directory"
+          + " written by 'train'.");
+    }
+    Dataset test = data == null ? FashionMnist.embedded().test() : FashionMnist.fromDirectory(data).test();
+    Predictor p;
+    try {
+      p = Predictor.load(model);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage().replaceFirst("^Predictor: ", "--model: "), e);
+    }
+    try (p) {
+      List<RoutingStats> stats = RoutingStats.collect(p, test, 250);
+      String name = model.toAbsolutePath().normalize().getFileName().toString();
+      for (Path f : RoutingReport.write(name, stats, FashionMnist.CLASSES, out)) {
+        System.out.println("wrote " + f);
+      }
+      for (RoutingStats s : stats) {
+        System.out.printf("%-45s %s E=%d  below 0.1: %5.1f%%  above 0.9: %5.1f%%  entropy %.3f%n",
+            s.label(), s.softmax() ? "softmax" : "sigmoid", s.experts(), 100 * s.nearZero(),
+            100 * s.nearOne(), s.meanEntropy());
+      }
+    }
+    if (run != null) {
+      System.out.println("wrote " + RoutingReport.trainingCurves(run.resolve("log.csv"),
+          out.resolve("training_curves.png")));
+    }
+    return 0;
+  }
+}

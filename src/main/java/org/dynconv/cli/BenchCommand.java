@@ -1,0 +1,94 @@
+package org.dynconv.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.dynconv.bench.BenchReport;
+import org.dynconv.bench.BenchRow;
+import org.dynconv.bench.LayerBench;
+import org.dynconv.bench.LayerCase;
+import org.dynconv.bench.Machine;
+import org.dynconv.bench.MemorySoak;
+import org.dynconv.bench.ModelBench;
+import org.dynconv.bench.TrainBench;
+import org.dynconv.graph.Threads;
+import org.dynconv.infer.Predictor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", description = "Measure conditional layers, models and training steps as"
+    + " ratios to their static twins (interleaved in one process), and native memory under load;"
+    + " writes bench.md, bench.csv and bench.png.")
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--suite", defaultValue = "all",
+      description = "layers, models, train, memory or all (default all).")
+  String suite;
+
+  @Option(names = "--quick", description = "Fewer repetitions and cases: about two minutes.")
+  boolean quick;
+
+  @Option(names = "--out", defaultValue = "bench", description = "Output directory (default bench).")
+  Path out;
+
+  @Option(names = "--threads", defaultValue = "0", description = "TensorFlow intra-op threads.")
+  int threads;
+
+  @Option(names = "--inter-op-threads", defaultValue = "0",
+      description = "TensorFlow inter-op threads.")
+  int interOpThreads;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!List.of("layers", "models", "train", "memory", "all").contains(suite)) {
+      throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, models,"
+          + " train, memory or all.");
+    }
+    Threads th;
+    try {
+      th = new Threads(threads, interOpThreads);
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
+    }
+    Machine machine = Machine.describe(th);
+    System.out.println("machine: " + machine.line());
+    int warmup = quick ? 1 : 3, reps = quick ? 3 : 15;
+    List<BenchRow> rows = new ArrayList<>();
+    boolean all = suite.equals("all");
+    if (all || suite.equals("layers")) {
+      System.out.println("layers (forward and forward + backward, ratio to static):");
+      List<LayerCase> cases = LayerCase.efficientnetCondconvB0();
+      rows.addAll(LayerBench.run(cases, new int[] {1, 8, 32}, quick ? new int[] {8} : new int[] {4, 8},
+          true, th, warmup, reps, System.out));
+    }
+    if (all || suite.equals("models")) {
+      System.out.println("models (inference through SavedModel, ratio to static twin):");
+      rows.addAll(ModelBench.run(ModelBench.PAIRS, new int[] {1, 32}, th, warmup,
+          quick ? 3 : 10, System.out));
+    }
+    if (all || suite.equals("train")) {
+      System.out.println("train (one step at batch 64, ratio to static):");
+      rows.addAll(TrainBench.run(th, warmup, reps, System.out));
+    }
+    if (all || suite.equals("memory")) {
+      int calls = quick ? 2_000 : 10_000;
+      Path dir = java.nio.file.Files.createTempDirectory("dynconv-bench-memory-");
+      try (Predictor p = Predictor.load(ModelBench.exportForMemory(dir, th))) {
+        MemorySoak.Result r = MemorySoak.run(p, 500, calls, 1);
+        System.out.printf("memory: %,d predictions through one SavedModel: RSS %.1f MB after warm-up,"
+            + " %.1f MB after, growth %.1f MB%n", r.calls(), r.rssAfterWarmup() / 1e6,
+            r.rssAfter() / 1e6, r.growthBytes() / 1e6);
+      } finally {
+        org.dynconv.io.AtomicFiles.deleteTree(dir);
+      }
+    }
+    if (!rows.isEmpty()) {
+      BenchReport.write(rows, machine, LocalDate.now().toString(), out);
+      System.out.println(BenchReport.markdown(rows, machine, LocalDate.now().toString()));
+      System.out.println("wrote " + out.resolve("bench.md") + ", " + out.resolve("bench.csv") + ", "
+          + out.resolve("bench.png"));
+    }
+    return 0;
+  }
+}
