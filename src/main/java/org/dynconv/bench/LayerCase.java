@@ -44,6 +44,23 @@ public record LayerCase(String name, ConvKind kind, int size, int inChannels, in
     return new ArrayList<>(out.values());
   }
 
+  /** The 3x3 convs of the small CNN's conditional blocks (28x28 input). */
+  public static List<LayerCase> smallCnn() {
+    return List.of(
+        new LayerCase("small-cnn 3x3 s2 32->64 28x28", ConvKind.REGULAR, 28, 32, 64,
+            ConvGeometry.of(3).withStride(2)),
+        new LayerCase("small-cnn 3x3 64->64 14x14", ConvKind.REGULAR, 14, 64, 64, ConvGeometry.of(3)),
+        new LayerCase("small-cnn 3x3 s2 64->128 14x14", ConvKind.REGULAR, 14, 64, 128,
+            ConvGeometry.of(3).withStride(2)),
+        new LayerCase("small-cnn 3x3 128->128 7x7", ConvKind.REGULAR, 7, 128, 128, ConvGeometry.of(3)));
+  }
+
+  /** The layer kind as {@link org.dynconv.conv.AutoTable} names it. */
+  public String kindKey() {
+    return geometry.isPointwise() && kind == ConvKind.REGULAR ? "pointwise"
+        : kind == ConvKind.DEPTHWISE ? "depthwise" : "regular";
+  }
+
   /** Multiply-adds of the convolution per example. */
   public long convMacs() {
     int o = geometry.outputHeight(size);

@@ -58,7 +58,7 @@ public final class TrainBench {
     Step(String model, Threads threads) {
       TrainConfig cfg = new TrainConfig(model, 0, 1, BATCH, 1, "sgd", 0.01, 0.9, "constant", 0,
           5e-4, 0, 0, 0, 30, 1, 0, false, 0, 0);
-      tg = TrainGraph.build(LayerScope.root(g, 1), ModelZoo.get(model), cfg);
+      tg = TrainGraph.build(LayerScope.root(g, 1), ModelZoo.get(model), cfg, BATCH);
       s = threads.session(g);
       s.initialize();
       SplittableRandom r = new SplittableRandom(3);

@@ -13,7 +13,8 @@ import org.dynconv.layers.CondConv2dConfig;
 import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
 import org.dynconv.nn.Activations;
-import org.dynconv.nn.BatchNorm;
+import org.dynconv.nn.BatchNormFold;
+import org.dynconv.nn.Norm;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
@@ -31,7 +32,8 @@ public final class ConvBnAct {
   private final Conv2d conv;
   private final CondConv2d condConv;
   private final DynamicConv2d dynamicConv;
-  private final BatchNorm bn;
+  private final Norm bn;
+  private final BatchNormFold fold;
   private final Activation activation;
   private final LayerScope block;
   private final int height;
@@ -43,7 +45,7 @@ public final class ConvBnAct {
    */
   public ConvBnAct(LayerScope block, ConvType type, int inChannels, int filters, ConvGeometry g,
       int experts, Operand<TFloat32> temperature, BatchNormConfig bnConfig, Activation activation,
-      int inHeight, int inWidth) {
+      int inHeight, int inWidth, boolean foldBatchNorm) {
     this.type = type;
     this.block = block;
     this.activation = activation;
@@ -63,7 +65,11 @@ public final class ConvBnAct {
     this.conv = c;
     this.condConv = cc;
     this.dynamicConv = dc;
-    this.bn = BatchNorm.create(block.uniqueChild("batch_normalization"), bnConfig, filters);
+    LayerScope bnScope = block.uniqueChild("batch_normalization");
+    this.bn = Norm.create(bnScope, bnConfig, filters, foldBatchNorm);
+    String kernel = c != null ? c.kernel().name() : cc != null ? cc.experts().kernel().name()
+        : dc.experts().kernel().name();
+    this.fold = new BatchNormFold(kernel, filters, bnScope.path(), bnConfig.epsilon());
   }
 
   /**
@@ -101,6 +107,11 @@ public final class ConvBnAct {
       case CONDCONV -> condConv.macs(height, width);
       case DYNAMIC -> dynamicConv.macs(height, width) + dynamicConv.routing().macs(height, width);
     };
+  }
+
+  /** The convolution-BatchNorm pair, for folded exports. */
+  public BatchNormFold fold() {
+    return fold;
   }
 
   public List<VariableRef> variables() {

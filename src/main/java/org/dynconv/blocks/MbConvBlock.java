@@ -14,7 +14,8 @@ import org.dynconv.layers.CondConv2dConfig;
 import org.dynconv.layers.DepthwiseCondConv2d;
 import org.dynconv.layers.DepthwiseCondConv2dConfig;
 import org.dynconv.nn.Activations;
-import org.dynconv.nn.BatchNorm;
+import org.dynconv.nn.BatchNormFold;
+import org.dynconv.nn.Norm;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
@@ -57,15 +58,16 @@ public final class MbConvBlock {
   private final SigmoidRouting routing;
   private final Conv2d expand;
   private final CondConv2d condExpand;
-  private final BatchNorm bn0;
+  private final Norm bn0;
   private final DepthwiseConv2d depthwise;
   private final DepthwiseCondConv2d condDepthwise;
-  private final BatchNorm bn1;
+  private final Norm bn1;
   private final Conv2d seReduce;
   private final Conv2d seExpand;
   private final Conv2d project;
   private final CondConv2d condProject;
-  private final BatchNorm bn2;
+  private final Norm bn2;
+  private final List<BatchNormFold> folds = new ArrayList<>();
   private final int seFilters;
 
   /**
@@ -73,7 +75,7 @@ public final class MbConvBlock {
    *     otherwise)
    */
   public MbConvBlock(LayerScope model, int index, BlockArgs args, BatchNormConfig bn, int experts,
-      int condconvIndex, int inHeight, int inWidth) {
+      int condconvIndex, int inHeight, int inWidth, boolean foldBatchNorm) {
     this.args = args;
     this.height = inHeight;
     this.width = inWidth;
@@ -90,7 +92,10 @@ public final class MbConvBlock {
           : Conv2d.create(block.uniqueChild("conv2d"), Conv2dConfig.of(mid, pointwise).withBias(false), in);
       this.condExpand = cc ? CondConv2d.create(keras.child("cond_conv2d_" + (3 * condconvIndex + 1)),
           CondConv2dConfig.of(mid, pointwise, experts).withBias(false), in) : null;
-      this.bn0 = BatchNorm.create(block.uniqueChild("tpu_batch_normalization"), bn, mid);
+      LayerScope bn0Scope = block.uniqueChild("tpu_batch_normalization");
+      this.bn0 = Norm.create(bn0Scope, bn, mid, foldBatchNorm);
+      folds.add(new BatchNormFold(cc ? condExpand.experts().kernel().name() : expand.kernel().name(),
+          mid, bn0Scope.path(), bn.epsilon()));
     } else {
       this.expand = null;
       this.condExpand = null;
@@ -101,7 +106,10 @@ public final class MbConvBlock {
     this.condDepthwise = cc ? DepthwiseCondConv2d.create(keras.child(condconvIndex == 0
         ? "depthwise_cond_conv2d" : "depthwise_cond_conv2d_" + condconvIndex),
         DepthwiseCondConv2dConfig.of(dw, experts).withBias(false), mid) : null;
-    this.bn1 = BatchNorm.create(block.uniqueChild("tpu_batch_normalization"), bn, mid);
+    LayerScope bn1Scope = block.uniqueChild("tpu_batch_normalization");
+    this.bn1 = Norm.create(bn1Scope, bn, mid, foldBatchNorm);
+    folds.add(new BatchNormFold(cc ? condDepthwise.experts().kernel().name()
+        : depthwise.kernel().name(), mid, bn1Scope.path(), bn.epsilon()));
     this.seFilters = args.seRatio() > 0 ? Math.max(1, (int) (in * args.seRatio())) : 0;
     if (seFilters > 0) {
       LayerScope se = block.child("se");
@@ -116,7 +124,10 @@ public final class MbConvBlock {
         Conv2dConfig.of(out, pointwise).withBias(false), mid);
     this.condProject = cc ? CondConv2d.create(keras.child("cond_conv2d_" + (3 * condconvIndex + 2)),
         CondConv2dConfig.of(out, pointwise, experts).withBias(false), mid) : null;
-    this.bn2 = BatchNorm.create(block.uniqueChild("tpu_batch_normalization"), bn, out);
+    LayerScope bn2Scope = block.uniqueChild("tpu_batch_normalization");
+    this.bn2 = Norm.create(bn2Scope, bn, out, foldBatchNorm);
+    folds.add(new BatchNormFold(cc ? condProject.experts().kernel().name() : project.kernel().name(),
+        out, bn2Scope.path(), bn.epsilon()));
   }
 
   /**
@@ -206,6 +217,11 @@ public final class MbConvBlock {
       m += routing.macs(height, width);
     }
     return m;
+  }
+
+  /** The block's convolution-BatchNorm pairs, for folded exports. */
+  public List<BatchNormFold> folds() {
+    return List.copyOf(folds);
   }
 
   public List<VariableRef> variables() {

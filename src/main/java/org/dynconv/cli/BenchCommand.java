@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.dynconv.bench.BenchReport;
+import org.dynconv.bench.AutoTableWriter;
 import org.dynconv.bench.BenchRow;
 import org.dynconv.bench.LayerBench;
 import org.dynconv.bench.LayerCase;
@@ -58,9 +59,17 @@ final class BenchCommand implements Callable<Integer> {
     boolean all = suite.equals("all");
     if (all || suite.equals("layers")) {
       System.out.println("layers (forward and forward + backward, ratio to static):");
-      List<LayerCase> cases = LayerCase.efficientnetCondconvB0();
-      rows.addAll(LayerBench.run(cases, new int[] {1, 8, 32}, quick ? new int[] {8} : new int[] {4, 8},
-          true, th, warmup, reps, System.out));
+      List<LayerCase> cases = new ArrayList<>(LayerCase.efficientnetCondconvB0());
+      cases.addAll(LayerCase.smallCnn());
+      List<BenchRow> layers = LayerBench.run(cases, new int[] {1, 8, 32},
+          quick ? new int[] {8} : new int[] {4, 8}, true, th, warmup, reps, System.out);
+      rows.addAll(layers);
+      java.util.Map<String, String> kinds = new java.util.HashMap<>();
+      cases.forEach(c -> kinds.put(c.name(), c.kindKey()));
+      java.nio.file.Files.createDirectories(out);
+      System.out.println("wrote " + AutoTableWriter.write(layers, kinds, LocalDate.now() + ", "
+          + machine.line() + (quick ? ", --quick" : ""), out.resolve("auto-table.csv"))
+          + " (copy to src/main/resources/org/dynconv/conv/ to make it AUTO's table)");
     }
     if (all || suite.equals("models")) {
       System.out.println("models (inference through SavedModel, ratio to static twin):");

@@ -23,6 +23,10 @@ final class ExportCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace an existing export directory.")
   boolean force;
 
+  @Option(names = "--fold-batchnorm", description = "Fold every BatchNorm into the convolution"
+      + " before it (inference only; the variables then differ from the training graph's).")
+  boolean foldBatchNorm;
+
   @Option(names = "--serving-version", defaultValue = "0",
       description = "Write TF-Serving's layout, OUT/<N>/saved_model.pb (N >= 1).")
   int servingVersion;
@@ -39,18 +43,18 @@ final class ExportCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
-    Path dir = exportRun(run, out, force, servingVersion);
+    Path dir = exportRun(run, new SavedModelExporter.Target(out, force, servingVersion,
+        foldBatchNorm));
     System.out.println("exported " + run.config().model() + " (step " + run.checkpoint().state().step()
         + ") to " + dir);
     return 0;
   }
 
   /** Shared by export and train --export; maps an existing target to a usage error. */
-  static Path exportRun(RunDirectory run, Path out, boolean force, int servingVersion)
+  static Path exportRun(RunDirectory run, SavedModelExporter.Target target)
       throws java.io.IOException {
     try {
-      return RunExporter.export(run, new SavedModelExporter.Target(out, force, servingVersion),
-          Threads.defaults());
+      return RunExporter.export(run, target, Threads.defaults());
     } catch (FileAlreadyExistsException e) {
       throw new CliErrors.UsageError("--out '" + e.getFile() + "' exists; expected a new directory,"
           + " or --force to replace it.");

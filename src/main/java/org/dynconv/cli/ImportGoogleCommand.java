@@ -31,6 +31,10 @@ final class ImportGoogleCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace an existing export directory.")
   boolean force;
 
+  @Option(names = "--fold-batchnorm", description = "Fold every BatchNorm into the convolution"
+      + " before it (inference only).")
+  boolean foldBatchNorm;
+
   @Option(names = "--serving-version", defaultValue = "0",
       description = "Write TF-Serving's layout, OUT/<N>/saved_model.pb.")
   int servingVersion;
@@ -54,7 +58,7 @@ final class ImportGoogleCommand implements Callable<Integer> {
     }
     try {
       GoogleImporter.Result r = GoogleImporter.importCheckpoint(checkpoint, spec, !noEma,
-          new SavedModelExporter.Target(out, force, servingVersion), Threads.defaults());
+          new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm), Threads.defaults());
       System.out.printf("imported %d variables (%d from EMA shadows) of %s into %s%n", r.variables(),
           r.fromEma(), model, r.exportDir());
       System.out.println("input: " + spec.inputNormalisation());

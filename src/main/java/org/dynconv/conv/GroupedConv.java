@@ -23,8 +23,9 @@ final class GroupedConv implements PerExampleConv {
   }
 
   @Override
-  public Operand<TFloat32> apply(
-      Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernels, ConvProblem p) {
+  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, Operand<TFloat32> routing,
+      KernelSource source, ConvProblem p) {
+    Operand<TFloat32> kernels = source.kernels(tf, routing);
     Operand<TFloat32> k5 = BatchFold.perExampleKernels(tf, kernels, p);
     long[] ks = p.kernelShape();
     Operand<TFloat32> filter;

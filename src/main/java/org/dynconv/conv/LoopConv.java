@@ -2,7 +2,6 @@ package org.dynconv.conv;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.dynconv.nn.ConvOps;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Split;
@@ -25,26 +24,20 @@ final class LoopConv implements PerExampleConv {
   }
 
   @Override
-  public Operand<TFloat32> apply(
-      Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernels, ConvProblem p) {
+  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, Operand<TFloat32> routing,
+      KernelSource source, ConvProblem p) {
     int b = (int) p.batch();
     if (b == 1) {
-      return convOne(tf, x, kernels, p);
+      return FusedConv.convolve(tf, x, source.single(tf, routing), p);
     }
+    Operand<TFloat32> kernels = source.kernels(tf, routing);
     Split<TFloat32> xs = tf.split(tf.constant(0), x, (long) b);
     Split<TFloat32> ks = tf.split(tf.constant(0), kernels, (long) b);
     List<Operand<TFloat32>> outs = new ArrayList<>(b);
     for (int i = 0; i < b; i++) {
-      outs.add(convOne(tf, xs.output().get(i), ks.output().get(i), p));
+      Operand<TFloat32> kernel = tf.reshape(ks.output().get(i), tf.constant(p.kernelShape()));
+      outs.add(FusedConv.convolve(tf, xs.output().get(i), kernel, p));
     }
     return tf.concat(outs, tf.constant(0));
-  }
-
-  private static Operand<TFloat32> convOne(
-      Ops tf, Operand<TFloat32> x1, Operand<TFloat32> k1, ConvProblem p) {
-    Operand<TFloat32> kernel = tf.reshape(k1, tf.constant(p.kernelShape()));
-    return p.kind() == ConvKind.REGULAR
-        ? ConvOps.conv2d(tf, x1, kernel, p.geometry())
-        : ConvOps.depthwise(tf, x1, kernel, p.geometry());
   }
 }

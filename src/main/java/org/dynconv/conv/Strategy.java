@@ -14,5 +14,7 @@ public enum Strategy {
   /** 1x1 kernels only: {@code [B,HW,Cin] x [B,Cin,Cout]} (an elementwise product for depthwise). */
   BATCHED_MATMUL,
   /** Google's split / conv / concat over a batch that must be static. */
-  LOOP
+  LOOP,
+  /** Batch-1 fusion: one example, its kernel mixed once, one plain convolution. */
+  FUSED
 }

@@ -1,15 +1,19 @@
 package org.dynconv.conv;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.dynconv.graph.Mode;
 
 /**
  * Maps a {@link Strategy} to its implementation and resolves AUTO.
  *
- * <p>AUTO: 1x1 kernels use BATCHED_MATMUL; depthwise kernels use DEPTHWISE_FOLD; k x k regular
- * kernels use GROUPED, unless the graph trains on a runtime without grouped-conv gradients, where
- * they use LOOP when the batch is static and DEPTHWISE_FOLD otherwise.
+ * <p>AUTO takes the fastest strategy measured for the layer's kind, batch regime and mode ({@link
+ * AutoTable}) that can compute the layer and, in a training graph, be differentiated on this
+ * runtime. Without a table entry it falls back to: a static batch of 1, FUSED; 1x1 kernels,
+ * BATCHED_MATMUL; depthwise, DEPTHWISE_FOLD; k x k, GROUPED when it can train, else LOOP (static
+ * batch) or DEPTHWISE_FOLD. In an inference graph with an unknown batch the layer also adds a
+ * batch-1 branch (FUSED) chosen at run time; see {@code ConditionalCore}.
  */
 public final class StrategySelector {
   private static final Map<Strategy, PerExampleConv> IMPLS = new EnumMap<>(Strategy.class);
@@ -19,22 +23,50 @@ public final class StrategySelector {
     IMPLS.put(Strategy.DEPTHWISE_FOLD, new DepthwiseFoldConv());
     IMPLS.put(Strategy.BATCHED_MATMUL, new BatchedMatMulConv());
     IMPLS.put(Strategy.LOOP, new LoopConv());
+    IMPLS.put(Strategy.FUSED, new FusedConv());
   }
 
   private StrategySelector() {}
 
   /** The strategy AUTO picks for {@code p} in {@code mode}. */
   public static Strategy auto(ConvProblem p, Mode mode) {
+    for (Strategy s : AutoTable.preferences(p, mode)) {
+      if (usable(s, p, mode)) {
+        return s;
+      }
+    }
+    for (Strategy s : fallback(p, mode)) {
+      if (usable(s, p, mode)) {
+        return s;
+      }
+    }
+    throw new IllegalStateException("StrategySelector: no strategy computes " + p);
+  }
+
+  private static List<Strategy> fallback(ConvProblem p, Mode mode) {
+    if (p.batch() == 1) {
+      return List.of(Strategy.FUSED);
+    }
     if (p.geometry().isPointwise()) {
-      return Strategy.BATCHED_MATMUL;
+      return List.of(Strategy.BATCHED_MATMUL);
     }
     if (p.kind() == ConvKind.DEPTHWISE) {
-      return Strategy.DEPTHWISE_FOLD;
+      return List.of(Strategy.DEPTHWISE_FOLD);
     }
-    if (groupedTrains(p, mode)) {
-      return Strategy.GROUPED;
+    return List.of(Strategy.GROUPED, Strategy.LOOP, Strategy.DEPTHWISE_FOLD);
+  }
+
+  private static boolean usable(Strategy s, ConvProblem p, Mode mode) {
+    return IMPLS.get(s).unsupportedReason(p) == null && (s != Strategy.GROUPED || groupedTrains(p, mode));
+  }
+
+  /** The implementation of a concrete strategy (not AUTO). */
+  public static PerExampleConv implementation(Strategy s) {
+    PerExampleConv impl = IMPLS.get(s);
+    if (impl == null) {
+      throw new IllegalArgumentException("StrategySelector: " + s + " is not a concrete strategy.");
     }
-    return p.staticBatch() ? Strategy.LOOP : Strategy.DEPTHWISE_FOLD;
+    return impl;
   }
 
   /**

@@ -39,8 +39,17 @@ public final class SavedModelExporter {
 
   private SavedModelExporter() {}
 
-  /** Where and how to write. */
-  public record Target(Path dir, boolean force, int servingVersion) {
+  /**
+   * Where and how to write.
+   *
+   * @param foldBatchNorm fold each BatchNorm into the convolution before it (see {@link
+   *     BatchNormFolder}); the variables then differ from the training graph's
+   */
+  public record Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm) {
+    public Target(Path dir, boolean force, int servingVersion) {
+      this(dir, force, servingVersion, false);
+    }
+
     /** The directory saved_model.pb goes into: {@code dir} or {@code dir/<version>}. */
     public Path modelDir() {
       return servingVersion > 0 ? dir.resolve(Integer.toString(servingVersion)) : dir;
@@ -68,11 +77,22 @@ public final class SavedModelExporter {
       Files.createDirectories(parent);
       tmp = Files.createTempDirectory(parent, "." + finalDir.getFileName() + ".tmp-");
       Path staging = tmp.resolve("model");
-      try (InferenceModel m = InferenceModel.create(spec, threads)) {
-        m.loadWeights(weightsPrefix);
+      Path weights = weightsPrefix;
+      if (target.foldBatchNorm()) {
+        weights = tmp.resolve("folded").resolve("weights");
+        BatchNormFolder.fold(spec, weightsPrefix, weights);
+      }
+      try (InferenceModel m = InferenceModel.create(spec,
+          new org.dynconv.models.BuildOptions(org.dynconv.graph.Mode.INFER, -1, target.foldBatchNorm()),
+          threads)) {
+        m.loadWeights(weights);
         write(m, staging);
       }
-      writeAssets(staging, spec, labels, extra);
+      Map<String, String> info = new LinkedHashMap<>(extra);
+      info.put("batchnorm", target.foldBatchNorm()
+          ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
+          : "separate (inference mode, moving statistics)");
+      writeAssets(staging, spec, labels, info);
       install(staging, finalDir, tmp);
       AtomicFiles.deleteTree(tmp);
       return finalDir;

@@ -43,9 +43,15 @@ public final class InferenceModel implements AutoCloseable {
   }
 
   public static InferenceModel create(ModelSpec spec, Threads threads) {
+    return create(spec, org.dynconv.models.BuildOptions.of(Mode.INFER), threads);
+  }
+
+  /** With explicit build options (an inference mode, a static batch, folded BatchNorms). */
+  public static InferenceModel create(ModelSpec spec, org.dynconv.models.BuildOptions options,
+      Threads threads) {
     Graph g = new Graph();
     try {
-      Model m = spec.build(LayerScope.root(g, 0), Mode.INFER);
+      Model m = spec.build(LayerScope.root(g, 0), options);
       return new InferenceModel(spec, g, m, threads.session(g));
     } catch (RuntimeException e) {
       g.close();

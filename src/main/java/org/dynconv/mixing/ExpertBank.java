@@ -61,6 +61,14 @@ public final class ExpertBank {
     return ExpertMixer.mix(tf, routing, kernel.read());
   }
 
+  /**
+   * Kernels laid out {@code [P, B]}, example index last; for one example ({@code routing [1,E]})
+   * this is its kernel.
+   */
+  public Operand<TFloat32> mixKernelSingle(Ops tf, Operand<TFloat32> routing) {
+    return ExpertMixer.mixTransposed(tf, routing, kernel.read());
+  }
+
   /** Per-example biases {@code [B, O]}; only when {@link #hasBias()}. */
   public Operand<TFloat32> mixBiases(Ops tf, Operand<TFloat32> routing) {
     return ExpertMixer.mix(tf, routing, bias.read());

@@ -17,7 +17,8 @@ import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.nn.Activations;
-import org.dynconv.nn.BatchNorm;
+import org.dynconv.nn.BatchNormFold;
+import org.dynconv.nn.Norm;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
@@ -163,8 +164,10 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
   }
 
   @Override
-  public Model build(LayerScope root, Mode mode) {
-    var images = ModelInputs.images(root, this);
+  public Model build(LayerScope root, BuildOptions options) {
+    Mode mode = options.mode();
+    boolean fold = options.foldBatchNorm();
+    var images = ModelInputs.images(root, this, options.batch());
     var stepSeed = ModelInputs.stepSeed(root, mode);
     LayerScope model = root.child(name);
     Ops tf = model.ops();
@@ -173,12 +176,15 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
     List<Op> updates = new ArrayList<>();
     Map<String, Operand<TFloat32>> routing = new LinkedHashMap<>();
     Footprint fp = new Footprint();
+    List<BatchNormFold> folds = new ArrayList<>();
 
     LayerScope stem = model.child("stem");
     int stemFilters = filters(32);
     Conv2d stemConv = Conv2d.create(stem.child("conv2d"),
         Conv2dConfig.of(stemFilters, ConvGeometry.of(3).withStride(2)).withBias(false), 3);
-    BatchNorm stemBn = BatchNorm.create(stem.child("tpu_batch_normalization"), bn, stemFilters);
+    Norm stemBn = Norm.create(stem.child("tpu_batch_normalization"), bn, stemFilters, fold);
+    folds.add(new BatchNormFold(stemConv.kernel().name(), stemFilters,
+        stem.child("tpu_batch_normalization").path(), bn.epsilon()));
     Operand<TFloat32> x = stemConv.apply(normalisation.apply(tf, images));
     x = swish(stem.ops(), collect(stemBn.apply(x, mode), updates));
     vars.addAll(stemConv.variables());
@@ -190,7 +196,8 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
     int condconvIndex = 0;
     for (int i = 0; i < all.size(); i++) {
       BlockArgs a = all.get(i);
-      MbConvBlock block = new MbConvBlock(model, i, a, bn, experts, condconvIndex, size, size);
+      MbConvBlock block = new MbConvBlock(model, i, a, bn, experts, condconvIndex, size, size, fold);
+      folds.addAll(block.folds());
       if (a.condconv()) {
         condconvIndex++;
       }
@@ -205,7 +212,9 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
     int in = all.get(all.size() - 1).outputFilters(), headFilters = filters(1280);
     Conv2d headConv = Conv2d.create(head.child("conv2d"),
         Conv2dConfig.of(headFilters, ConvGeometry.of(1)).withBias(false), in);
-    BatchNorm headBn = BatchNorm.create(head.child("tpu_batch_normalization"), bn, headFilters);
+    Norm headBn = Norm.create(head.child("tpu_batch_normalization"), bn, headFilters, fold);
+    folds.add(new BatchNormFold(headConv.kernel().name(), headFilters,
+        head.child("tpu_batch_normalization").path(), bn.epsilon()));
     x = swish(head.ops(), collect(headBn.apply(headConv.apply(x), mode), updates));
     Operand<TFloat32> pooled = Dropout.apply(head.ops(), GlobalAvgPool.apply(head.ops(), x), dropout,
         stepSeed, 1, mode);
@@ -217,7 +226,8 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
     vars.addAll(dense.variables());
     fp.add((long) size * size * in * headFilters + (long) headFilters * numClasses);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name, images, logits, probs, vars, updates, routing, null, stepSeed, fp.macs());
+    return new Model(name, images, logits, probs, vars, updates, routing, null, stepSeed, fp.macs(),
+        folds);
   }
 
   private static Operand<TFloat32> swish(Ops tf, Operand<TFloat32> x) {

@@ -3,6 +3,7 @@ package org.dynconv.models;
 import java.util.List;
 import java.util.Map;
 import org.dynconv.graph.VariableRef;
+import org.dynconv.nn.BatchNormFold;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.types.TFloat32;
@@ -22,11 +23,12 @@ import org.tensorflow.types.TInt64;
  * @param temperature DynamicConv's shared temperature input, or null
  * @param stepSeed {@code [2]} int64 seed for dropout masks, fed per training step; null in INFER
  * @param macsPerImage multiply-adds per image (see {@link org.dynconv.blocks.Footprint})
+ * @param batchNormFolds every convolution followed by a BatchNorm, for folded exports
  */
 public record Model(String name, Operand<TFloat32> images, Operand<TFloat32> logits,
     Operand<TFloat32> probabilities, List<VariableRef> variables, List<Op> updates,
     Map<String, Operand<TFloat32>> routing, Operand<TFloat32> temperature,
-    Operand<TInt64> stepSeed, long macsPerImage) {
+    Operand<TInt64> stepSeed, long macsPerImage, List<BatchNormFold> batchNormFolds) {
 
   public List<VariableRef> trainableVariables() {
     return variables.stream().filter(VariableRef::trainable).toList();

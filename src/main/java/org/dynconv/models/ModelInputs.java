@@ -14,10 +14,10 @@ import org.tensorflow.types.TInt64;
 final class ModelInputs {
   private ModelInputs() {}
 
-  /** Placeholder {@code images [-1,H,W,C]} at the graph root. */
-  static Operand<TFloat32> images(LayerScope root, ModelSpec spec) {
+  /** Placeholder {@code images [batch,H,W,C]} at the graph root (batch -1: unknown). */
+  static Operand<TFloat32> images(LayerScope root, ModelSpec spec, long batch) {
     return root.ops().withName("images").placeholder(TFloat32.class,
-        Placeholder.shape(Shape.of(-1, spec.height(), spec.width(), spec.channels())));
+        Placeholder.shape(Shape.of(batch, spec.height(), spec.width(), spec.channels())));
   }
 
   /** Placeholder {@code step_seed [2]} (int64) in TRAIN, null in INFER. */

@@ -20,10 +20,24 @@ public interface ModelSpec {
   boolean annealsTemperature();
 
   /**
-   * Builds the model under {@code root}: an {@code images} input, the layers and the output. In
-   * TRAIN the model has a {@code step_seed} input for dropout and BatchNorm update ops.
+   * Builds the model under {@code root}: an {@code images} input of unknown batch, the layers and
+   * the output. In TRAIN the model has a {@code step_seed} input for dropout and BatchNorm update
+   * ops.
    */
-  Model build(LayerScope root, Mode mode);
+  default Model build(LayerScope root, Mode mode) {
+    return build(root, BuildOptions.of(mode));
+  }
+
+  /**
+   * As {@link #build(LayerScope, Mode)} with a static batch size (-1 for unknown); a static batch
+   * lets AUTO use strategies that need one (training graphs always feed full batches).
+   */
+  default Model build(LayerScope root, Mode mode, long batch) {
+    return build(root, new BuildOptions(mode, batch, false));
+  }
+
+  /** Builds the model with all options (batch, folded BatchNorms). */
+  Model build(LayerScope root, BuildOptions options);
 
   /** The same model with E (or K) experts per conditional layer. */
   default ModelSpec withExperts(int experts) {

@@ -15,6 +15,7 @@ import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.nn.BatchNormConfig;
+import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
 import org.dynconv.nn.Dropout;
@@ -110,8 +111,10 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
   }
 
   @Override
-  public Model build(LayerScope root, Mode mode) {
-    Operand<TFloat32> images = ModelInputs.images(root, this);
+  public Model build(LayerScope root, BuildOptions options) {
+    Mode mode = options.mode();
+    boolean fold = options.foldBatchNorm();
+    Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());
     var stepSeed = ModelInputs.stepSeed(root, mode);
     Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
     LayerScope model = root.child(name());
@@ -123,8 +126,10 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     Footprint fp = new Footprint();
 
     Operand<TFloat32> x = NORM.apply(tf, images);
+    List<BatchNormFold> folds = new ArrayList<>();
     ConvBnAct stem = new ConvBnAct(model.child("stem"), ConvType.STATIC, 1, 32, ConvGeometry.of(3),
-        1, null, bn, Activation.RELU, 28, 28);
+        1, null, bn, Activation.RELU, 28, 28, fold);
+    folds.add(stem.fold());
     x = collect(stem.apply(x, null, mode, routing), updates);
     vars.addAll(stem.variables());
     fp.add(stem.macs());
@@ -141,14 +146,16 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
         fp.add(sr.macs(size, size));
       }
       ConvBnAct first = new ConvBnAct(block, type, in, filters,
-          ConvGeometry.of(3).withStride(stride), experts, temp, bn, Activation.RELU, size, size);
+          ConvGeometry.of(3).withStride(stride), experts, temp, bn, Activation.RELU, size, size, fold);
       x = collect(first.apply(x, r, mode, routing), updates);
       size = (size + stride - 1) / stride;
       ConvBnAct second = new ConvBnAct(block, type, filters, filters, ConvGeometry.of(3), experts,
-          temp, bn, Activation.RELU, size, size);
+          temp, bn, Activation.RELU, size, size, fold);
       x = collect(second.apply(x, r, mode, routing), updates);
       vars.addAll(first.variables());
       vars.addAll(second.variables());
+      folds.add(first.fold());
+      folds.add(second.fold());
       fp.add(first.macs() + second.macs());
       in = filters;
     }
@@ -162,7 +169,7 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     fp.add((long) in * 10);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
     return new Model(name(), images, logits, probs, vars, updates, routing, temp, stepSeed,
-        fp.macs());
+        fp.macs(), folds);
   }
 
   private static Operand<TFloat32> collect(Forward f, List<Op> updates) {

@@ -67,11 +67,14 @@ public final class TrainGraph {
     this.routingEntropy = routingEntropy;
   }
 
-  public static TrainGraph build(LayerScope root, ModelSpec spec, TrainConfig cfg) {
-    Model model = spec.build(root, Mode.TRAIN);
+  /**
+   * @param batch the static batch every step feeds (training drops the last partial batch)
+   */
+  public static TrainGraph build(LayerScope root, ModelSpec spec, TrainConfig cfg, long batch) {
+    Model model = spec.build(root, Mode.TRAIN, batch);
     Ops tf = root.child("training").ops();
     Operand<TInt32> labels =
-        root.ops().withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+        root.ops().withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(batch)));
     Operand<TFloat32> lr =
         root.ops().withName("learning_rate").placeholder(TFloat32.class,
             Placeholder.shape(Shape.scalar()));

@@ -133,7 +133,7 @@ public final class Trainer {
 
     try (Graph g = new Graph();
         InferenceModel eval = InferenceModel.create(spec, opt.threads())) {
-      TrainGraph tg = TrainGraph.build(LayerScope.root(g, cfg.seed()), spec, cfg);
+      TrainGraph tg = TrainGraph.build(LayerScope.root(g, cfg.seed()), spec, cfg, batch);
       WarmStart warm = !resumeFrom.isPresent() && !cfg.initFrom().isEmpty()
           ? WarmStart.build(LayerScope.root(g, cfg.seed()).child("warm_start"),
               Path.of(cfg.initFrom()), tg.model.variables())

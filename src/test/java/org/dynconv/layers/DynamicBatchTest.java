@@ -26,8 +26,13 @@ import org.tensorflow.types.TFloat32;
 class DynamicBatchTest {
   static final int H = 8, W = 7, CIN = 3, COUT = 4, E = 4;
 
-  @Test
-  void oneGraphServesBatchOneThreeSeven() {
+  /**
+   * In an inference graph AUTO adds the batch-1 branch (FUSED, chosen by a Switch at run time),
+   * so both modes are checked.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Mode.class)
+  void oneGraphServesBatchOneThreeSeven(Mode mode) {
     List<Strategy> strategies =
         List.of(Strategy.AUTO, Strategy.GROUPED, Strategy.DEPTHWISE_FOLD, Strategy.BATCHED_MATMUL);
     try (TfRun run = new TfRun(8)) {
@@ -41,13 +46,13 @@ class DynamicBatchTest {
         ConvGeometry g = ConvGeometry.square(k, 2, 1, Padding.SAME);
         CondConv2d cc = CondConv2d.create(run.root.child("cc_" + st.name().toLowerCase()),
             CondConv2dConfig.of(COUT, g, E).withStrategy(st), CIN);
-        outs.add(cc.apply(xIn, rIn, Mode.TRAIN));
+        outs.add(cc.apply(xIn, rIn, mode));
         banks.add(cc.experts());
         specs.add(new RefCondConv.Spec(false, 0, H, W, CIN, COUT, k, 2, 1, true, E));
         DepthwiseCondConv2d dw = DepthwiseCondConv2d.create(
             run.root.child("dw_" + st.name().toLowerCase()),
             DepthwiseCondConv2dConfig.of(g, E).withMultiplier(2).withStrategy(st), CIN);
-        outs.add(dw.apply(xIn, rIn, Mode.TRAIN));
+        outs.add(dw.apply(xIn, rIn, mode));
         banks.add(dw.experts());
         specs.add(new RefCondConv.Spec(true, 0, H, W, CIN, 2, k, 2, 1, true, E));
       }

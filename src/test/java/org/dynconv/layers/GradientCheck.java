@@ -28,7 +28,7 @@ import org.tensorflow.types.TFloat32;
  * for DynamicConv), so the whole layer is differentiated.
  */
 final class GradientCheck {
-  static final int B = 3, H = 6, W = 5, CIN = 3, E = 4;
+  static final int H = 6, W = 5, CIN = 3, E = 4;
   static final double EPS = 1e-4;
   static final double RTOL = 2e-3;
   static final int PROBES = 6;
@@ -43,6 +43,8 @@ final class GradientCheck {
    * @param dynamicBatch build the graph with an unknown batch dimension
    */
   static void check(String kind, ConvGeometry g, Strategy st, boolean dynamicBatch) {
+    // FUSED is the batch-1 path; the others see three examples.
+    final int B = st == Strategy.FUSED ? 1 : 3;
     boolean depthwise = kind.equals("depthwise");
     int kout = depthwise ? 2 : 4;
     RefCondConv.Spec spec = new RefCondConv.Spec(depthwise, B, H, W, CIN, kout, g.kernelH(),

@@ -61,6 +61,9 @@ class StrategyGridTest {
     if (k == 1) {
       strategies.add(Strategy.BATCHED_MATMUL);
     }
+    if (b == 1) {
+      strategies.add(Strategy.FUSED);
+    }
     RefCondConv.Spec spec = new RefCondConv.Spec(
         depthwise, b, H, W, CIN, depthwise ? MULT : COUT, k, s, d, pad == Padding.SAME, e);
     float[] x = Rand.normal(11 * k + 7 * s + d, b * H * W * CIN);
