@@ -162,11 +162,14 @@ public final class Chart {
       return this;
     }
 
-    /** Category labels under (or beside) evenly spaced cells. */
+    /** Category labels under evenly spaced cells; a {@code '\n'} in a label starts a new line. */
     public Panel xCategories(List<String> names) {
       g.setColor(Color.BLACK);
       for (int i = 0; i < names.size(); i++) {
-        centered(names.get(i), x + (int) ((i + 0.5) * w / names.size()), y + h + 15);
+        String[] lines = names.get(i).split("\n");
+        for (int l = 0; l < lines.length; l++) {
+          centered(lines[l], x + (int) ((i + 0.5) * w / names.size()), y + h + 15 + 13 * l);
+        }
       }
       return this;
     }

@@ -86,14 +86,15 @@ public final class RoutingReport {
   static Path entropy(String model, List<RoutingStats> stats, Path file) throws IOException {
     List<RoutingStats> att = stats.stream().filter(RoutingStats::softmax).toList();
     int k = att.get(0).experts();
-    Chart c = new Chart(120 + 110 * att.size() + 160, 420, "DynamicConv attention entropy per layer, "
+    Chart c = new Chart(120 + 140 * att.size() + 160, 420, "DynamicConv attention entropy per layer, "
         + model);
-    Chart.Panel p = c.panel(80, 60, 110 * att.size(), 280, "mean over the test images",
-        "layer", "entropy (nats)", 0, att.size(), 0, Math.log(k) * 1.15).yTicks(5);
+    // The layer names label the bars (two lines each), so the axis needs no title of its own.
+    Chart.Panel p = c.panel(80, 60, 140 * att.size(), 280, "mean over the test images",
+        "", "entropy (nats)", 0, att.size(), 0, Math.log(k) * 1.15).yTicks(5);
     List<String> names = new ArrayList<>();
     for (int i = 0; i < att.size(); i++) {
       p.bar(i + 0.15, i + 0.85, att.get(i).meanEntropy(), Chart.PALETTE[1]);
-      names.add(att.get(i).label().replaceAll("^.*?(blocks_\\d+)/", "$1/"));
+      names.add(att.get(i).label().replaceAll("^.*?(blocks_\\d+)/", "$1/\n"));
     }
     p.xCategories(names).hline(Math.log(k), String.format(Locale.ROOT, "uniform over K=%d: log K = %.3f",
         k, Math.log(k)), Color.DARK_GRAY);

@@ -77,7 +77,7 @@ public final class BenchReport {
         && r.strategy().startsWith("AUTO")).toList();
     List<BenchRow> models = rows.stream().filter(r -> !r.suite().equals("layers")).toList();
     List<String> cases = new ArrayList<>(new LinkedHashSet<>(auto.stream().map(BenchRow::caseName).toList()));
-    int w = Math.max(900, 70 * cases.size() + 200);
+    int w = Math.max(900, 95 * cases.size() + 200);
     Chart c = new Chart(w, 470 * (auto.isEmpty() ? 0 : 2) + (models.isEmpty() ? 0 : 470) + 40,
         "dynconv / static time ratio (median), " + machine.cpu());
     int y = 80;
@@ -105,8 +105,7 @@ public final class BenchReport {
         colors.add(Chart.PALETTE[bi]);
       }
       panel.hline(1, "static", Color.DARK_GRAY).legend(legend, colors);
-      panel.xCategories(cases.stream().map(s -> s.replaceAll(" \\d+x\\d+$", "")
-          .replace("depthwise ", "dw ")).toList());
+      panel.xCategories(cases.stream().map(BenchReport::layerLabel).toList());
       y += 470;
     }
     if (!models.isEmpty()) {
@@ -117,11 +116,26 @@ public final class BenchReport {
       for (int i = 0; i < models.size(); i++) {
         BenchRow r = models.get(i);
         panel.bar(i + 0.15, i + 0.85, r.ratioMedian(), Chart.PALETTE[r.suite().equals("train") ? 2 : 0]);
-        names.add(r.caseName().replace(" vs ", "/").replace("efficientnet-", "en-")
-            .replace("small-cnn-", "cnn-").replaceAll("/.*", "") + " B" + r.batch());
+        names.add(modelLabel(r));
       }
       panel.hline(1, "static", Color.DARK_GRAY).xCategories(names);
     }
     c.save(file);
+  }
+
+  /** "expand 80->480 14x14" as three short lines (kind, channels, map size) for the x axis. */
+  static String layerLabel(String caseName) {
+    return caseName.replace("depthwise ", "dw ").replaceFirst(" ", "\n")
+        .replaceFirst(" (\\d+x\\d+)$", "\n$1");
+  }
+
+  /** The conditional model, the batch and the export variant (or "train") on three lines. */
+  static String modelLabel(BenchRow r) {
+    String model = r.caseName().replaceAll(" vs .*", "").replace("efficientnet-", "")
+        .replace("small-cnn-", "cnn-");
+    String variant = r.suite().equals("train") ? "train"
+        : r.caseName().contains("(") ? r.caseName().replaceAll(".*\\((\\S+) exports\\)", "$1")
+        : "";
+    return model + "\nB=" + r.batch() + "\n" + variant;
   }
 }

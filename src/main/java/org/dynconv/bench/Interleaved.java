@@ -2,11 +2,15 @@ package org.dynconv.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 
 /**
  * Timing of candidates against a baseline in the same process, interleaved: every repetition
- * runs the baseline, then a candidate, so slow drifts (frequency, other load) hit both alike.
+ * runs the baseline, then a candidate, so slow drifts (frequency, other load) hit both alike. The
+ * candidates' order changes every repetition (seeded shuffle), so no candidate always follows the
+ * same neighbour and inherits its cache state.
  * Each candidate's ratio is taken per repetition; the result is the median and the range of those
  * ratios, and the baseline's median time.
  */
@@ -30,8 +34,14 @@ public final class Interleaved {
     double[][] ratios = new double[n][reps];
     double[][] candMs = new double[n][reps];
     double[] baseMs = new double[reps * n];
+    List<Integer> order = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      order.add(c);
+    }
+    Random shuffle = new Random(12345);
     for (int r = 0; r < reps; r++) {
-      for (int c = 0; c < n; c++) {
+      Collections.shuffle(order, shuffle);
+      for (int c : order) {
         double b = time(baseline);
         double t = time(candidates.get(c));
         ratios[c][r] = t / b;

@@ -3,6 +3,7 @@ package org.dynconv.bench;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.dynconv.conv.ConvKind;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.LayerScope;
@@ -13,9 +14,9 @@ import org.dynconv.graph.Variables;
 import org.dynconv.init.Initializers;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
+import org.dynconv.layers.ConditionalConv;
 import org.dynconv.layers.DepthwiseCondConv2d;
 import org.dynconv.layers.DepthwiseCondConv2dConfig;
-import org.dynconv.mixing.ExpertBank;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.DepthwiseConv2d;
@@ -61,56 +62,98 @@ public final class LayerBench {
 
   static List<BenchRow> one(LayerCase c, int b, int e, boolean train, Threads threads, int warmup,
       int reps, PrintStream log) {
-    Mode mode = train ? Mode.TRAIN : Mode.INFER;
     String pass = train ? "train" : "forward";
     try (Graph g = new Graph()) {
-      LayerScope root = LayerScope.root(g, 1);
-      Ops tf = root.ops();
-      VariableRef xv = Variables.create(root, "x", Shape.of(b, c.size(), c.size(), c.inChannels()),
-          Initializers.normal(1), VariableRef.Kind.STATE);
-      VariableRef rv = Variables.create(root, "r", Shape.of(b, e), Initializers.uniform(0.5),
-          VariableRef.Kind.STATE);
-      Operand<TFloat32> x = xv.read();
-      Operand<TFloat32> r = tf.math.add(rv.read(), tf.constant(0.5f));
-      List<Operand<?>> baseline = target(tf, baseline(root.child("static"), c, x), x, null, train);
-      List<String> names = new ArrayList<>();
-      List<List<Operand<?>>> ops = new ArrayList<>();
-      for (Strategy s : STRATEGIES) {
-        LayerScope scope = root.child(s.name().toLowerCase());
-        try {
-          if (s == Strategy.DEPTHWISE_FOLD && c.kind() == ConvKind.REGULAR
-              && (long) b * c.convMacs() / (c.geometry().kernelH() * c.geometry().kernelW())
-                  > FOLD_LIMIT_FLOATS) {
-            continue;
-          }
-          Conditional layer = conditional(scope, c, e, s);
-          Strategy resolved = layer.strategy(x, mode);
-          Operand<TFloat32> y = layer.apply(x, r, mode);
-          ops.add(target(tf, y, x, layer.bank(), train));
-          names.add(s == Strategy.AUTO ? "AUTO(" + resolved + ")" : s.name());
-        } catch (IllegalArgumentException notApplicable) {
-          // LOOP needs a static batch, BATCHED_MATMUL a 1x1 kernel, GROUPED gradients oneDNN.
-        }
-      }
-      Conditional mix = conditional(root.child("mixture"), c, e, Strategy.AUTO);
-      ops.add(target(tf, MixtureConv.apply(tf, x, r, mix.bank(), c.kind(), c.geometry()), x,
-          mix.bank(), train));
-      names.add("MIXTURE");
+      Built built = build(LayerScope.root(g, 1), c, b, e, train);
       try (Session s = threads.session(g)) {
         s.initialize();
         List<Runnable> candidates = new ArrayList<>();
-        ops.forEach(op -> candidates.add(() -> run(s, op)));
-        List<Interleaved.Ratio> ratios = Interleaved.measure(() -> run(s, baseline), candidates,
-            warmup, reps);
+        built.ops().forEach(op -> candidates.add(() -> run(s, op)));
+        List<Interleaved.Ratio> ratios = Interleaved.measure(() -> run(s, built.baseline()),
+            candidates, warmup, reps);
         List<BenchRow> rows = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-          rows.add(BenchRow.of("layers", c.name(), b, e, names.get(i), pass, ratios.get(i)));
+        for (int i = 0; i < built.names().size(); i++) {
+          rows.add(BenchRow.of("layers", c.name(), b, e, built.names().get(i), pass, ratios.get(i)));
         }
         log.printf("  %-32s B=%-2d E=%d %-7s static %7.3f ms | %s%n", c.name(), b, e, pass,
-            ratios.get(0).baselineMs(), summary(names, ratios));
+            ratios.get(0).baselineMs(), summary(built.names(), ratios));
         return rows;
       }
     }
+  }
+
+  /**
+   * Where the time of one case goes: TensorFlow's trace of the static baseline and of AUTO, summed
+   * by op type over {@code runs} runs after warm-up, printed largest first.
+   */
+  public static void profile(LayerCase c, int b, int e, boolean train, Threads threads, int runs,
+      PrintStream log) {
+    try (Graph g = new Graph()) {
+      Built built = build(LayerScope.root(g, 1), c, b, e, train);
+      int auto = 0;
+      while (!built.names().get(auto).startsWith("AUTO")) {
+        auto++;
+      }
+      List<Operand<?>> autoOps = built.ops().get(auto);
+      try (Session s = threads.session(g)) {
+        s.initialize();
+        for (int i = 0; i < 10; i++) {
+          run(s, built.baseline());
+          run(s, autoOps);
+        }
+        Map<String, Long> base = OpProfile.byOpType(s, built.baseline(), runs);
+        Map<String, Long> cond = OpProfile.byOpType(s, autoOps, runs);
+        log.printf("  %s B=%d E=%d %s: static %.1f us, %s %.1f us (kernel time summed by op type"
+            + " per run)%n", c.name(), b, e, train ? "train" : "forward", total(base) / runs,
+            built.names().get(auto), total(cond) / runs);
+        log.print("   static:\n" + OpProfile.format(base, runs));
+        log.print("   " + built.names().get(auto) + ":\n" + OpProfile.format(cond, runs));
+      }
+    }
+  }
+
+  private static double total(Map<String, Long> micros) {
+    return micros.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** A case's graph: the static baseline's targets and each applicable strategy's, by name. */
+  private record Built(List<Operand<?>> baseline, List<String> names,
+      List<List<Operand<?>>> ops) {}
+
+  private static Built build(LayerScope root, LayerCase c, int b, int e, boolean train) {
+    Mode mode = train ? Mode.TRAIN : Mode.INFER;
+    Ops tf = root.ops();
+    VariableRef xv = Variables.create(root, "x", Shape.of(b, c.size(), c.size(), c.inChannels()),
+        Initializers.normal(1), VariableRef.Kind.STATE);
+    VariableRef rv = Variables.create(root, "r", Shape.of(b, e), Initializers.uniform(0.5),
+        VariableRef.Kind.STATE);
+    Operand<TFloat32> x = xv.read();
+    Operand<TFloat32> r = tf.math.add(rv.read(), tf.constant(0.5f));
+    List<Operand<?>> baseline = baseline(root.child("static"), c, x, train);
+    List<String> names = new ArrayList<>();
+    List<List<Operand<?>>> ops = new ArrayList<>();
+    for (Strategy s : STRATEGIES) {
+      LayerScope scope = root.child(s.name().toLowerCase());
+      try {
+        if (s == Strategy.DEPTHWISE_FOLD && c.kind() == ConvKind.REGULAR
+            && (long) b * c.convMacs() / (c.geometry().kernelH() * c.geometry().kernelW())
+                > FOLD_LIMIT_FLOATS) {
+          continue;
+        }
+        ConditionalConv layer = conditional(scope, c, e, s);
+        Strategy resolved = layer.strategyFor(x, mode);
+        Operand<TFloat32> y = layer.apply(x, r, mode);
+        ops.add(target(tf, y, x, layer.experts().kernel(), train));
+        names.add(s == Strategy.AUTO ? "AUTO(" + resolved + ")" : s.name());
+      } catch (IllegalArgumentException notApplicable) {
+        // LOOP needs a static batch, BATCHED_MATMUL a 1x1 kernel, GROUPED gradients oneDNN.
+      }
+    }
+    ConditionalConv mix = conditional(root.child("mixture"), c, e, Strategy.AUTO);
+    ops.add(target(tf, MixtureConv.apply(tf, x, r, mix.experts(), c.kind(), c.geometry()), x,
+        mix.experts().kernel(), train));
+    names.add("MIXTURE");
+    return new Built(baseline, names, ops);
   }
 
   private static String summary(List<String> names, List<Interleaved.Ratio> ratios) {
@@ -131,77 +174,48 @@ public final class LayerBench {
     r.run().close();
   }
 
-  /** The ops a timed run executes: the output, or with {@code train} the gradients. */
+  /**
+   * The ops a timed run executes: the output, and with {@code train} also the gradients with
+   * respect to the input and the kernel (the expert bank, or the static layer's kernel: both sides compute
+   * the same two gradients).
+   */
   private static List<Operand<?>> target(Ops tf, Operand<TFloat32> y, Operand<TFloat32> x,
-      ExpertBank bank, boolean train) {
+      VariableRef kernel, boolean train) {
     if (!train) {
       return List.of(y);
     }
-    List<Operand<TFloat32>> wrt = new ArrayList<>(List.of(x));
-    if (bank != null) {
-      wrt.add(bank.kernel().read());
-    }
+    List<Operand<TFloat32>> wrt = List.of(x, kernel.read());
     Operand<TFloat32> loss = tf.reduceSum(y, tf.constant(new int[] {0, 1, 2, 3}));
     Gradients grads = tf.gradients(loss, wrt);
-    List<Operand<?>> out = new ArrayList<>();
+    // The output too: the gradients of a sum do not need it, and a training step does.
+    List<Operand<?>> out = new ArrayList<>(List.of(y));
     for (int i = 0; i < wrt.size(); i++) {
       out.add(grads.dy(i));
     }
     return out;
   }
 
-  private static Operand<TFloat32> baseline(LayerScope scope, LayerCase c, Operand<TFloat32> x) {
+  private static List<Operand<?>> baseline(LayerScope scope, LayerCase c, Operand<TFloat32> x,
+      boolean train) {
+    Ops tf = scope.ops();
     if (c.kind() == ConvKind.REGULAR) {
-      return Conv2d.create(scope, Conv2dConfig.of(c.kernelOut(), c.geometry()).withBias(false),
-          c.inChannels()).apply(x);
+      Conv2d conv = Conv2d.create(scope, Conv2dConfig.of(c.kernelOut(), c.geometry())
+          .withBias(false), c.inChannels());
+      return target(tf, conv.apply(x), x, conv.kernel(), train);
     }
-    return DepthwiseConv2d.create(scope, DepthwiseConv2dConfig.of(c.geometry()).withBias(false),
-        c.inChannels()).apply(x);
+    DepthwiseConv2d conv = DepthwiseConv2d.create(scope,
+        DepthwiseConv2dConfig.of(c.geometry()).withBias(false), c.inChannels());
+    return target(tf, conv.apply(x), x, conv.kernel(), train);
   }
 
-  /** A CondConv2d or DepthwiseCondConv2d behind one face. */
-  interface Conditional {
-    Strategy strategy(Operand<TFloat32> x, Mode mode);
-
-    Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> r, Mode mode);
-
-    ExpertBank bank();
-  }
-
-  static Conditional conditional(LayerScope scope, LayerCase c, int e, Strategy s) {
+  static ConditionalConv conditional(LayerScope scope, LayerCase c, int e, Strategy s) {
     if (c.kind() == ConvKind.REGULAR) {
-      CondConv2d l = CondConv2d.create(scope,
+      return CondConv2d.create(scope,
           CondConv2dConfig.of(c.kernelOut(), c.geometry(), e).withBias(false).withStrategy(s),
           c.inChannels());
-      return new Conditional() {
-        public Strategy strategy(Operand<TFloat32> x, Mode m) {
-          return l.strategyFor(x, m);
-        }
-
-        public Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> r, Mode m) {
-          return l.apply(x, r, m);
-        }
-
-        public ExpertBank bank() {
-          return l.experts();
-        }
-      };
     }
-    DepthwiseCondConv2d l = DepthwiseCondConv2d.create(scope,
+    return DepthwiseCondConv2d.create(scope,
         DepthwiseCondConv2dConfig.of(c.geometry(), e).withBias(false).withStrategy(s),
         c.inChannels());
-    return new Conditional() {
-      public Strategy strategy(Operand<TFloat32> x, Mode m) {
-        return l.strategyFor(x, m);
-      }
-
-      public Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> r, Mode m) {
-        return l.apply(x, r, m);
-      }
-
-      public ExpertBank bank() {
-        return l.experts();
-      }
-    };
   }
 }

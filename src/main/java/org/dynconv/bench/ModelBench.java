@@ -27,14 +27,32 @@ import org.tensorflow.Session;
 public final class ModelBench {
   private ModelBench() {}
 
-  /** A conditional model and the static model it is compared with. */
-  public record Pair(String model, String baseline, int experts) {}
+  /**
+   * A conditional model and the static model it is compared with, both exported the same way.
+   *
+   * @param variant "" (dynamic batch), "batch-N" (static batch N, measured at B = N only: batch 1
+   *     gets batch-1 fusion, larger batches the LOOP strategy, which needs a known batch) or
+   *     "folded" (BatchNorms folded into the convolutions)
+   */
+  public record Pair(String model, String baseline, int experts, String variant) {
+    String label() {
+      return model + " vs " + baseline + (variant.isEmpty() ? "" : " (" + variant + " exports)");
+    }
+
+    int staticBatch() {
+      return ModelBench.staticBatch(variant);
+    }
+  }
 
   public static final List<Pair> PAIRS = List.of(
-      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8),
-      new Pair("efficientnet-condconv-b0-4e", "efficientnet-b0", 4),
-      new Pair("small-cnn-condconv", "small-cnn-static", 4),
-      new Pair("small-cnn-dynamic", "small-cnn-static", 4));
+      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, ""),
+      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "batch-1"),
+      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "batch-32"),
+      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "folded"),
+      new Pair("efficientnet-condconv-b0-4e", "efficientnet-b0", 4, ""),
+      new Pair("small-cnn-condconv", "small-cnn-static", 4, ""),
+      new Pair("small-cnn-condconv", "small-cnn-static", 4, "batch-32"),
+      new Pair("small-cnn-dynamic", "small-cnn-static", 4, ""));
 
   public static List<BenchRow> run(List<Pair> pairs, int[] batches, Threads threads, int warmup,
       int reps, PrintStream log) throws IOException {
@@ -42,17 +60,20 @@ public final class ModelBench {
     List<BenchRow> rows = new ArrayList<>();
     try {
       for (Pair pair : pairs) {
-        try (Predictor base = Predictor.load(export(pair.baseline(), dir, threads));
-            Predictor cond = Predictor.load(export(pair.model(), dir, threads))) {
+        try (Predictor base = Predictor.load(export(pair.baseline(), pair.variant(), dir, threads),
+                threads);
+            Predictor cond = Predictor.load(export(pair.model(), pair.variant(), dir, threads),
+                threads)) {
           for (int b : batches) {
+            if (pair.staticBatch() > 0 && b != pair.staticBatch()) {
+              continue;
+            }
             float[] px = pixels(b, base);
             Interleaved.Ratio r = Interleaved.measure(() -> base.predict(px, b),
                 List.of(() -> cond.predict(px, b)), warmup, reps).get(0);
-            rows.add(BenchRow.of("models", pair.model() + " vs " + pair.baseline(), b,
-                pair.experts(), "AUTO", "forward", r));
-            log.printf("  %-30s vs %-18s B=%-2d %8.2f ms vs %8.2f ms: %.2fx (%.2f-%.2f)%n",
-                pair.model(), pair.baseline(), b, r.candidateMs(), r.baselineMs(), r.median(),
-                r.min(), r.max());
+            rows.add(BenchRow.of("models", pair.label(), b, pair.experts(), "AUTO", "forward", r));
+            log.printf("  %-66s B=%-2d %8.2f ms vs %8.2f ms: %.2fx (%.2f-%.2f)%n", pair.label(), b,
+                r.candidateMs(), r.baselineMs(), r.median(), r.min(), r.max());
           }
         }
       }
@@ -60,6 +81,11 @@ public final class ModelBench {
       AtomicFiles.deleteTree(dir);
     }
     return rows;
+  }
+
+  /** The static batch of a "batch-N" variant, else -1 (dynamic). */
+  static int staticBatch(String variant) {
+    return variant.startsWith("batch-") ? Integer.parseInt(variant.substring(6)) : -1;
   }
 
   static float[] pixels(int b, Predictor p) {
@@ -73,25 +99,27 @@ public final class ModelBench {
 
   /** The small CondConv CNN exported with random weights, for the memory soak. */
   public static Path exportForMemory(Path dir, Threads threads) throws IOException {
-    return export("small-cnn-condconv", dir, threads);
+    return export("small-cnn-condconv", "", dir, threads);
   }
 
   /** Exports {@code name} with seeded random weights (once per benchmark run). */
-  static Path export(String name, Path dir, Threads threads) throws IOException {
-    Path out = dir.resolve(name);
+  static Path export(String name, String variant, Path dir, Threads threads) throws IOException {
+    Path out = dir.resolve(name + (variant.isEmpty() ? "" : "-" + variant));
     if (Files.exists(out)) {
       return out;
     }
     ModelSpec spec = ModelZoo.get(name);
     Path weights = dir.resolve(name + "-weights").resolve("w");
-    try (Graph g = new Graph()) {
-      spec.build(LayerScope.root(g, 7), Mode.INFER);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        s.save(weights.toString());
+    if (!Files.exists(weights.resolveSibling("w.index"))) {
+      try (Graph g = new Graph()) {
+        spec.build(LayerScope.root(g, 7), Mode.INFER);
+        try (Session s = new Session(g)) {
+          s.initialize();
+          s.save(weights.toString());
+        }
       }
     }
-    return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(out, false, 0),
-        null, Map.of(), threads);
+    return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(out, false, 0,
+        variant.equals("folded"), staticBatch(variant)), null, Map.of(), threads);
   }
 }

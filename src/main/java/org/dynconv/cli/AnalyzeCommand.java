@@ -16,6 +16,9 @@ import picocli.CommandLine.Option;
     + " and draw what the routing learned (histograms, per-class heatmaps, attention entropy) plus a"
     + " CSV; with --run, also the training curves.")
 final class AnalyzeCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  ThreadOptions threadOptions = new ThreadOptions();
+
   @Option(names = "--model", required = true, description = "SavedModel directory.")
   Path model;
 
@@ -37,7 +40,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     Dataset test = data == null ? FashionMnist.embedded().test() : FashionMnist.fromDirectory(data).test();
     Predictor p;
     try {
-      p = Predictor.load(model);
+      p = Predictor.load(model, threadOptions.value());
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(e.getMessage().replaceFirst("^Predictor: ", "--model: "), e);
     }

@@ -17,6 +17,7 @@ import org.dynconv.bench.TrainBench;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.Predictor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", description = "Measure conditional layers, models and training steps as"
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
     + " writes bench.md, bench.csv and bench.png.")
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--suite", defaultValue = "all",
-      description = "layers, models, train, memory or all (default all).")
+      description = "layers, models, train, memory, profile or all (default all; profile is not"
+          + " part of all).")
   String suite;
 
   @Option(names = "--quick", description = "Fewer repetitions and cases: about two minutes.")
@@ -33,25 +35,15 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "bench", description = "Output directory (default bench).")
   Path out;
 
-  @Option(names = "--threads", defaultValue = "0", description = "TensorFlow intra-op threads.")
-  int threads;
-
-  @Option(names = "--inter-op-threads", defaultValue = "0",
-      description = "TensorFlow inter-op threads.")
-  int interOpThreads;
+  @Mixin ThreadOptions threads;
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("layers", "models", "train", "memory", "all").contains(suite)) {
+    if (!List.of("layers", "models", "train", "memory", "profile", "all").contains(suite)) {
       throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, models,"
-          + " train, memory or all.");
+          + " train, memory, profile or all.");
     }
-    Threads th;
-    try {
-      th = new Threads(threads, interOpThreads);
-    } catch (IllegalArgumentException e) {
-      throw new CliErrors.UsageError(e.getMessage());
-    }
+    Threads th = threads.value();
     Machine machine = Machine.describe(th);
     System.out.println("machine: " + machine.line());
     int warmup = quick ? 1 : 3, reps = quick ? 3 : 15;
@@ -92,6 +84,9 @@ final class BenchCommand implements Callable<Integer> {
         org.dynconv.io.AtomicFiles.deleteTree(dir);
       }
     }
+    if (suite.equals("profile")) {
+      profile(th);
+    }
     if (!rows.isEmpty()) {
       BenchReport.write(rows, machine, LocalDate.now().toString(), out);
       System.out.println(BenchReport.markdown(rows, machine, LocalDate.now().toString()));
@@ -99,5 +94,19 @@ final class BenchCommand implements Callable<Integer> {
           + out.resolve("bench.png"));
     }
     return 0;
+  }
+
+  /** Op-level profiles of the cases the README's Performance section explains. */
+  private void profile(Threads th) {
+    System.out.println("profile (TensorFlow trace, kernel time by op type, E=8):");
+    List<LayerCase> all = new ArrayList<>(LayerCase.efficientnetCondconvB0());
+    all.addAll(LayerCase.smallCnn());
+    for (String name : List.of("expand 192->1152 7x7", "depthwise 5x5 s1 672 14x14",
+        "small-cnn 3x3 128->128 7x7")) {
+      LayerCase c = all.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+      LayerBench.profile(c, 1, 8, false, th, quick ? 3 : 10, System.out);
+      LayerBench.profile(c, 32, 8, false, th, quick ? 3 : 10, System.out);
+      LayerBench.profile(c, 32, 8, true, th, quick ? 3 : 10, System.out);
+    }
   }
 }

@@ -4,7 +4,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.dynconv.export.SavedModelExporter;
-import org.dynconv.graph.Threads;
 import org.dynconv.importer.GoogleImporter;
 import org.dynconv.models.ModelSpec;
 import org.dynconv.models.ModelZoo;
@@ -14,6 +13,9 @@ import picocli.CommandLine.Option;
 @Command(name = "import-google", description = "Import a Google EfficientNet(-CondConv) TF1"
     + " checkpoint and export it as a SavedModel with a dynamic batch.")
 final class ImportGoogleCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  ThreadOptions threadOptions = new ThreadOptions();
+
   @Option(names = "--checkpoint", required = true,
       description = "Checkpoint prefix, e.g. efficientnet-condconv-b0-4e/model.ckpt.")
   Path checkpoint;
@@ -58,7 +60,7 @@ final class ImportGoogleCommand implements Callable<Integer> {
     }
     try {
       GoogleImporter.Result r = GoogleImporter.importCheckpoint(checkpoint, spec, !noEma,
-          new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm), Threads.defaults());
+          new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm), threadOptions.value());
       System.out.printf("imported %d variables (%d from EMA shadows) of %s into %s%n", r.variables(),
           r.fromEma(), model, r.exportDir());
       System.out.println("input: " + spec.inputNormalisation());

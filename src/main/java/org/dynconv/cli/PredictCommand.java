@@ -15,6 +15,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", description = "Classify image files (PNG, JPEG, BMP, GIF of the model's"
     + " input size) or a Fashion-MNIST test set with an exported SavedModel; prints the top classes.")
 final class PredictCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin
+  ThreadOptions threadOptions = new ThreadOptions();
+
   @Option(names = "--model", required = true, description = "SavedModel directory.")
   Path model;
 
@@ -46,7 +49,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     Predictor p;
     try {
-      p = Predictor.load(model);
+      p = Predictor.load(model, threadOptions.value());
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(e.getMessage().replaceFirst("^Predictor: ", "--model: "), e);
     }

@@ -169,7 +169,7 @@ final class TrainCommand implements Callable<Integer> {
     Trainer.Result r = trainer.run();
     if (exportDir != null) {
       Path dir = ExportCommand.exportRun(org.dynconv.train.RunDirectory.open(runDir),
-          new org.dynconv.export.SavedModelExporter.Target(exportDir, false, 0));
+          new org.dynconv.export.SavedModelExporter.Target(exportDir, false, 0), th);
       System.out.println("exported SavedModel to " + dir);
     }
     System.out.printf("done: test accuracy %.2f%% | %,d parameters | %,d MACs/image | %s wall time"

@@ -7,8 +7,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Batch-1 fusion: for a single example, mix its kernel once and run one plain Conv2D or
- * DepthwiseConv2dNative, with no folding, transposes or batched matmul. Needs a static batch of 1;
- * AUTO also uses it for the batch-1 branch of exported graphs (see {@link StrategySelector}).
+ * DepthwiseConv2dNative, with no folding, transposes or batched matmul. Needs a static batch of 1,
+ * so AUTO picks it in batch-1 graphs, such as exports made with {@code --static-batch 1}.
  */
 final class FusedConv implements PerExampleConv {
   @Override

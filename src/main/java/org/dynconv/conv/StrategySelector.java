@@ -12,8 +12,8 @@ import org.dynconv.graph.Mode;
  * AutoTable}) that can compute the layer and, in a training graph, be differentiated on this
  * runtime. Without a table entry it falls back to: a static batch of 1, FUSED; 1x1 kernels,
  * BATCHED_MATMUL; depthwise, DEPTHWISE_FOLD; k x k, GROUPED when it can train, else LOOP (static
- * batch) or DEPTHWISE_FOLD. In an inference graph with an unknown batch the layer also adds a
- * batch-1 branch (FUSED) chosen at run time; see {@code ConditionalCore}.
+ * batch) or DEPTHWISE_FOLD. FUSED and LOOP need a static batch, so graphs with an unknown batch
+ * (default exports) never get them; {@code export --static-batch N} fixes the batch.
  */
 public final class StrategySelector {
   private static final Map<Strategy, PerExampleConv> IMPLS = new EnumMap<>(Strategy.class);

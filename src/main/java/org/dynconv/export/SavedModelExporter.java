@@ -44,10 +44,17 @@ public final class SavedModelExporter {
    *
    * @param foldBatchNorm fold each BatchNorm into the convolution before it (see {@link
    *     BatchNormFolder}); the variables then differ from the training graph's
+   * @param staticBatch -1 for a dynamic batch (the default), or a fixed batch size; 1 gives
+   *     batch-1 fusion (FUSED) in every conditional layer, for single-image serving
    */
-  public record Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm) {
+  public record Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm,
+      long staticBatch) {
     public Target(Path dir, boolean force, int servingVersion) {
-      this(dir, force, servingVersion, false);
+      this(dir, force, servingVersion, false, -1);
+    }
+
+    public Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm) {
+      this(dir, force, servingVersion, foldBatchNorm, -1);
     }
 
     /** The directory saved_model.pb goes into: {@code dir} or {@code dir/<version>}. */
@@ -71,6 +78,20 @@ public final class SavedModelExporter {
           "export target exists; expected a new directory, or --force to replace it");
     }
     Path parent = finalDir.getParent();
+    for (Path p = parent; p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        throw new IOException("SavedModelExporter: cannot write '" + finalDir + "': '" + p
+            + "' is a file; expected a directory.");
+      }
+    }
+    Path existing = parent;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isWritable(existing)) {
+      throw new IOException("SavedModelExporter: cannot write '" + finalDir + "': '" + existing
+          + "' is not writable.");
+    }
     Path created = firstMissing(parent);
     Path tmp = null;
     try {
@@ -83,12 +104,14 @@ public final class SavedModelExporter {
         BatchNormFolder.fold(spec, weightsPrefix, weights);
       }
       try (InferenceModel m = InferenceModel.create(spec,
-          new org.dynconv.models.BuildOptions(org.dynconv.graph.Mode.INFER, -1, target.foldBatchNorm()),
+          new org.dynconv.models.BuildOptions(org.dynconv.graph.Mode.INFER, target.staticBatch(),
+              target.foldBatchNorm()),
           threads)) {
         m.loadWeights(weights);
         write(m, staging);
       }
       Map<String, String> info = new LinkedHashMap<>(extra);
+      info.put("batch", target.staticBatch() < 0 ? "dynamic" : Long.toString(target.staticBatch()));
       info.put("batchnorm", target.foldBatchNorm()
           ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
           : "separate (inference mode, moving statistics)");

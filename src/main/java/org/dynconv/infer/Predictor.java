@@ -63,13 +63,19 @@ public final class Predictor implements AutoCloseable {
    * @throws IllegalArgumentException naming the directory when it is not a loadable SavedModel
    */
   public static Predictor load(Path dir) {
+    return load(dir, org.dynconv.graph.Threads.defaults());
+  }
+
+  /** As {@link #load(Path)} with TensorFlow thread pools of the given sizes. */
+  public static Predictor load(Path dir, org.dynconv.graph.Threads threads) {
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException("Predictor: '" + dir + "' has no saved_model.pb; expected a"
           + " SavedModel directory (from 'export').");
     }
     SavedModelBundle b;
     try {
-      b = SavedModelBundle.load(dir.toString(), SavedModelBundle.DEFAULT_TAG);
+      b = SavedModelBundle.loader(dir.toString()).withTags(SavedModelBundle.DEFAULT_TAG)
+          .withConfigProto(threads.config()).load();
     } catch (TensorFlowException | IllegalArgumentException e) {
       String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0];
       throw new IllegalArgumentException("Predictor: SavedModel '" + dir + "' cannot be loaded: " + m,

@@ -24,7 +24,7 @@ import org.tensorflow.types.TFloat32;
  * Google's conv init Normal(0, sqrt(2 / (kh*kw*filters))); {@code condconv_bias [E, filters]}
  * (zeros) when {@code useBias}.
  */
-public final class CondConv2d {
+public final class CondConv2d implements ConditionalConv {
   private final LayerScope scope;
   private final CondConv2dConfig config;
   private final ExpertBank bank;
@@ -58,24 +58,29 @@ public final class CondConv2d {
    * @param routing {@code [B,E]}
    * @param mode INFER lets AUTO use paths without gradients
    */
+  @Override
   public Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode) {
     return core.forward(x, routing, mode);
   }
 
   /** The strategy {@link #apply} would use for this input in {@code mode}. */
+  @Override
   public Strategy strategyFor(Operand<TFloat32> x, Mode mode) {
     return core.strategyFor(x, mode);
   }
 
   /** Convolution plus kernel-mixing multiply-adds per example for an {@code h x w} input. */
+  @Override
   public long macs(int h, int w) {
     return core.macs(h, w);
   }
 
+  @Override
   public ExpertBank experts() {
     return bank;
   }
 
+  @Override
   public List<VariableRef> variables() {
     return bank.variables();
   }
@@ -84,6 +89,7 @@ public final class CondConv2d {
     return config;
   }
 
+  @Override
   public LayerScope scope() {
     return scope;
   }

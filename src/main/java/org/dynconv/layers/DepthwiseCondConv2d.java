@@ -23,7 +23,7 @@ import org.tensorflow.types.TFloat32;
  * row-major, drawn as Normal(0, sqrt(2 / (kh*kw*M))); {@code condconv_bias [E, C*M]} when {@code
  * useBias}.
  */
-public final class DepthwiseCondConv2d {
+public final class DepthwiseCondConv2d implements ConditionalConv {
   private final LayerScope scope;
   private final DepthwiseCondConv2dConfig config;
   private final ExpertBank bank;
@@ -58,22 +58,27 @@ public final class DepthwiseCondConv2d {
    * @param routing {@code [B,E]}
    * @param mode INFER lets AUTO use paths without gradients
    */
+  @Override
   public Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode) {
     return core.forward(x, routing, mode);
   }
 
+  @Override
   public Strategy strategyFor(Operand<TFloat32> x, Mode mode) {
     return core.strategyFor(x, mode);
   }
 
+  @Override
   public long macs(int h, int w) {
     return core.macs(h, w);
   }
 
+  @Override
   public ExpertBank experts() {
     return bank;
   }
 
+  @Override
   public List<VariableRef> variables() {
     return bank.variables();
   }
@@ -82,6 +87,7 @@ public final class DepthwiseCondConv2d {
     return config;
   }
 
+  @Override
   public LayerScope scope() {
     return scope;
   }

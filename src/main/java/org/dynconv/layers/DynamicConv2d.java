@@ -27,7 +27,7 @@ import org.tensorflow.types.TFloat32;
  * when {@code useBias}, and the attention's {@code attention/fc1/*}, {@code attention/fc2/*} when
  * the layer owns its routing.
  */
-public final class DynamicConv2d {
+public final class DynamicConv2d implements ConditionalConv {
   private final LayerScope scope;
   private final DynamicConv2dConfig config;
   private final ExpertBank bank;
@@ -93,10 +93,12 @@ public final class DynamicConv2d {
    * @param x {@code [B,H,W,Cin]}
    * @param attention {@code [B,K]}
    */
+  @Override
   public Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> attention, Mode mode) {
     return core.forward(x, attention, mode);
   }
 
+  @Override
   public Strategy strategyFor(Operand<TFloat32> x, Mode mode) {
     return core.strategyFor(x, mode);
   }
@@ -107,15 +109,18 @@ public final class DynamicConv2d {
   }
 
   /** Convolution plus kernel-mixing multiply-adds per example (attention not included). */
+  @Override
   public long macs(int h, int w) {
     return core.macs(h, w);
   }
 
+  @Override
   public ExpertBank experts() {
     return bank;
   }
 
   /** Kernel and bias variables, then the attention's when owned. */
+  @Override
   public List<VariableRef> variables() {
     List<VariableRef> vs = new ArrayList<>(bank.variables());
     if (routing != null) {
@@ -128,6 +133,7 @@ public final class DynamicConv2d {
     return config;
   }
 
+  @Override
   public LayerScope scope() {
     return scope;
   }

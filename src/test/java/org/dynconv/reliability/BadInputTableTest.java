@@ -62,6 +62,25 @@ class BadInputTableTest {
         dir.resolve("big.png").toFile());
     TestExports.export(ModelZoo.get("small-cnn-static"), 1, dir.resolve("model"));
     Files.createDirectories(dir.resolve("existing"));
+    // A tiny training run, and a copy whose settings name another model.
+    org.dynconv.data.FashionMnist.Split data = org.dynconv.data.FashionMnist.embedded();
+    new org.dynconv.train.Trainer(new org.dynconv.train.TrainConfig("small-cnn-static", 0, 1, 32, 1,
+        "sgd", 0.01, 0.9, "constant", 0, 0, 0, 0, 0, 30, 1, 0, false, 0, 64), data.train(),
+        data.test().head(32), new org.dynconv.train.Trainer.Options(dir.resolve("run"), false,
+        org.dynconv.graph.Threads.defaults(), new java.io.PrintStream(new ByteArrayOutputStream()),
+        false)).run();
+    Path other = dir.resolve("other-run");
+    copyTree(dir.resolve("run"), other);
+    Path props = other.resolve("run.properties");
+    Files.writeString(props, Files.readString(props).replace("small-cnn-static", "small-cnn-condconv"));
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
   }
 
   /** The three files other than the training images, valid (two 28x28 images). */
@@ -142,6 +161,14 @@ class BadInputTableTest {
         + " valid SavedModel protobuf (...", "inspect --model {dir}/bad-savedmodel"));
     c.add(Arguments.of(2, "dynconv analyze: --run '{dir}/empty' has no log.csv; expected a run directory"
         + " written by 'train'.", "analyze --model {dir}/model --run {dir}/empty --out {out}"));
+    c.add(Arguments.of(2, "dynconv export: --out '{dir}/existing' exists; expected a new directory, or"
+        + " --force to replace it.", "export --checkpoint {dir}/run --out {dir}/existing"));
+    c.add(Arguments.of(1, "dynconv export: error: SavedModelExporter: cannot write '{dir}/notes.png/x':"
+        + " '{dir}/notes.png' is a file; expected a directory.",
+        "export --checkpoint {dir}/run --out {dir}/notes.png/x"));
+    c.add(Arguments.of(1, "dynconv export: error: WeightsExtractor: checkpoint"
+        + " '{dir}/other-run/checkpoints/ckpt-000000002/model' does not hold the model's weights: ...",
+        "export --checkpoint {dir}/other-run --out {out}"));
     c.add(Arguments.of(2, "dynconv export: --serving-version=-3 is invalid; expected an integer >= 1.",
         "export --checkpoint {dir}/empty --out {out} --serving-version -3"));
     return c.stream();
