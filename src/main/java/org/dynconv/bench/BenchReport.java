@@ -64,15 +64,84 @@ public final class BenchReport {
         sb.append('\n');
       }
       sb.append('\n');
+      if (suite.equals("layers")) {
+        sb.append(autoVersusLoop(s));
+      }
     }
     return sb.toString();
+  }
+
+  /**
+   * AUTO against Google's LOOP per layer cell: AUTO's median ratio to static divided by LOOP's
+   * (below 1, AUTO is faster), and geometric means. Where AUTO picked LOOP both columns time the
+   * same graph, so their quotient shows the run's noise; the summary separates those cells.
+   */
+  public static String autoVersusLoop(List<BenchRow> layerRows) {
+    Map<String, BenchRow> loop = new LinkedHashMap<>();
+    Map<String, BenchRow> auto = new LinkedHashMap<>();
+    for (BenchRow r : layerRows) {
+      String key = r.caseName() + "|" + r.batch() + "|" + r.experts() + "|" + r.pass();
+      if (r.strategy().equals("LOOP")) {
+        loop.put(key, r);
+      } else if (r.strategy().startsWith("AUTO")) {
+        auto.put(key, r);
+      }
+    }
+    StringBuilder sb = new StringBuilder("### AUTO against LOOP (Google's strategy)\n\n"
+        + "AUTO / LOOP is the quotient of their median ratios to the static twin; below 1, AUTO is"
+        + " faster. Where AUTO picked LOOP both time the same graph and the quotient is noise.\n\n"
+        + "| case | B | E | pass | AUTO picked | AUTO | LOOP | AUTO / LOOP |\n"
+        + "|---|---|---|---|---|---|---|---|\n");
+    List<Double> all = new ArrayList<>();
+    List<Double> same = new ArrayList<>();
+    List<Double> other = new ArrayList<>();
+    for (Map.Entry<String, BenchRow> e : auto.entrySet()) {
+      BenchRow l = loop.get(e.getKey());
+      if (l == null) {
+        continue;
+      }
+      BenchRow a = e.getValue();
+      String picked = a.strategy().startsWith("AUTO(") ? a.strategy().substring(5, a.strategy().length() - 1) : "?";
+      double q = a.ratioMedian() / l.ratioMedian();
+      all.add(q);
+      (picked.equals("LOOP") ? same : other).add(q);
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %.2f | %.2f | %.2f |%n",
+          a.caseName(), a.batch(), a.experts(), a.pass(), picked, a.ratioMedian(), l.ratioMedian(), q));
+    }
+    if (all.isEmpty()) {
+      return "";
+    }
+    sb.append('\n').append(String.format(Locale.ROOT,
+        "AUTO / LOOP over %d cells: geometric mean %.3f, range %.2f-%.2f; AUTO picked another"
+            + " strategy in %d cells (%s) and LOOP in %d (%s).%n%n",
+        all.size(), geomean(all), min(all), max(all), other.size(), summary(other), same.size(),
+        summary(same)));
+    return sb.toString();
+  }
+
+  private static String summary(List<Double> q) {
+    return q.isEmpty() ? "none" : String.format(Locale.ROOT, "geometric mean %.3f, range %.2f-%.2f",
+        geomean(q), min(q), max(q));
+  }
+
+  static double geomean(List<Double> q) {
+    return Math.exp(q.stream().mapToDouble(Math::log).average().orElse(0));
+  }
+
+  private static double min(List<Double> q) {
+    return q.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+  }
+
+  private static double max(List<Double> q) {
+    return q.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
   }
 
   private static String column(String strategy) {
     return strategy.startsWith("AUTO") ? "AUTO" : strategy;
   }
 
-  static void chart(List<BenchRow> rows, Machine machine, Path file) throws IOException {
+  /** The PNG chart of a run's ratios (AUTO per layer and batch; models and training steps). */
+  public static void chart(List<BenchRow> rows, Machine machine, Path file) throws IOException {
     List<BenchRow> auto = rows.stream().filter(r -> r.suite().equals("layers")
         && r.strategy().startsWith("AUTO")).toList();
     List<BenchRow> models = rows.stream().filter(r -> !r.suite().equals("layers")).toList();
@@ -87,8 +156,9 @@ public final class BenchReport {
         continue;
       }
       double max = Math.max(2, p.stream().mapToDouble(BenchRow::ratioMedian).max().orElse(2) * 1.1);
-      Chart.Panel panel = c.panel(90, y, w - 160, 300, "AUTO, layers of efficientnet-condconv-b0, "
-          + pass + (pass.equals("train") ? " + backward" : "") + " (E=8)", "", "ratio to static",
+      Chart.Panel panel = c.panel(90, y, w - 160, 300, "AUTO, conditional layers of"
+          + " efficientnet-condconv-b0 and the small CNN, " + (pass.equals("train")
+              ? "forward + backward" : "forward (inference)") + ", E=8", "", "ratio to static",
           0, cases.size(), 0, max).yTicks(5);
       int[] batches = p.stream().mapToInt(BenchRow::batch).distinct().sorted().toArray();
       List<String> legend = new ArrayList<>();

@@ -5,13 +5,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code dynconv} command line: {@code java -jar target/dynconv.jar <command>}. */
-@Command(name = "dynconv", mixinStandardHelpOptions = true,
+// INHERIT gives every subcommand --help (and --version) too.
+@Command(name = "dynconv", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
     description = "Dynamic convolution (CondConv, DynamicConv) for TensorFlow Java.",
     versionProvider = Main.Version.class,
     subcommands = {VersionCommand.class, ModelsCommand.class, TrainCommand.class,
         ExportCommand.class, PredictCommand.class, InspectCommand.class,
         InspectCheckpointCommand.class, ImportGoogleCommand.class, AnalyzeCommand.class,
-        BenchCommand.class, DemoCommand.class})
+        BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.",
       scope = CommandLine.ScopeType.INHERIT)

@@ -14,10 +14,15 @@ final class ThreadOptions {
   int interOpThreads;
 
   Threads value() {
-    try {
-      return new Threads(threads, interOpThreads);
-    } catch (IllegalArgumentException e) {
-      throw new CliErrors.UsageError(e.getMessage());
+    check("--threads", threads);
+    check("--inter-op-threads", interOpThreads);
+    return new Threads(threads, interOpThreads);
+  }
+
+  private static void check(String option, int v) {
+    if (v < 0 || v > Threads.MAX) {
+      throw new CliErrors.UsageError(option + "=" + v + " is invalid; expected an integer from 0 to "
+          + Threads.MAX + " (0 = TensorFlow's default).");
     }
   }
 }

@@ -17,6 +17,7 @@ import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -134,19 +135,13 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-export", description = "Do not export at the end.")
   boolean noExport;
 
-  @Option(names = "--threads", defaultValue = "0",
-      description = "TensorFlow intra-op threads; 0 = one per core (default).")
-  int threads;
-
-  @Option(names = "--inter-op-threads", defaultValue = "0",
-      description = "TensorFlow inter-op threads; 0 = default.")
-  int interOpThreads;
+  @Mixin ThreadOptions threads;
 
   @Override
   public Integer call() throws IOException {
     String modelName = resolveModel();
     TrainConfig cfg = config(modelName);
-    Threads th = threadsOption();
+    Threads th = threads.value();
     Path runDir = out != null ? out : defaultRunDir(modelName);
     try {
       Trainer.checkRunDir(runDir, resume);
@@ -220,14 +215,6 @@ final class TrainCommand implements Callable<Integer> {
             + " SavedModel directory or a checkpoint prefix.");
       }
       return c;
-    } catch (IllegalArgumentException e) {
-      throw new CliErrors.UsageError(e.getMessage());
-    }
-  }
-
-  private Threads threadsOption() {
-    try {
-      return new Threads(threads, interOpThreads);
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }

@@ -10,9 +10,12 @@ import org.tensorflow.proto.ConfigProto;
  * concurrently). 0 leaves TensorFlow's default (the number of cores).
  */
 public record Threads(int intraOp, int interOp) {
+  /** The largest thread count accepted. */
+  public static final int MAX = 1024;
+
   public Threads {
-    Check.inRange("Threads", "intraOp", intraOp, 0, 1024);
-    Check.inRange("Threads", "interOp", interOp, 0, 1024);
+    Check.inRange("Threads", "intraOp", intraOp, 0, MAX);
+    Check.inRange("Threads", "interOp", interOp, 0, MAX);
   }
 
   public static Threads defaults() {

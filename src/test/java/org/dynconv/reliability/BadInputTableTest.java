@@ -118,8 +118,10 @@ class BadInputTableTest {
         "train --batch-size 0 --out {out}"));
     c.add(Arguments.of(2, "dynconv train: --lr=NaN is invalid; expected a finite number > 0.",
         "train --lr NaN --out {out}"));
-    c.add(Arguments.of(2, "dynconv train: Threads: intraOp=-1 is invalid; expected 0 <= intraOp <="
-        + " 1024.", "train --threads -1 --out {out}"));
+    c.add(Arguments.of(2, "dynconv train: --threads=-1 is invalid; expected an integer from 0 to"
+        + " 1024 (0 = TensorFlow's default).", "train --threads -1 --out {out}"));
+    c.add(Arguments.of(2, "dynconv train: --inter-op-threads=5000 is invalid; expected an integer"
+        + " from 0 to 1024 (0 = TensorFlow's default).", "train --inter-op-threads 5000 --out {out}"));
     c.add(Arguments.of(2, "dynconv train: Invalid value for option '--batch-size': '1e9' is not an"
         + " int" + help, "train --batch-size 1e9 --out {out}"));
     c.add(Arguments.of(1, "dynconv train: error: FashionMnist: data directory '{dir}/missing' does not"
