@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.dynconv.data.Dataset;
 import org.dynconv.infer.Predictor;
+import org.dynconv.routing.RoutingEntropy;
 
 /**
  * Routing weights of every conditional layer over a dataset, from an exported model's {@code
@@ -31,15 +32,11 @@ public record RoutingStats(List<String> layers, int experts, boolean softmax, lo
 
   /** Runs the model over {@code data} and summarises every routing output. */
   public static List<RoutingStats> collect(Predictor p, Dataset data, int batch) {
-    int size = data.imageSize(), n = data.size(), classes = data.numClasses();
+    int n = data.size(), classes = data.numClasses();
     Map<String, float[]> all = new LinkedHashMap<>();
     for (int from = 0; from < n; from += batch) {
       int m = Math.min(batch, n - from);
-      float[] px = new float[m * size];
-      for (int i = 0; i < px.length; i++) {
-        px[i] = data.pixels()[from * size + i] & 0xff;
-      }
-      Map<String, float[]> r = p.routing(px, m);
+      Map<String, float[]> r = p.routing(data.floatPixels(from, m), m);
       if (r.isEmpty()) {
         throw new IllegalArgumentException("RoutingStats: the model has no 'routing' signature;"
             + " expected an export of a CondConv or DynamicConv model.");
@@ -95,10 +92,7 @@ public record RoutingStats(List<String> layers, int experts, boolean softmax, lo
         one += v > 0.9 ? 1 : 0;
       }
       softmax &= Math.abs(rowSum - 1) < 1e-3;
-      for (int j = 0; j < e; j++) {
-        double q = w[i * e + j] / rowSum;
-        entropy -= q > 0 ? q * Math.log(q) : 0;
-      }
+      entropy += RoutingEntropy.ofRow(w, i, e);
       count[labels[i]]++;
     }
     for (int c = 0; c < classes; c++) {

@@ -20,42 +20,28 @@ final class ExportCommand implements Callable<Integer> {
       description = "A run directory written by 'train', or one of its checkpoints/ckpt-* dirs.")
   Path checkpoint;
 
-  @Option(names = "--out", required = true, description = "Export directory (must not exist).")
-  Path out;
-
-  @Option(names = "--force", description = "Replace an existing export directory.")
-  boolean force;
-
-  @Option(names = "--fold-batchnorm", description = "Fold every BatchNorm into the convolution"
-      + " before it (inference only; the variables then differ from the training graph's).")
-  boolean foldBatchNorm;
+  @picocli.CommandLine.Mixin
+  ExportTargetOptions target = new ExportTargetOptions();
 
   @Option(names = "--static-batch", defaultValue = "-1", description = "Fix the batch size (1 gives"
       + " batch-1 fusion for single-image serving); default: any batch.")
   long staticBatch;
 
-  @Option(names = "--serving-version", defaultValue = "0",
-      description = "Write TF-Serving's layout, OUT/<N>/saved_model.pb (N >= 1).")
-  int servingVersion;
-
   @Override
   public Integer call() throws Exception {
-    if (servingVersion < 0) {
-      throw new CliErrors.UsageError("--serving-version=" + servingVersion
+    // Arguments first, then files.
+    if (staticBatch == 0 || staticBatch < -1) {
+      throw new CliErrors.UsageError("--static-batch=" + staticBatch
           + " is invalid; expected an integer >= 1.");
     }
+    SavedModelExporter.Target t = target.target(staticBatch);
     RunDirectory run;
     try {
       run = RunDirectory.open(checkpoint);
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
-    if (staticBatch == 0 || staticBatch < -1) {
-      throw new CliErrors.UsageError("--static-batch=" + staticBatch
-          + " is invalid; expected an integer >= 1.");
-    }
-    Path dir = exportRun(run, new SavedModelExporter.Target(out, force, servingVersion,
-        foldBatchNorm, staticBatch), threadOptions.value());
+    Path dir = exportRun(run, t, threadOptions.value());
     System.out.println("exported " + run.config().model() + " (step " + run.checkpoint().state().step()
         + ") to " + dir);
     return 0;
@@ -67,8 +53,7 @@ final class ExportCommand implements Callable<Integer> {
     try {
       return RunExporter.export(run, target, threads);
     } catch (FileAlreadyExistsException e) {
-      throw new CliErrors.UsageError("--out '" + e.getFile() + "' exists; expected a new directory,"
-          + " or --force to replace it.");
+      throw ExportTargetOptions.exists(e);
     }
   }
 }

@@ -24,22 +24,11 @@ final class ImportGoogleCommand implements Callable<Integer> {
       description = "efficientnet-b0, efficientnet-condconv-b0-4e, -b0-8e or -b0-8e-depth.")
   String model;
 
-  @Option(names = "--out", required = true, description = "Export directory (must not exist).")
-  Path out;
-
   @Option(names = "--no-ema", description = "Use the raw values, not the EMA shadows.")
   boolean noEma;
 
-  @Option(names = "--force", description = "Replace an existing export directory.")
-  boolean force;
-
-  @Option(names = "--fold-batchnorm", description = "Fold every BatchNorm into the convolution"
-      + " before it (inference only).")
-  boolean foldBatchNorm;
-
-  @Option(names = "--serving-version", defaultValue = "0",
-      description = "Write TF-Serving's layout, OUT/<N>/saved_model.pb.")
-  int servingVersion;
+  @picocli.CommandLine.Mixin
+  ExportTargetOptions target = new ExportTargetOptions();
 
   @Override
   public Integer call() throws Exception {
@@ -54,19 +43,15 @@ final class ImportGoogleCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
-    if (servingVersion < 0) {
-      throw new CliErrors.UsageError("--serving-version=" + servingVersion
-          + " is invalid; expected an integer >= 1.");
-    }
+    SavedModelExporter.Target t = target.target(-1);
     try {
       GoogleImporter.Result r = GoogleImporter.importCheckpoint(checkpoint, spec, !noEma,
-          new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm), threadOptions.value());
+          t, threadOptions.value());
       System.out.printf("imported %d variables (%d from EMA shadows) of %s into %s%n", r.variables(),
           r.fromEma(), model, r.exportDir());
       System.out.println("input: " + spec.inputNormalisation());
     } catch (FileAlreadyExistsException e) {
-      throw new CliErrors.UsageError("--out '" + e.getFile() + "' exists; expected a new directory,"
-          + " or --force to replace it.");
+      throw ExportTargetOptions.exists(e);
     }
     return 0;
   }

@@ -79,17 +79,13 @@ final class PredictCommand implements Callable<Integer> {
           + test.channels() + " but the model takes " + p.height() + "x" + p.width() + "x"
           + p.channels() + ".");
     }
-    int size = test.imageSize(), correct = 0, batch = 256;
+    int correct = 0, batch = 256;
     for (int from = 0; from < test.size(); from += batch) {
       int n = Math.min(batch, test.size() - from);
-      float[] px = new float[n * size];
-      for (int i = 0; i < px.length; i++) {
-        px[i] = test.pixels()[from * size + i] & 0xff;
-      }
-      float[] prob = p.predict(px, n);
+      float[] prob = p.predict(test.floatPixels(from, n), n);
       int classes = prob.length / n;
       for (int i = 0; i < n; i++) {
-        int best = argMax(prob, i * classes, classes);
+        int best = Predictor.argMax(prob, i, classes);
         if (best == test.labels()[from + i]) {
           correct++;
         }
@@ -117,15 +113,5 @@ final class PredictCommand implements Callable<Integer> {
           .append(String.format(" %.3f", prob[row * classes + c]));
     }
     return sb.toString();
-  }
-
-  private static int argMax(float[] a, int from, int len) {
-    int best = 0;
-    for (int i = 1; i < len; i++) {
-      if (a[from + i] > a[from + best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 }

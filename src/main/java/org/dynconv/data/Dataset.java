@@ -43,6 +43,16 @@ public record Dataset(String name, byte[] pixels, int[] labels, int height, int 
     return new Dataset(name + " (as RGB)", rgb, labels, height, width, 3, numClasses);
   }
 
+  /** Images {@code from .. from+n-1} as floats 0..255, [n,H,W,C] flattened (a model's input). */
+  public float[] floatPixels(int from, int n) {
+    int size = imageSize();
+    float[] out = new float[n * size];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = pixels[from * size + i] & 0xff;
+    }
+    return out;
+  }
+
   /** The first {@code n} images (for quick runs and tests). */
   public Dataset head(int n) {
     int m = Math.min(n, size());

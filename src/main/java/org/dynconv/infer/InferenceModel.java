@@ -12,6 +12,7 @@ import org.dynconv.graph.Tensors;
 import org.dynconv.graph.Threads;
 import org.dynconv.models.Model;
 import org.dynconv.models.ModelSpec;
+import org.dynconv.routing.RoutingEntropy;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -92,40 +93,34 @@ public final class InferenceModel implements AutoCloseable {
    * (NaN keeps the graph's default), so routing statistics can be taken at a training temperature.
    */
   public Evaluation evaluate(Dataset data, int batchSize, double temperature) {
-    int size = data.imageSize(), n = data.size(), classes = spec.numClasses();
+    int n = data.size(), classes = spec.numClasses();
     List<String> layers = new ArrayList<>(model.routing().keySet());
     double[] entropy = new double[layers.size()];
     long correct = 0;
-    float[] batch = new float[batchSize * size];
+    // Layers sharing one routing tensor share one fetch (a result may not hold a name twice).
+    List<Operand<TFloat32>> unique = new ArrayList<>();
+    int[] slot = new int[layers.size()];
+    for (int k = 0; k < layers.size(); k++) {
+      Operand<TFloat32> op = model.routing().get(layers.get(k));
+      if (!unique.contains(op)) {
+        unique.add(op);
+      }
+      slot[k] = unique.indexOf(op);
+    }
     for (int from = 0; from < n; from += batchSize) {
       int m = Math.min(batchSize, n - from);
-      for (int i = 0; i < m * size; i++) {
-        batch[i] = data.pixels()[from * size + i] & 0xff;
-      }
-      float[] pix = m == batchSize ? batch : java.util.Arrays.copyOf(batch, m * size);
+      float[] pix = data.floatPixels(from, m);
       try (TFloat32 in = Tensors.of(Shape.of(m, spec.height(), spec.width(), spec.channels()), pix);
           TFloat32 temp = TFloat32.scalarOf(Double.isNaN(temperature) ? 1f : (float) temperature)) {
         Session.Runner runner = session.runner().feed(model.images(), in).fetch(model.logits());
         if (!Double.isNaN(temperature) && model.temperature() != null) {
           runner.feed(model.temperature(), temp);
         }
-        // Layers sharing one routing tensor share one fetch (a result may not hold a name twice).
-        List<Operand<TFloat32>> unique = new ArrayList<>();
-        int[] slot = new int[layers.size()];
-        for (int k = 0; k < layers.size(); k++) {
-          Operand<TFloat32> op = model.routing().get(layers.get(k));
-          int at = unique.indexOf(op);
-          if (at < 0) {
-            unique.add(op);
-            runner.fetch(op);
-            at = unique.size() - 1;
-          }
-          slot[k] = at;
-        }
+        unique.forEach(runner::fetch);
         try (Result r = runner.run()) {
           float[] logits = Tensors.toArray((TFloat32) r.get(0));
           for (int i = 0; i < m; i++) {
-            if (argMax(logits, i * classes, classes) == data.labels()[from + i]) {
+            if (Predictor.argMax(logits, i, classes) == data.labels()[from + i]) {
               correct++;
             }
           }
@@ -167,31 +162,11 @@ public final class InferenceModel implements AutoCloseable {
     graph.close();
   }
 
-  static int argMax(float[] a, int from, int len) {
-    int best = 0;
-    for (int i = 1; i < len; i++) {
-      if (a[from + i] > a[from + best]) {
-        best = i;
-      }
-    }
-    return best;
-  }
-
-  /** Sum over rows of the entropy of each row, normalised to sum 1 (sigmoid rows do not). */
+  /** Sum over rows of each row's routing entropy. */
   private static double entropySum(float[] w, int rows) {
-    int e = w.length / rows;
     double total = 0;
     for (int r = 0; r < rows; r++) {
-      double sum = 0;
-      for (int j = 0; j < e; j++) {
-        sum += w[r * e + j];
-      }
-      for (int j = 0; j < e; j++) {
-        double p = w[r * e + j] / sum;
-        if (p > 0) {
-          total -= p * Math.log(p);
-        }
-      }
+      total += RoutingEntropy.ofRow(w, r, w.length / rows);
     }
     return total;
   }

@@ -172,6 +172,17 @@ public final class Predictor implements AutoCloseable {
     }
   }
 
+  /** The index of the largest of {@code scores[row*classes .. row*classes+classes-1]}. */
+  public static int argMax(float[] scores, int row, int classes) {
+    int best = 0;
+    for (int i = 1; i < classes; i++) {
+      if (scores[row * classes + i] > scores[row * classes + best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
   /** The class name of {@code index}, from assets.extra/labels.txt, or the index itself. */
   public String label(int index) {
     return index < labels.size() ? labels.get(index) : Integer.toString(index);

@@ -43,6 +43,6 @@ public record RunDirectory(Path dir, TrainConfig config, CheckpointStore.Checkpo
 
   /** The model as trained, with its temperature input defaulting to the final temperature. */
   public ModelSpec modelSpec() {
-    return config.modelSpec().withFinalTemperature(config.temperatureEnd());
+    return config.modelSpec();
   }
 }

@@ -1,8 +1,8 @@
 package org.dynconv.train;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.dynconv.config.Check;
+import org.dynconv.io.RecordProperties;
 
 /**
  * Everything that determines a training run's numbers. Saved with the run ({@code
@@ -79,7 +79,10 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
         temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit, "", 0, 0);
   }
 
-  /** The model these settings train: zoo name, experts, classes and resolution applied. */
+  /**
+   * The model these settings train: zoo name, experts, classes and resolution applied, and the
+   * temperature input defaulting to the final temperature (what validation and export run at).
+   */
   public org.dynconv.models.ModelSpec modelSpec() {
     org.dynconv.models.ModelSpec spec = org.dynconv.models.ModelZoo.get(model, experts);
     if (resolution > 0) {
@@ -92,7 +95,7 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     if (numClasses > 0) {
       spec = spec.withNumClasses(numClasses);
     }
-    return spec;
+    return spec.withFinalTemperature(temperatureEnd);
   }
 
   /** The defaults of {@code train} with no arguments: the CondConv CNN on the embedded subset. */
@@ -101,67 +104,13 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
         5e-4, 0.0, 0.0, 0.0, 30, 1, 2, false, 0, 0);
   }
 
-  /** As ordered key-value pairs, for {@code run.properties}. */
+  /** As ordered key-value pairs keyed by component name, for {@code run.properties}. */
   public Map<String, String> toMap() {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("model", model);
-    m.put("experts", Integer.toString(experts));
-    m.put("epochs", Integer.toString(epochs));
-    m.put("batchSize", Integer.toString(batchSize));
-    m.put("seed", Long.toString(seed));
-    m.put("optimizer", optimizer);
-    m.put("learningRate", Double.toString(learningRate));
-    m.put("momentum", Double.toString(momentum));
-    m.put("schedule", schedule);
-    m.put("warmupEpochs", Double.toString(warmupEpochs));
-    m.put("weightDecay", Double.toString(weightDecay));
-    m.put("labelSmoothing", Double.toString(labelSmoothing));
-    m.put("clipNorm", Double.toString(clipNorm));
-    m.put("emaDecay", Double.toString(emaDecay));
-    m.put("temperatureStart", Double.toString(temperatureStart));
-    m.put("temperatureEnd", Double.toString(temperatureEnd));
-    m.put("temperatureEpochs", Double.toString(temperatureEpochs));
-    m.put("augment", Boolean.toString(augment));
-    m.put("checkpointEvery", Integer.toString(checkpointEvery));
-    m.put("trainLimit", Integer.toString(trainLimit));
-    m.put("initFrom", initFrom);
-    m.put("numClasses", Integer.toString(numClasses));
-    m.put("resolution", Integer.toString(resolution));
-    return m;
+    return RecordProperties.toMap(this);
   }
 
   /** Parses {@link #toMap()}'s output; {@code source} names the file in errors. */
   public static TrainConfig fromMap(Map<String, String> m, String source) {
-    try {
-      return new TrainConfig(req(m, "model", source), Integer.parseInt(req(m, "experts", source)),
-          Integer.parseInt(req(m, "epochs", source)), Integer.parseInt(req(m, "batchSize", source)),
-          Long.parseLong(req(m, "seed", source)), req(m, "optimizer", source),
-          Double.parseDouble(req(m, "learningRate", source)),
-          Double.parseDouble(req(m, "momentum", source)), req(m, "schedule", source),
-          Double.parseDouble(req(m, "warmupEpochs", source)),
-          Double.parseDouble(req(m, "weightDecay", source)),
-          Double.parseDouble(req(m, "labelSmoothing", source)),
-          Double.parseDouble(req(m, "clipNorm", source)),
-          Double.parseDouble(req(m, "emaDecay", source)),
-          Double.parseDouble(req(m, "temperatureStart", source)),
-          Double.parseDouble(req(m, "temperatureEnd", source)),
-          Double.parseDouble(req(m, "temperatureEpochs", source)),
-          Boolean.parseBoolean(req(m, "augment", source)),
-          Integer.parseInt(req(m, "checkpointEvery", source)),
-          Integer.parseInt(req(m, "trainLimit", source)), req(m, "initFrom", source),
-          Integer.parseInt(req(m, "numClasses", source)),
-          Integer.parseInt(req(m, "resolution", source)));
-    } catch (NumberFormatException e) {
-      throw new IllegalStateException("TrainConfig: '" + source + "' has a malformed number ("
-          + e.getMessage() + ").");
-    }
-  }
-
-  private static String req(Map<String, String> m, String key, String source) {
-    String v = m.get(key);
-    if (v == null) {
-      throw new IllegalStateException("TrainConfig: '" + source + "' has no '" + key + "' entry.");
-    }
-    return v;
+    return RecordProperties.fromMap(TrainConfig.class, m, source);
   }
 }

@@ -222,8 +222,9 @@ public final class Trainer {
           eval.loadWeights(evalWeights);
           InferenceModel.Evaluation ev = eval.evaluate(test, 250);
           testAcc = ev.accuracy();
-          if (spec.annealsTemperature()) {
-            // Attention statistics at the temperature training runs at now.
+          if (spec.annealsTemperature() && state.temperature() != cfg.temperatureEnd()) {
+            // Attention statistics at the temperature training runs at now (the graph's default,
+            // used above, is the final temperature).
             ev = new InferenceModel.Evaluation(testAcc,
                 eval.evaluate(test, 250, state.temperature()).routingEntropy());
           }
