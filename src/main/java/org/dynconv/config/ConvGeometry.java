@@ -87,6 +87,21 @@ public record ConvGeometry(
     return padBefore(in, effectiveKernelW(), strideW);
   }
 
+  /**
+   * Where output row i's window has its centre tap: input row {@code i * strideH +
+   * centreOffsetH(in)}. 0 for PyTorch-style symmetric padding; TensorFlow's SAME pads (0, 1) for a
+   * 3x3 stride-2 kernel on even inputs, which moves the centre to {@code 2i + 1}. Odd kernels
+   * only.
+   */
+  public int centreOffsetH(int in) {
+    return (effectiveKernelH() - 1) / 2 - padTop(in);
+  }
+
+  /** As {@link #centreOffsetH} along the width. */
+  public int centreOffsetW(int in) {
+    return (effectiveKernelW() - 1) / 2 - padLeft(in);
+  }
+
   private int padBefore(int in, int effectiveKernel, int stride) {
     if (padding == Padding.VALID) {
       return 0;

@@ -16,5 +16,10 @@ public enum Strategy {
   /** Google's split / conv / concat over a batch that must be static. */
   LOOP,
   /** Batch-1 fusion: one example, its kernel mixed once, one plain convolution. */
-  FUSED
+  FUSED,
+  /**
+   * ODConv with one kernel only: the per-example spatial attention applied to the input's
+   * shifted views, then one shared convolution ({@link TapConv}); no per-example kernel.
+   */
+  TAPS
 }

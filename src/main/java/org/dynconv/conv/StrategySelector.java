@@ -76,6 +76,11 @@ public final class StrategySelector {
    * @param owner for messages, e.g. {@code CondConv2d 'blocks_8/conv2d'}
    */
   public static PerExampleConv resolve(String owner, Strategy requested, ConvProblem p, Mode mode) {
+    if (requested == Strategy.TAPS) {
+      throw new IllegalArgumentException(owner + ": strategy TAPS applies only to ODConv layers with"
+          + " one kernel and a k x k kernel (a shared kernel with per-tap attention); expected AUTO,"
+          + " GROUPED, DEPTHWISE_FOLD, BATCHED_MATMUL, LOOP or FUSED.");
+    }
     Strategy s = requested == Strategy.AUTO ? auto(p, mode) : requested;
     PerExampleConv impl = IMPLS.get(s);
     String reason = impl.unsupportedReason(p);

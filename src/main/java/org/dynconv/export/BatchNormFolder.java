@@ -42,12 +42,15 @@ public final class BatchNormFolder {
     TensorBundle in = TensorBundle.open(weights);
     Map<String, float[]> values = new HashMap<>();
     for (BatchNormFold f : plain.batchNormFolds()) {
-      float[] kernel = in.readFloats(f.kernel());
       String bn = f.batchNorm();
-      float[] bias = f.fold(kernel, in.readFloats(bn + "/gamma"), in.readFloats(bn + "/beta"),
-          in.readFloats(bn + "/moving_mean"), in.readFloats(bn + "/moving_variance"));
-      values.put(f.kernel(), kernel);
-      values.put(bn + "/bias", bias);
+      double[] s = f.scales(in.readFloats(bn + "/gamma"), in.readFloats(bn + "/moving_variance"));
+      for (String k : f.kernels()) {
+        float[] kernel = in.readFloats(k);
+        f.scale(kernel, s);
+        values.put(k, kernel);
+      }
+      values.put(bn + "/bias", f.bias(s, in.readFloats(bn + "/beta"),
+          in.readFloats(bn + "/moving_mean")));
     }
     List<String> names = new ArrayList<>();
     try (Graph g = new Graph(); Session s = new Session(g)) {

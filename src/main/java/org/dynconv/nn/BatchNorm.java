@@ -25,6 +25,10 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Variables (Keras / tf.layers names): {@code gamma} (ones), {@code beta} (zeros), {@code
  * moving_mean} (zeros), {@code moving_variance} (ones), each {@code [C]}.
+ *
+ * <p>Input is NHWC, or {@code [B,C]} / {@code [B,N,C]} with the channels last (PyTorch's
+ * BatchNorm1d over features or over a sequence): statistics are always taken over every axis but
+ * the last.
  */
 public final class BatchNorm {
   private final LayerScope scope;
@@ -54,10 +58,32 @@ public final class BatchNorm {
     return new BatchNorm(scope, config, channels);
   }
 
-  /** {@code [B,H,W,C] -> [B,H,W,C]}, with the moving-statistic updates in TRAIN. */
+  /**
+   * {@code [B,H,W,C]}, {@code [B,N,C]} or {@code [B,C]} to the same shape, with the moving-statistic
+   * updates in TRAIN.
+   */
   public Forward apply(Operand<TFloat32> x, Mode mode) {
+    int rank = x.shape().isUnknown() ? -1 : x.shape().numDimensions();
+    if (rank == 2 || rank == 3) {
+      long[] s = x.shape().asArray();
+      if (s[rank - 1] != channels || (rank == 3 && s[1] < 0)) {
+        throw new IllegalArgumentException("BatchNorm '" + scope.path() + "': input must be [B, "
+            + (rank == 3 ? "N, " : "") + channels + "] with static N; received shape " + x.shape()
+            + ".");
+      }
+      Ops tf = scope.ops();
+      Operand<TFloat32> x4 = tf.reshape(x, tf.constant(new long[] {-1, rank == 3 ? s[1] : 1, 1,
+          channels}));
+      Forward f = apply4d(x4, mode);
+      long[] back = rank == 3 ? new long[] {-1, s[1], channels} : new long[] {-1, channels};
+      return new Forward(tf.reshape(f.output(), tf.constant(back)), f.updates());
+    }
     long[] nhwc = Shapes.requireNhwc("BatchNorm", scope, x);
     Shapes.requireChannels("BatchNorm", scope, nhwc, channels);
+    return apply4d(x, mode);
+  }
+
+  private Forward apply4d(Operand<TFloat32> x, Mode mode) {
     Ops tf = scope.ops();
     float eps = (float) config.epsilon();
     if (!mode.training()) {

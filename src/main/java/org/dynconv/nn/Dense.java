@@ -28,10 +28,12 @@ public final class Dense {
     this.scope = scope;
     this.config = config;
     this.inFeatures = inFeatures;
-    Initializer init =
-        config.init() == DenseConfig.KernelInit.GLOROT_UNIFORM
-            ? Initializers.glorotUniform(inFeatures, config.units())
-            : Initializers.denseKernel(config.units());
+    Initializer init = switch (config.init()) {
+      case GLOROT_UNIFORM -> Initializers.glorotUniform(inFeatures, config.units());
+      case GOOGLE_DENSE -> Initializers.denseKernel(config.units());
+      case NORMAL_0_01 -> Initializers.normal(0.01);
+      case HE_FAN_OUT -> Initializers.normal(Math.sqrt(2.0 / config.units()));
+    };
     this.kernel =
         Variables.create(scope, "kernel", Shape.of(inFeatures, config.units()), init,
             VariableRef.Kind.TRAINABLE);

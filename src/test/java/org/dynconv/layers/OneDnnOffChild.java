@@ -13,7 +13,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * Runs in a JVM started with {@code TF_ENABLE_ONEDNN_OPTS=0} by {@link OneDnnOffTest}: checks the
  * probe reports no grouped-conv gradients, that AUTO's gradients match finite differences with a
- * static and an unknown batch, and that asking for GROUPED in a training graph is refused.
+ * static and an unknown batch (CondConv, DynamicConv, DCD and ODConv), and that asking for GROUPED
+ * in a training graph is refused.
  */
 public final class OneDnnOffChild {
   private OneDnnOffChild() {}
@@ -27,6 +28,15 @@ public final class OneDnnOffChild {
       for (String kind : new String[] {"condconv", "depthwise", "dynamic"}) {
         GradientCheck.check(kind, g, Strategy.AUTO, false);
         GradientCheck.check(kind, g, Strategy.AUTO, true);
+      }
+      ConvGeometry s2 = ConvGeometry.square(3, 2, 1, Padding.SAME);
+      for (boolean dynamicBatch : new boolean[] {false, true}) {
+        FamilyGradientTest.dcd(s2, 2, dynamicBatch);
+        for (boolean dw : new boolean[] {false, true}) {
+          for (int n : new int[] {1, 4}) {
+            FamilyGradientTest.odconv(dw, s2, n, Strategy.AUTO, dynamicBatch);
+          }
+        }
       }
       try (TfRun run = new TfRun(1)) {
         Operand<TFloat32> x = run.placeholder("x", Shape.of(-1, 6, 6, 3));

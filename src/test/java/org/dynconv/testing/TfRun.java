@@ -76,6 +76,16 @@ public final class TfRun implements AutoCloseable {
     run(assigned);
   }
 
+  /** Sets several variables in one session call (building many assign runs is slow). */
+  public void assignAll(java.util.Map<VariableRef, float[]> values) {
+    List<org.tensorflow.op.Op> assigns = new ArrayList<>();
+    values.forEach((v, a) -> assigns.add(tf.assign(v.variable(), tf.constant(v.shape(),
+        org.tensorflow.ndarray.buffer.DataBuffers.of(a, true, false)))));
+    Session.Runner runner = session().runner();
+    assigns.forEach(runner::addTarget);
+    runner.run().close();
+  }
+
   /** The current value of a variable. */
   public double[] value(VariableRef v) {
     return AllClose.toDouble(run(v.read()));
