@@ -2,7 +2,6 @@ package org.dynconv.blocks;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.dynconv.config.Activation;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.graph.Forward;
@@ -21,6 +20,7 @@ import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.DepthwiseConv2d;
 import org.dynconv.nn.DepthwiseConv2dConfig;
+import org.dynconv.routing.RoutingOutputs;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -135,7 +135,7 @@ public final class MbConvBlock {
    * @param stepSeed per-step seed for drop connect, null in INFER
    */
   public Forward apply(Operand<TFloat32> input, Mode mode, double survivalProb,
-      Operand<TInt64> stepSeed, long salt, Map<String, Operand<TFloat32>> routingOut) {
+      Operand<TInt64> stepSeed, long salt, RoutingOutputs routingOut) {
     Ops tf = block.ops();
     List<Op> updates = new ArrayList<>();
     Operand<TFloat32> r = routing == null ? null : routing.route(input);
@@ -184,9 +184,9 @@ public final class MbConvBlock {
     return Activations.apply(tf, x, Activation.SWISH);
   }
 
-  private static Operand<TFloat32> put(Map<String, Operand<TFloat32>> out, LayerScope layer,
+  private static Operand<TFloat32> put(RoutingOutputs out, LayerScope layer,
       Operand<TFloat32> r, Operand<TFloat32> y) {
-    out.put(layer.path(), r);
+    out.routing(layer.path(), r);
     return y;
   }
 

@@ -16,13 +16,20 @@ final class ModelsCommand implements Callable<Integer> {
   public Integer call() {
     System.out.printf("%-36s %14s %16s  %s%n", "model", "parameters", "MACs/image", "input");
     for (String name : ModelZoo.names()) {
-      ModelSpec spec = ModelZoo.get(name);
-      try (Graph g = new Graph()) {
-        Model m = spec.build(LayerScope.root(g, 0), Mode.INFER);
-        System.out.printf("%-36s %,14d %,16d  %dx%dx%d%n", name, m.parameterCount(),
-            m.macsPerImage(), spec.height(), spec.width(), spec.channels());
+      row(name, ModelZoo.get(name));
+      if (name.equals("small-cnn-odconv")) {
+        // ODConv's "4x" variant, the same model with four kernels per layer.
+        row(name + " --experts 4", ModelZoo.get(name, 4));
       }
     }
     return 0;
+  }
+
+  private static void row(String label, ModelSpec spec) {
+    try (Graph g = new Graph()) {
+      Model m = spec.build(LayerScope.root(g, 0), Mode.INFER);
+      System.out.printf("%-36s %,14d %,16d  %dx%dx%d%n", label, m.parameterCount(),
+          m.macsPerImage(), spec.height(), spec.width(), spec.channels());
+    }
   }
 }

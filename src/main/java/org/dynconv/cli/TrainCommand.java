@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.dynconv.blocks.ConvType;
 import org.dynconv.data.FashionMnist;
 import org.dynconv.graph.Threads;
 import org.dynconv.models.ModelZoo;
@@ -33,11 +34,13 @@ final class TrainCommand implements Callable<Integer> {
       description = "Model family or zoo name (default small-cnn; see 'models').")
   String model;
 
-  @Option(names = "--conv", description = "static, condconv or dynamic (default condconv).")
+  @Option(names = "--conv",
+      description = "static, condconv, dynamic, dcd or odconv (default condconv).")
   String conv;
 
   @Option(names = "--experts", defaultValue = "0",
-      description = "Experts E (CondConv) or kernels K (DynamicConv); 0 = model default (4).")
+      description = "Experts E (CondConv), kernels K (DynamicConv) or n (ODConv); 0 = the model's"
+          + " default (4; ODConv 1).")
   int experts;
 
   @Option(names = "--epochs", defaultValue = "8", description = "Epochs (default 8).")
@@ -174,9 +177,13 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private String resolveModel() {
-    if (conv != null && !List.of("static", "condconv", "dynamic").contains(conv)) {
-      throw new CliErrors.UsageError("--conv=" + conv + " is invalid; expected static, condconv or"
-          + " dynamic.");
+    if (conv != null) {
+      try {
+        ConvType.parse(conv);
+      } catch (IllegalArgumentException e) {
+        throw new CliErrors.UsageError("--conv=" + conv + " is invalid; expected static, condconv,"
+            + " dynamic, dcd or odconv.");
+      }
     }
     String c = conv == null ? "condconv" : conv;
     if (ModelZoo.names().contains(model + "-" + c)) {
@@ -190,7 +197,8 @@ final class TrainCommand implements Callable<Integer> {
       return model;
     }
     throw new CliErrors.UsageError("--model=" + model + (conv == null ? "" : " --conv=" + conv)
-        + " is unknown; expected a family (small-cnn with --conv static|condconv|dynamic) or one of "
+        + " is unknown; expected a family (small-cnn with --conv static|condconv|dynamic|dcd|odconv)"
+        + " or one of "
         + String.join(", ", ModelZoo.names()) + ".");
   }
 

@@ -27,7 +27,9 @@ import org.tensorflow.Signature;
  *   <li>{@code serving_default}: input {@code images} float32 {@code [-1,H,W,C]} (pixels 0..255,
  *       normalised in the graph), outputs {@code logits} and {@code probabilities};
  *   <li>{@code routing}: input {@code images}, one output per conditional layer, keyed by its
- *       scope, holding its routing or attention weights {@code [B,E]}.
+ *       scope, holding its routing or attention weights {@code [B,E]}, and the other attentions
+ *       of DCD and ODConv layers keyed {@code <scope>/<name>} (see {@link
+ *       org.dynconv.routing.RoutingOutputs}).
  * </ul>
  *
  * <p>{@code assets.extra/} holds {@code labels.txt} and {@code dynconv.properties}. The export is
@@ -137,10 +139,10 @@ public final class SavedModelExporter {
         .output("probabilities", model.probabilities()).build();
     SavedModelBundle.Exporter ex = SavedModelBundle.exporter(dir.toString()).withSession(m.session())
         .withSignature(serving);
-    if (!model.routing().isEmpty()) {
+    if (!model.routingSignatureOutputs().isEmpty()) {
       Signature.Builder routing = Signature.builder().key("routing").methodName(PREDICT_METHOD)
           .input("images", model.images());
-      model.routing().forEach(routing::output);
+      model.routingSignatureOutputs().forEach(routing::output);
       ex.withSignature(routing.build());
     }
     ex.export();

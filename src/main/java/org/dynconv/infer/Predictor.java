@@ -109,10 +109,22 @@ public final class Predictor implements AutoCloseable {
   }
 
   /**
-   * The routing or attention weights of every conditional layer, by layer scope, from the {@code
-   * routing} signature; empty for a model without one.
+   * The routing weights of every conditional layer over its experts or kernels, by layer scope,
+   * from the {@code routing} signature; empty for a model without one. DCD's and ODConv's other
+   * attentions are in {@link #attentions}.
    */
   public Map<String, float[]> routing(float[] pixels, int n) {
+    Map<String, float[]> all = attentions(pixels, n);
+    all.keySet().removeIf(k -> !org.dynconv.routing.RoutingOutputs.isRoutingKey(k));
+    return all;
+  }
+
+  /**
+   * Every output of the {@code routing} signature, by key: routing weights (by layer scope) and
+   * the other attentions ({@code <scope>/lambda}, {@code <scope>/phi}, {@code
+   * <scope>/channel_attention}, ...; see {@link org.dynconv.routing.RoutingOutputs}).
+   */
+  public Map<String, float[]> attentions(float[] pixels, int n) {
     Signature sig = bundle.signatures().stream().filter(s -> s.key().equals("routing")).findFirst()
         .orElse(null);
     if (sig == null) {

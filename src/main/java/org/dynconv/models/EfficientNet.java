@@ -26,6 +26,7 @@ import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
 import org.dynconv.nn.Dropout;
 import org.dynconv.nn.GlobalAvgPool;
+import org.dynconv.routing.RoutingOutputs;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -174,7 +175,7 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
     BatchNormConfig bn = BatchNormConfig.google();
     List<VariableRef> vars = new ArrayList<>();
     List<Op> updates = new ArrayList<>();
-    Map<String, Operand<TFloat32>> routing = new LinkedHashMap<>();
+    RoutingOutputs routing = new RoutingOutputs();
     Footprint fp = new Footprint();
     List<BatchNormFold> folds = new ArrayList<>();
 
@@ -226,7 +227,8 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
     vars.addAll(dense.variables());
     fp.add((long) size * size * in * headFilters + (long) headFilters * numClasses);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name, images, logits, probs, vars, updates, routing, null, stepSeed, fp.macs(),
+    return new Model(name, images, logits, probs, vars, updates, routing.routing(),
+        routing.attentions(), null, stepSeed, fp.macs(),
         folds);
   }
 

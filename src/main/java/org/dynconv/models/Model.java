@@ -19,7 +19,11 @@ import org.tensorflow.types.TInt64;
  * @param probabilities softmax of the logits
  * @param variables every model variable (trainable and moving statistics) in creation order
  * @param updates ops a training step must run (BatchNorm moving statistics); empty in INFER
- * @param routing per conditional layer (by scope), its routing or attention weights {@code [B,E]}
+ * @param routing per conditional layer (by scope), its routing or attention weights over experts
+ *     or kernels {@code [B,E]}
+ * @param attentions the other per-example attentions, keyed {@code <scope>/<name>} (DCD's lambda
+ *     and Phi, ODConv's channel, filter and spatial attentions; see {@link
+ *     org.dynconv.routing.RoutingOutputs})
  * @param temperature DynamicConv's shared temperature input, or null
  * @param stepSeed {@code [2]} int64 seed for dropout masks, fed per training step; null in INFER
  * @param macsPerImage multiply-adds per image (see {@link org.dynconv.blocks.Footprint})
@@ -27,8 +31,16 @@ import org.tensorflow.types.TInt64;
  */
 public record Model(String name, Operand<TFloat32> images, Operand<TFloat32> logits,
     Operand<TFloat32> probabilities, List<VariableRef> variables, List<Op> updates,
-    Map<String, Operand<TFloat32>> routing, Operand<TFloat32> temperature,
+    Map<String, Operand<TFloat32>> routing, Map<String, Operand<TFloat32>> attentions,
+    Operand<TFloat32> temperature,
     Operand<TInt64> stepSeed, long macsPerImage, List<BatchNormFold> batchNormFolds) {
+
+  /** Routing weights and attentions together, as the {@code routing} signature exports them. */
+  public Map<String, Operand<TFloat32>> routingSignatureOutputs() {
+    Map<String, Operand<TFloat32>> all = new java.util.LinkedHashMap<>(routing);
+    all.putAll(attentions);
+    return all;
+  }
 
   public List<VariableRef> trainableVariables() {
     return variables.stream().filter(VariableRef::trainable).toList();

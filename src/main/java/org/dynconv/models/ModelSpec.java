@@ -16,7 +16,7 @@ public interface ModelSpec {
 
   int numClasses();
 
-  /** Whether the model has DynamicConv layers (and so a temperature input). */
+  /** Whether the model has DynamicConv or ODConv layers (and so a temperature input). */
   boolean annealsTemperature();
 
   /**
@@ -42,7 +42,7 @@ public interface ModelSpec {
   /** The same model with E (or K) experts per conditional layer. */
   default ModelSpec withExperts(int experts) {
     throw new IllegalArgumentException("ModelSpec: model '" + name()
-        + "' has no conditional layers; --experts applies to condconv and dynamic models only.");
+        + "' has no experts; --experts applies to condconv, dynamic and odconv models only.");
   }
 
   /** The same model with a new classifier of {@code classes} outputs (fine-tuning). */

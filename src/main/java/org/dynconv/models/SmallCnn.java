@@ -1,9 +1,7 @@
 package org.dynconv.models;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.dynconv.blocks.ConvBnAct;
 import org.dynconv.blocks.ConvType;
 import org.dynconv.blocks.Footprint;
@@ -20,6 +18,7 @@ import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
 import org.dynconv.nn.Dropout;
 import org.dynconv.nn.GlobalAvgPool;
+import org.dynconv.routing.RoutingOutputs;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -38,10 +37,12 @@ import org.tensorflow.types.TFloat32;
  *
  * In the CondConv variant the block's convs are CondConv2d sharing one sigmoid routing computed
  * from the block input (as in Google's MBConv); in the DynamicConv variant each is a DynamicConv2d
- * with its own attention and the model's shared temperature.
+ * with its own attention and the model's shared temperature; in the DCD variant each is a
+ * DcdConv2d (the official ResNet basic-block sizes); in the ODConv variant each is an OdConv2d
+ * with n kernels (n = 1 by default, "ODConv 1x") reading the shared temperature.
  *
- * @param type static, condconv or dynamic
- * @param experts E or K (ignored for static)
+ * @param type static, condconv, dynamic, dcd or odconv
+ * @param experts E, K or ODConv's n (ignored for static and dcd)
  * @param dropout head dropout rate
  * @param temperature default of the DynamicConv temperature input (the exported value)
  */
@@ -58,8 +59,9 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     Check.positiveFinite("SmallCnn", "temperature", temperature);
   }
 
+  /** Four experts for CondConv and DynamicConv, one kernel for ODConv ("1x"). */
   public static SmallCnn of(ConvType type) {
-    return new SmallCnn(type, 4, 0.2, 1.0);
+    return new SmallCnn(type, type == ConvType.ODCONV ? 1 : 4, 0.2, 1.0);
   }
 
   @Override
@@ -69,7 +71,7 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
   @Override
   public ModelSpec withExperts(int e) {
-    if (type == ConvType.STATIC) {
+    if (!type.hasExperts()) {
       return ModelSpec.super.withExperts(e);
     }
     return new SmallCnn(type, e, dropout, temperature);
@@ -102,7 +104,7 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
   @Override
   public boolean annealsTemperature() {
-    return type == ConvType.DYNAMIC;
+    return type.annealsTemperature();
   }
 
   @Override
@@ -122,14 +124,14 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     BatchNormConfig bn = new BatchNormConfig(0.9, 1e-3);
     List<VariableRef> vars = new ArrayList<>();
     List<Op> updates = new ArrayList<>();
-    Map<String, Operand<TFloat32>> routing = new LinkedHashMap<>();
+    RoutingOutputs routing = new RoutingOutputs();
     Footprint fp = new Footprint();
 
     Operand<TFloat32> x = NORM.apply(tf, images);
     List<BatchNormFold> folds = new ArrayList<>();
     ConvBnAct stem = new ConvBnAct(model.child("stem"), ConvType.STATIC, 1, 32, ConvGeometry.of(3),
         1, null, bn, Activation.RELU, 28, 28, fold);
-    folds.add(stem.fold());
+    folds.addAll(stem.folds());
     x = collect(stem.apply(x, null, mode, routing), updates);
     vars.addAll(stem.variables());
     fp.add(stem.macs());
@@ -154,8 +156,8 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
       x = collect(second.apply(x, r, mode, routing), updates);
       vars.addAll(first.variables());
       vars.addAll(second.variables());
-      folds.add(first.fold());
-      folds.add(second.fold());
+      folds.addAll(first.folds());
+      folds.addAll(second.folds());
       fp.add(first.macs() + second.macs());
       in = filters;
     }
@@ -168,8 +170,8 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     vars.addAll(dense.variables());
     fp.add((long) in * 10);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name(), images, logits, probs, vars, updates, routing, temp, stepSeed,
-        fp.macs(), folds);
+    return new Model(name(), images, logits, probs, vars, updates, routing.routing(),
+        routing.attentions(), temp, stepSeed, fp.macs(), folds);
   }
 
   private static Operand<TFloat32> collect(Forward f, List<Op> updates) {

@@ -236,8 +236,7 @@ public final class Trainer {
               spec.annealsTemperature() ? state.temperature() : Double.NaN, lr.at(state.step() - 1), epochSecs, ev.routingEntropy());
           opt.out().printf("epoch %d/%d: train loss %.4f acc %.4f | test acc %.4f%s | %.1f s%n",
               epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
-              testAcc, spec.annealsTemperature() ? String.format(" | T %.2f | attention entropy %.3f",
-                  state.temperature(), mean(ev.routingEntropy())) : "", epochSecs);
+              testAcc, temperatureNote(state.temperature(), ev.routingEntropy()), epochSecs);
           attention.flush();
           state = new TrainState(state.step(), epoch + 1, 0, state.temperature(), best, 0, 0);
           last = save(store, s, tg, state, last);
@@ -311,6 +310,15 @@ public final class Trainer {
     };
     long warmup = Math.round(cfg.warmupEpochs() * stepsPerEpoch);
     return warmup > 0 ? new LearningRateSchedule.Warmup(base, warmup) : base;
+  }
+
+  /** " | T 1.00 | attention entropy 1.234" for annealed models (entropy when they route). */
+  private String temperatureNote(double temperature, Map<String, Double> entropy) {
+    if (!spec.annealsTemperature()) {
+      return "";
+    }
+    return String.format(" | T %.2f", temperature) + (entropy.isEmpty() ? ""
+        : String.format(" | attention entropy %.3f", mean(entropy)));
   }
 
   private static double mean(Map<String, Double> m) {

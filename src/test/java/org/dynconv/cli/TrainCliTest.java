@@ -40,8 +40,9 @@ class TrainCliTest {
     assertFails(2, "dynconv train: Invalid value for option '--epochs': 'many' is not an int (see"
         + " 'dynconv train --help')", out, "train", "--epochs", "many", "--out", o);
     assertFails(2, "dynconv train: --model=resnet is unknown; expected a family (small-cnn with --conv"
-        + " static|condconv|dynamic) or one of small-cnn-static, small-cnn-condconv, small-cnn-dynamic,"
-        + " efficientnet-b0, efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e,"
+        + " static|condconv|dynamic|dcd|odconv) or one of small-cnn-static, small-cnn-condconv,"
+        + " small-cnn-dynamic, small-cnn-dcd, small-cnn-odconv, efficientnet-b0,"
+        + " efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e,"
         + " efficientnet-condconv-b0-8e-depth.",
         out, "train", "--model", "resnet", "--out", o);
     assertFails(2, "dynconv train: --resume: '" + o + "' holds no checkpoint; expected "

@@ -44,6 +44,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 class PythonInteropIT {
   static final Path DIR = Path.of("target", "interop").toAbsolutePath();
   static final List<String> MODELS = List.of("small-cnn-condconv", "small-cnn-dynamic");
+  /**
+   * Every exported member of the dynamic family, by interop directory: zoo name and experts (0 =
+   * the model's default); {@code small-cnn-odconv4} is ODConv with four kernels.
+   */
+  static final Map<String, Object[]> EXPORTS = exports();
+
+  private static Map<String, Object[]> exports() {
+    Map<String, Object[]> m = new LinkedHashMap<>();
+    for (String model : MODELS) {
+      m.put(model, new Object[] {model, 0});
+    }
+    m.put("small-cnn-dcd", new Object[] {"small-cnn-dcd", 0});
+    m.put("small-cnn-odconv", new Object[] {"small-cnn-odconv", 0});
+    m.put("small-cnn-odconv4", new Object[] {"small-cnn-odconv", 4});
+    return m;
+  }
   static final int N = 5;
 
   static boolean skipPython() {
@@ -65,16 +81,20 @@ class PythonInteropIT {
     AtomicFiles.deleteTree(DIR);
     FashionMnist.Split data = FashionMnist.embedded();
     float[] x = inputs();
-    for (String model : MODELS) {
+    for (var entry : EXPORTS.entrySet()) {
+      String model = entry.getKey();
+      String zooName = (String) entry.getValue()[0];
+      int experts = (Integer) entry.getValue()[1];
       Path runDir = DIR.resolve(model).resolve("run");
-      TrainConfig cfg = new TrainConfig(model, 0, 1, 32, 3, "sgd", 0.05, 0.9, "cosine", 0.2, 5e-4,
-          0, 0, 0, 30, 1, 0.5, false, 0, 640);
+      TrainConfig cfg = new TrainConfig(zooName, experts, 1, 32, 3, "sgd", 0.05, 0.9, "cosine", 0.2,
+          5e-4, 0, 0, 0, 30, 1, 0.5, false, 0, 640);
       new Trainer(cfg, data.train(), data.test().head(200), new Trainer.Options(runDir, false,
           Threads.defaults(), new PrintStream(new ByteArrayOutputStream()), false)).run();
       Path export = RunExporter.export(RunDirectory.open(runDir),
           new SavedModelExporter.Target(DIR.resolve(model).resolve("savedmodel"), false, 0),
           Threads.defaults());
       Map<String, Object> json = new LinkedHashMap<>();
+      json.put("model", zooName);
       json.put("inputs_shape", new long[] {N, 28, 28, 1});
       json.put("inputs", x);
       try (Predictor p = Predictor.load(export)) {
@@ -83,7 +103,7 @@ class PythonInteropIT {
           Map<String, Object> out = new LinkedHashMap<>();
           out.put("logits", p.logits(xb, b));
           out.put("probabilities", p.predict(xb, b));
-          out.put("routing", new LinkedHashMap<>(p.routing(xb, b)));
+          out.put("routing", new LinkedHashMap<>(p.attentions(xb, b)));
           json.put("batch" + b, out);
         }
       }

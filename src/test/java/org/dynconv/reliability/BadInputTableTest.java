@@ -104,12 +104,13 @@ class BadInputTableTest {
     c.add(Arguments.of(2, "dynconv: Unmatched argument at index 0: 'frobnicate' (see 'dynconv --help')",
         "frobnicate"));
     c.add(Arguments.of(2, "dynconv train: --model=resnet50 is unknown; expected a family (small-cnn"
-        + " with --conv static|condconv|dynamic) or one of small-cnn-static, small-cnn-condconv,"
-        + " small-cnn-dynamic, efficientnet-b0, efficientnet-condconv-b0-4e,"
-        + " efficientnet-condconv-b0-8e, efficientnet-condconv-b0-8e-depth.",
+        + " with --conv static|condconv|dynamic|dcd|odconv) or one of small-cnn-static,"
+        + " small-cnn-condconv, small-cnn-dynamic, small-cnn-dcd, small-cnn-odconv, efficientnet-b0,"
+        + " efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e,"
+        + " efficientnet-condconv-b0-8e-depth.",
         "train --model resnet50 --out {out}"));
-    c.add(Arguments.of(2, "dynconv train: --conv=dense is invalid; expected static, condconv or"
-        + " dynamic.", "train --conv dense --out {out}"));
+    c.add(Arguments.of(2, "dynconv train: --conv=dense is invalid; expected static, condconv,"
+        + " dynamic, dcd or odconv.", "train --conv dense --out {out}"));
     c.add(Arguments.of(2, "dynconv train: --epochs=-1 is invalid; expected an integer >= 1.",
         "train --epochs -1 --out {out}"));
     c.add(Arguments.of(2, "dynconv train: TrainConfig: epochs=10000000 is invalid; expected 1 <="
