@@ -32,6 +32,48 @@ public final class RoutingReport {
     return files;
   }
 
+  /**
+   * Writes {@code attention_histogram.png} and {@code attention.csv} for DCD's and ODConv's
+   * attentions; returns the files written.
+   */
+  public static List<Path> writeAttentions(String model, List<AttentionStats> stats, Path outDir)
+      throws IOException {
+    Files.createDirectories(outDir);
+    int n = stats.size(), cols = cols(n), rows = (n + cols - 1) / cols;
+    int pw = 300, ph = 190;
+    Chart c = new Chart(cols * (pw + 90) + 40, rows * (ph + 95) + 60,
+        "Attention values per layer, " + model);
+    for (int i = 0; i < n; i++) {
+      AttentionStats s = stats.get(i);
+      long total = Arrays.stream(s.histogram()).sum();
+      double max = 0;
+      for (long h : s.histogram()) {
+        max = Math.max(max, (double) h / total);
+      }
+      double lo = s.min(), hi = s.max() > s.min() ? s.max() : s.min() + 1;
+      int x = 80 + (i % cols) * (pw + 90), y = 70 + (i / cols) * (ph + 95);
+      Chart.Panel p = c.panel(x, y, pw, ph, s.key(), "value", "fraction of values", lo, hi, 0,
+          Math.ceil(max * 10) / 10).ticks(4, 4);
+      double step = (hi - lo) / AttentionStats.BINS;
+      for (int b = 0; b < AttentionStats.BINS; b++) {
+        p.bar(lo + b * step + step * 0.05, lo + (b + 1) * step - step * 0.05,
+            (double) s.histogram()[b] / total, Chart.PALETTE[2]);
+      }
+      p.legend(List.of(String.format(Locale.ROOT, "median %.3f, per-image std %.4f", s.p50(),
+          s.perImageStd())), List.of(Chart.PALETTE[2]));
+    }
+    Path png = outDir.resolve("attention_histogram.png");
+    c.save(png);
+    StringBuilder csv = new StringBuilder("attention,width,mean,min,p05,p50,p95,max,per_image_std\n");
+    for (AttentionStats s : stats) {
+      csv.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n", s.key(),
+          s.width(), s.mean(), s.min(), s.p05(), s.p50(), s.p95(), s.max(), s.perImageStd()));
+    }
+    Path file = outDir.resolve("attention.csv");
+    org.dynconv.io.AtomicFiles.writeString(file, csv.toString());
+    return List.of(png, file);
+  }
+
   private static int cols(int n) {
     return Math.min(4, n);
   }

@@ -30,7 +30,10 @@ public record RoutingStats(List<String> layers, int experts, boolean softmax, lo
     double nearOne) {
   public static final int BINS = 20;
 
-  /** Runs the model over {@code data} and summarises every routing output. */
+  /**
+   * Runs the model over {@code data} and summarises every routing output; empty for a model
+   * without routing weights (static, DCD, ODConv with one kernel).
+   */
   public static List<RoutingStats> collect(Predictor p, Dataset data, int batch) {
     int n = data.size(), classes = data.numClasses();
     Map<String, float[]> all = new LinkedHashMap<>();
@@ -38,8 +41,7 @@ public record RoutingStats(List<String> layers, int experts, boolean softmax, lo
       int m = Math.min(batch, n - from);
       Map<String, float[]> r = p.routing(data.floatPixels(from, m), m);
       if (r.isEmpty()) {
-        throw new IllegalArgumentException("RoutingStats: the model has no 'routing' signature;"
-            + " expected an export of a CondConv or DynamicConv model.");
+        return List.of();
       }
       for (var e : r.entrySet()) {
         float[] acc = all.computeIfAbsent(e.getKey(), k -> new float[n * (e.getValue().length / m)]);

@@ -43,9 +43,9 @@ public final class BenchReport {
       }
       Set<String> strategies = new LinkedHashSet<>();
       s.forEach(r -> strategies.add(column(r.strategy())));
-      sb.append("### ").append(suite).append("\n\n| case | B | E | pass | static ms |");
+      sb.append("### ").append(suite).append("\n\n| case | B | E | pass | static ms | MACs |");
       strategies.forEach(st -> sb.append(' ').append(st).append(" |"));
-      sb.append("\n|---|---|---|---|---|");
+      sb.append("\n|---|---|---|---|---|---|");
       strategies.forEach(st -> sb.append("---|"));
       sb.append('\n');
       Map<String, List<BenchRow>> groups = new LinkedHashMap<>();
@@ -53,13 +53,14 @@ public final class BenchReport {
           + r.pass(), k -> new ArrayList<>()).add(r));
       for (List<BenchRow> g : groups.values()) {
         BenchRow f = g.get(0);
-        sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %.3f |", f.caseName(), f.batch(),
-            f.experts(), f.pass(), f.baselineMs()));
+        sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %.3f | %s |", f.caseName(),
+            f.batch(), f.experts(), f.pass(), f.baselineMs(), macs(f.macRatio())));
         for (String st : strategies) {
           BenchRow r = g.stream().filter(x -> column(x.strategy()).equals(st)).findFirst().orElse(null);
-          sb.append(r == null ? " n/a |" : String.format(Locale.ROOT, " %.2f%s (%.2f-%.2f) |",
+          sb.append(r == null ? " n/a |" : String.format(Locale.ROOT, " %.2f%s (%.2f-%.2f)%s |",
               r.ratioMedian(), r.strategy().startsWith("AUTO(") ? " " + r.strategy().substring(4) : "",
-              r.ratioMin(), r.ratioMax()));
+              r.ratioMin(), r.ratioMax(), Double.isNaN(r.macRatio()) ? ""
+                  : String.format(Locale.ROOT, " eff %.2f", r.efficiency())));
         }
         sb.append('\n');
       }
@@ -68,7 +69,59 @@ public final class BenchReport {
         sb.append(autoVersusLoop(s));
       }
     }
+    sb.append(family(rows.stream().filter(r -> r.suite().equals("family")).toList()));
     return sb.toString();
+  }
+
+  private static String macs(double ratio) {
+    return Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2f", ratio);
+  }
+
+  /**
+   * DCD and ODConv layers: per case, batch and pass, each layer's time ratio to the static
+   * convolution, its multiply-add ratio and their quotient (efficiency, 1.0 = as efficient per
+   * multiply-add as static), with the range of the time ratio.
+   */
+  public static String family(List<BenchRow> rows) {
+    if (rows.isEmpty()) {
+      return "";
+    }
+    Set<String> layers = new LinkedHashSet<>();
+    rows.forEach(r -> layers.add(familyColumn(r.strategy())));
+    StringBuilder sb = new StringBuilder("### layers: DCD and ODConv\n\nEach cell: time ratio to the"
+        + " static convolution / multiply-add ratio = efficiency (time-ratio range); ODConv's path"
+        + " in brackets (AUTO's choice marked).\n\n| case | B | pass | static ms |");
+    layers.forEach(l -> sb.append(' ').append(l).append(" |"));
+    sb.append("\n|---|---|---|---|");
+    layers.forEach(l -> sb.append("---|"));
+    sb.append('\n');
+    Map<String, List<BenchRow>> groups = new LinkedHashMap<>();
+    rows.forEach(r -> groups.computeIfAbsent(r.caseName() + "|" + r.batch() + "|" + r.pass(),
+        k -> new ArrayList<>()).add(r));
+    for (List<BenchRow> g : groups.values()) {
+      BenchRow f = g.get(0);
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %.3f |", f.caseName(), f.batch(),
+          f.pass(), f.baselineMs()));
+      for (String l : layers) {
+        List<BenchRow> cell = g.stream().filter(x -> familyColumn(x.strategy()).equals(l)).toList();
+        sb.append(cell.isEmpty() ? " n/a |" : " " + String.join("<br>", cell.stream()
+            .map(r -> String.format(Locale.ROOT, "%.2f / %.2f = %.2f (%.2f-%.2f)%s", r.ratioMedian(),
+                r.macRatio(), r.efficiency(), r.ratioMin(), r.ratioMax(), path(r.strategy())))
+            .toList()) + " |");
+      }
+      sb.append('\n');
+    }
+    return sb.append('\n').toString();
+  }
+
+  /** "DCD", "ODConv1 AUTO(LOOP)" -> the column: DCD, ODConv n=1, ODConv n=4. */
+  private static String familyColumn(String name) {
+    return name.startsWith("ODConv") ? "ODConv n=" + name.substring(6).split(" ")[0] : name;
+  }
+
+  private static String path(String name) {
+    int space = name.indexOf(' ');
+    return space < 0 ? "" : " [" + name.substring(space + 1) + "]";
   }
 
   /**
@@ -144,7 +197,8 @@ public final class BenchReport {
   public static void chart(List<BenchRow> rows, Machine machine, Path file) throws IOException {
     List<BenchRow> auto = rows.stream().filter(r -> r.suite().equals("layers")
         && r.strategy().startsWith("AUTO")).toList();
-    List<BenchRow> models = rows.stream().filter(r -> !r.suite().equals("layers")).toList();
+    List<BenchRow> models = rows.stream().filter(r -> r.suite().equals("models")
+        || r.suite().equals("train")).toList();
     List<String> cases = new ArrayList<>(new LinkedHashSet<>(auto.stream().map(BenchRow::caseName).toList()));
     int w = Math.max(900, 95 * cases.size() + 200);
     Chart c = new Chart(w, 470 * (auto.isEmpty() ? 0 : 2) + (models.isEmpty() ? 0 : 470) + 40,

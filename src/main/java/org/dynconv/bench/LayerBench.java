@@ -72,13 +72,26 @@ public final class LayerBench {
         List<Interleaved.Ratio> ratios = Interleaved.measure(() -> run(s, built.baseline()),
             candidates, warmup, reps);
         List<BenchRow> rows = new ArrayList<>();
+        double macRatio = macRatio(c, e);
         for (int i = 0; i < built.names().size(); i++) {
-          rows.add(BenchRow.of("layers", c.name(), b, e, built.names().get(i), pass, ratios.get(i)));
+          rows.add(BenchRow.of("layers", c.name(), b, e, built.names().get(i), pass, ratios.get(i),
+              built.names().get(i).equals("MIXTURE") ? (double) e : macRatio));
         }
         log.printf("  %-32s B=%-2d E=%d %-7s static %7.3f ms | %s%n", c.name(), b, e, pass,
             ratios.get(0).baselineMs(), summary(built.names(), ratios));
         return rows;
       }
+    }
+  }
+
+  /**
+   * Convolution plus mixing multiply-adds of the conditional layer over those of the static one
+   * (MIXTURE computes E convolutions: ratio E).
+   */
+  static double macRatio(LayerCase c, int e) {
+    try (Graph g = new Graph()) {
+      ConditionalConv layer = conditional(LayerScope.root(g, 1), c, e, Strategy.AUTO);
+      return (double) layer.macs(c.size(), c.size()) / c.convMacs();
     }
   }
 

@@ -52,7 +52,11 @@ public final class ModelBench {
       new Pair("efficientnet-condconv-b0-4e", "efficientnet-b0", 4, ""),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, ""),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, "batch-32"),
-      new Pair("small-cnn-dynamic", "small-cnn-static", 4, ""));
+      new Pair("small-cnn-dynamic", "small-cnn-static", 4, ""),
+      new Pair("small-cnn-dcd", "small-cnn-static", 1, ""),
+      new Pair("small-cnn-odconv", "small-cnn-static", 1, ""),
+      new Pair("small-cnn-odconv", "small-cnn-static", 1, "batch-1"),
+      new Pair("small-cnn-odconv", "small-cnn-static", 1, "batch-32"));
 
   public static List<BenchRow> run(List<Pair> pairs, int[] batches, Threads threads, int warmup,
       int reps, PrintStream log) throws IOException {
@@ -71,7 +75,8 @@ public final class ModelBench {
             float[] px = pixels(b, base);
             Interleaved.Ratio r = Interleaved.measure(() -> base.predict(px, b),
                 List.of(() -> cond.predict(px, b)), warmup, reps).get(0);
-            rows.add(BenchRow.of("models", pair.label(), b, pair.experts(), "AUTO", "forward", r));
+            rows.add(BenchRow.of("models", pair.label(), b, pair.experts(), "AUTO", "forward", r,
+                (double) macs(pair.model()) / macs(pair.baseline())));
             log.printf("  %-66s B=%-2d %8.2f ms vs %8.2f ms: %.2fx (%.2f-%.2f)%n", pair.label(), b,
                 r.candidateMs(), r.baselineMs(), r.median(), r.min(), r.max());
           }
@@ -81,6 +86,13 @@ public final class ModelBench {
       AtomicFiles.deleteTree(dir);
     }
     return rows;
+  }
+
+  /** Multiply-adds per image of a zoo model. */
+  static long macs(String name) {
+    try (Graph g = new Graph()) {
+      return ModelZoo.get(name).build(LayerScope.root(g, 0), Mode.INFER).macsPerImage();
+    }
   }
 
   /** The static batch of a "batch-N" variant, else -1 (dynamic). */

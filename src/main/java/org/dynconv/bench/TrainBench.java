@@ -25,30 +25,40 @@ import org.tensorflow.types.TInt64;
  */
 public final class TrainBench {
   static final int BATCH = 64;
+  static final List<String> MODELS = List.of("small-cnn-condconv", "small-cnn-dynamic",
+      "small-cnn-dcd", "small-cnn-odconv");
 
   private TrainBench() {}
 
   public static List<BenchRow> run(Threads threads, int warmup, int reps, PrintStream log) {
     List<BenchRow> rows = new ArrayList<>();
     try (Step base = new Step("small-cnn-static", threads)) {
-      for (String model : List.of("small-cnn-condconv", "small-cnn-dynamic")) {
+      for (String model : MODELS) {
         try (Step cond = new Step(model, threads)) {
           Interleaved.Ratio r = Interleaved.measure(base::run, List.of(cond::run), warmup, reps).get(0);
-          rows.add(BenchRow.of("train", model + " vs small-cnn-static", BATCH, 4, "AUTO", "train", r));
-          log.printf("  %-20s %6.1f img/s vs static %6.1f img/s: step %.2fx (%.2f-%.2f)%n", model,
-              BATCH * 1000 / r.candidateMs(), BATCH * 1000 / r.baselineMs(), r.median(), r.min(),
-              r.max());
+          rows.add(BenchRow.of("train", model + " vs small-cnn-static", BATCH,
+              experts(model), "AUTO", "train", r,
+              (double) cond.tg.model.macsPerImage() / base.tg.model.macsPerImage()));
+          log.printf("  %-20s %6.1f img/s vs static %6.1f img/s: step %.2fx (%.2f-%.2f), MACs %.2fx%n",
+              model, BATCH * 1000 / r.candidateMs(), BATCH * 1000 / r.baselineMs(), r.median(),
+              r.min(), r.max(), rows.get(rows.size() - 1).macRatio());
         }
       }
     }
     return rows;
   }
 
+  /** The experts (or kernels) of a zoo model's layers: 4 for CondConv and DynamicConv, else 1. */
+  static int experts(String model) {
+    return model.endsWith("condconv") || model.endsWith("dynamic") ? 4 : 1;
+  }
+
   /** A training graph with one fixed batch, stepping on every run. */
   static final class Step implements AutoCloseable {
     private final Graph g = new Graph();
     private final Session s;
-    private final TrainGraph tg;
+    final TrainGraph tg;
+    final org.dynconv.models.ModelSpec spec;
     private final TFloat32 x;
     private final TInt32 y;
     private final TFloat32 lr = TFloat32.scalarOf(0.01f);
@@ -58,7 +68,8 @@ public final class TrainBench {
     Step(String model, Threads threads) {
       TrainConfig cfg = new TrainConfig(model, 0, 1, BATCH, 1, "sgd", 0.01, 0.9, "constant", 0,
           5e-4, 0, 0, 0, 30, 1, 0, false, 0, 0);
-      tg = TrainGraph.build(LayerScope.root(g, 1), ModelZoo.get(model), cfg, BATCH);
+      spec = ModelZoo.get(model);
+      tg = TrainGraph.build(LayerScope.root(g, 1), spec, cfg, BATCH);
       s = threads.session(g);
       s.initialize();
       SplittableRandom r = new SplittableRandom(3);

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.dynconv.analysis.AttentionStats;
 import org.dynconv.analysis.RoutingReport;
 import org.dynconv.analysis.RoutingStats;
 import org.dynconv.data.Dataset;
@@ -46,9 +47,27 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
     try (p) {
       List<RoutingStats> stats = RoutingStats.collect(p, test, 250);
+      List<AttentionStats> attentions = AttentionStats.collect(p, test, 250);
+      if (stats.isEmpty() && attentions.isEmpty()) {
+        throw new IllegalArgumentException("--model '" + model + "' has no routing weights or"
+            + " attentions in a 'routing' signature; expected an export of a CondConv,"
+            + " DynamicConv, DCD or ODConv model.");
+      }
       String name = model.toAbsolutePath().normalize().getFileName().toString();
-      for (Path f : RoutingReport.write(name, stats, FashionMnist.CLASSES, out)) {
-        System.out.println("wrote " + f);
+      if (!stats.isEmpty()) {
+        for (Path f : RoutingReport.write(name, stats, FashionMnist.CLASSES, out)) {
+          System.out.println("wrote " + f);
+        }
+      }
+      if (!attentions.isEmpty()) {
+        for (Path f : RoutingReport.writeAttentions(name, attentions, out)) {
+          System.out.println("wrote " + f);
+        }
+      }
+      for (AttentionStats s : attentions) {
+        System.out.printf(java.util.Locale.ROOT, "%-45s %4d values  median %8.4f  5-95%% %8.4f to"
+            + " %8.4f  per-image std %.4f%n", s.key(), s.width(), s.p50(), s.p05(), s.p95(),
+            s.perImageStd());
       }
       for (RoutingStats s : stats) {
         System.out.printf("%-45s %s E=%d  below 0.1: %5.1f%%  above 0.9: %5.1f%%  entropy %.3f%n",

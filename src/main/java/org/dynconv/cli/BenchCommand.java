@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.dynconv.bench.BenchReport;
 import org.dynconv.bench.AutoTableWriter;
 import org.dynconv.bench.BenchRow;
+import org.dynconv.bench.FamilyBench;
 import org.dynconv.bench.LayerBench;
 import org.dynconv.bench.LayerCase;
 import org.dynconv.bench.Machine;
@@ -25,8 +26,9 @@ import picocli.CommandLine.Option;
     + " writes bench.md, bench.csv and bench.png.")
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--suite", defaultValue = "all",
-      description = "layers, models, train, memory, profile or all (default all; profile is not"
-          + " part of all).")
+      description = "layers (CondConv strategies, then DCD and ODConv), family (DCD and ODConv"
+          + " only), models, train, memory, profile or all (default all; profile is not part of"
+          + " all).")
   String suite;
 
   @Option(names = "--quick", description = "Fewer repetitions and cases: about two minutes.")
@@ -39,9 +41,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("layers", "models", "train", "memory", "profile", "all").contains(suite)) {
-      throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, models,"
-          + " train, memory, profile or all.");
+    if (!List.of("layers", "family", "models", "train", "memory", "profile", "all")
+        .contains(suite)) {
+      throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, family,"
+          + " models, train, memory, profile or all.");
     }
     Threads th = threads.value();
     Machine machine = Machine.describe(th);
@@ -62,6 +65,13 @@ final class BenchCommand implements Callable<Integer> {
       System.out.println("wrote " + AutoTableWriter.write(layers, kinds, LocalDate.now() + ", "
           + machine.line() + (quick ? ", --quick" : ""), out.resolve("auto-table.csv"))
           + " (copy to src/main/resources/org/dynconv/conv/ to make it AUTO's table)");
+    }
+    if (all || suite.equals("layers") || suite.equals("family")) {
+      System.out.println("layers, DCD and ODConv (time ratio to static / multiply-add ratio ="
+          + " efficiency):");
+      List<LayerCase> cases = new ArrayList<>(LayerCase.efficientnetCondconvB0());
+      cases.addAll(LayerCase.smallCnn());
+      rows.addAll(FamilyBench.run(cases, true, th, warmup, reps, System.out));
     }
     if (all || suite.equals("models")) {
       System.out.println("models (inference through SavedModel, ratio to static twin):");
@@ -98,6 +108,18 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Op-level profiles of the cases the README's Performance section explains. */
   private void profile(Threads th) {
+    System.out.println("profile, DCD and ODConv (TensorFlow trace, kernel time by op type):");
+    List<LayerCase> family = new ArrayList<>(LayerCase.efficientnetCondconvB0());
+    family.addAll(LayerCase.smallCnn());
+    int runs = quick ? 3 : 10;
+    for (String[] p : new String[][] {{"expand 112->672 14x14", "DCD"},
+        {"project 672->112 14x14", "DCD"}, {"expand 112->672 14x14", "ODConv1"},
+        {"small-cnn 3x3 64->64 14x14", "DCD"}, {"small-cnn 3x3 64->64 14x14", "ODConv1"}}) {
+      LayerCase c = family.stream().filter(x -> x.name().equals(p[0])).findFirst().orElseThrow();
+      FamilyBench.profile(c, 1, false, p[1], th, runs, System.out);
+      FamilyBench.profile(c, 32, false, p[1], th, runs, System.out);
+      FamilyBench.profile(c, 32, true, p[1], th, runs, System.out);
+    }
     System.out.println("profile (TensorFlow trace, kernel time by op type, E=8):");
     List<LayerCase> all = new ArrayList<>(LayerCase.efficientnetCondconvB0());
     all.addAll(LayerCase.smallCnn());

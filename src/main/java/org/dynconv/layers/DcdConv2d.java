@@ -125,8 +125,11 @@ public final class DcdConv2d {
     }
     Ops tf = scope.ops();
     List<Op> updates = new ArrayList<>();
-    Operand<TFloat32> r = conv.apply(x);
     DcdBranch.Attention att = branch.apply(x);
+    if (!mode.training() && nhwc[0] == 1) {
+      return new DcdOutput(Forward.of(fusedSingle(tf, x, att)), att);
+    }
+    Operand<TFloat32> r = conv.apply(x);
     Forward z = bn1.apply(q.apply(centreTaps(tf, x, h, w, oh, ow)), mode);
     updates.addAll(z.updates());
     int l = config.latent();
@@ -138,6 +141,53 @@ public final class DcdConv2d {
         tf.constant(new long[] {-1, 1, 1, config.filters()}));
     Operand<TFloat32> out = tf.math.add(pt, tf.math.mul(lambda, r));
     return new DcdOutput(new Forward(out, updates), att);
+  }
+
+  /**
+   * Batch-1 fusion for inference: with one example, the layer is one convolution with the kernel
+   * the paper writes, {@code W = W0 * lambda + P^T M diag(s1) Q^T} at the centre tap ({@code M = I
+   * + diag(s2) Phi}; {@code s_i, h_i} BN_i's inference scale and shift), plus the bias {@code
+   * P^T (M h1 + h2)}: a few small products instead of the feature-space passes, whose fixed cost
+   * dominates at batch 1. The same function as the batched form.
+   */
+  private Operand<TFloat32> fusedSingle(Ops tf, Operand<TFloat32> x, DcdBranch.Attention att) {
+    int l = config.latent(), o = config.filters();
+    ConvGeometry g = config.geometry();
+    org.dynconv.nn.Norm.Affine n1 = bn1.inference(tf);
+    org.dynconv.nn.Norm.Affine n2 = fusion.batchNorm().inference(tf);
+    Operand<TFloat32> rows = tf.reshape(n2.scale(), tf.constant(new long[] {l, 1}));
+    Operand<TFloat32> phi = tf.reshape(att.phi(), tf.constant(new long[] {l, l}));
+    Operand<TFloat32> m = tf.math.add(tf.math.mul(phi, rows), identity(tf, l));
+    Operand<TFloat32> qk = tf.reshape(q.kernel().read(), tf.constant(new long[] {inChannels, l}));
+    if (n1.scale() != null) {
+      qk = tf.math.mul(qk, n1.scale());
+    }
+    Operand<TFloat32> pk = tf.reshape(p.kernel().read(), tf.constant(new long[] {l, o}));
+    Operand<TFloat32> lowRank = tf.linalg.matMul(tf.linalg.matMul(qk, m,
+        org.tensorflow.op.linalg.MatMul.transposeB(true)), pk);
+    Operand<TFloat32> kernel = tf.math.mul(conv.kernel().read(),
+        tf.reshape(att.lambda(), tf.constant(new long[] {o})));
+    int ch = (g.kernelH() - 1) / 2, cw = (g.kernelW() - 1) / 2;
+    Operand<TFloat32> centre = tf.reshape(lowRank, tf.constant(new long[] {1, 1, inChannels, o}));
+    if (ch > 0 || cw > 0) {
+      centre = tf.pad(centre, tf.constant(new int[][] {{ch, ch}, {cw, cw}, {0, 0}, {0, 0}}),
+          tf.constant(0f));
+    }
+    kernel = tf.math.add(kernel, centre);
+    Operand<TFloat32> h1 = tf.reshape(n1.shift(), tf.constant(new long[] {1, l}));
+    Operand<TFloat32> shifted = tf.math.add(tf.linalg.matMul(h1, m,
+        org.tensorflow.op.linalg.MatMul.transposeB(true)), n2.shift());
+    Operand<TFloat32> bias = tf.reshape(tf.linalg.matMul(shifted, pk), tf.constant(new long[] {o}));
+    return tf.nn.biasAdd(org.dynconv.nn.ConvOps.conv2d(tf, x, kernel, g), bias);
+  }
+
+  private static Operand<TFloat32> identity(Ops tf, int n) {
+    float[] eye = new float[n * n];
+    for (int i = 0; i < n; i++) {
+      eye[i * n + i] = 1f;
+    }
+    return tf.constant(org.tensorflow.ndarray.Shape.of(n, n),
+        org.tensorflow.ndarray.buffer.DataBuffers.of(eye, true, false));
   }
 
   /**

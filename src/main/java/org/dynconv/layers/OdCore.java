@@ -135,9 +135,16 @@ final class OdCore {
     return Path.PER_EXAMPLE;
   }
 
-  /** AUTO's choice for n = 1 with a k x k kernel. */
+  /**
+   * AUTO's choice for n = 1 with a k x k kernel: never TAPS. Measured with {@code bench --suite
+   * family} on this runtime, TAPS (shifted views, an im2col of kh*kw times the input, then one
+   * convolution) costs 2.3 to 10 times a static convolution at batch 32 for regular kernels and 13
+   * to 120 times for depthwise ones, where the per-example strategies cost 2 to 4 times; at batch
+   * 1 the per-example kernel is one plain convolution (FUSED). So AUTO takes the per-example
+   * strategies of CondConv's table; TAPS stays available by name.
+   */
   private static boolean tapsPreferred(ConvProblem p, Mode mode) {
-    return p.batch() != 1;
+    return false;
   }
 
   /** The strategy the layer uses for {@code x} in {@code mode}: TAPS, a per-example one, or null for PLAIN. */

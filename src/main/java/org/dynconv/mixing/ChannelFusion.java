@@ -20,9 +20,10 @@ import org.tensorflow.types.TFloat32;
  * statistics over batch and positions (the official BatchNorm1d on {@code [B,L,N]}), then the
  * identity term the paper's formula {@code W = Lambda W0 + P Phi Q^T} does not show.
  *
- * <p>In INFER, BN2 and the identity fold into the per-example matrix: {@code t = z (diag(s) Phi +
- * I)^T + h}, {@code s = gamma / sqrt(var + eps)}, {@code h = beta - s * mean}; one product and a
- * bias, the same function.
+ * <p>Folding BN2 and the identity into the per-example matrix ({@code t = z (diag(s) Phi + I)^T +
+ * h}) saves a pass over the narrow {@code [B,N,L]} tensor but adds more small ops than it saves
+ * time; the fused form is used only where a whole layer folds into one kernel (see {@link
+ * org.dynconv.layers.DcdConv2d}).
  *
  * <p>Variables: BN2's {@code gamma}, {@code beta}, {@code moving_mean}, {@code moving_variance}
  * [L] under the given scope.
@@ -59,27 +60,8 @@ public final class ChannelFusion {
           + " and Phi " + phi.shape() + ".");
     }
     Ops tf = scope.ops();
-    if (mode.training()) {
-      Forward normed = bn.apply(BatchMatMul.of(tf, z, phi, false, true), mode);
-      return new Forward(tf.math.add(normed.output(), z), normed.updates());
-    }
-    float eps = (float) bn.config().epsilon();
-    Operand<TFloat32> s = tf.math.mul(bn.gamma().read(),
-        tf.math.rsqrt(tf.math.add(bn.movingVariance().read(), tf.constant(eps))));
-    Operand<TFloat32> h = tf.math.sub(bn.beta().read(), tf.math.mul(s, bn.movingMean().read()));
-    Operand<TFloat32> rows = tf.reshape(s, tf.constant(new long[] {1, latent, 1}));
-    Operand<TFloat32> m = tf.math.add(tf.math.mul(phi, rows), identity(tf));
-    Operand<TFloat32> t = BatchMatMul.of(tf, z, m, false, true);
-    return Forward.of(tf.math.add(t, h));
-  }
-
-  private Operand<TFloat32> identity(Ops tf) {
-    float[] eye = new float[latent * latent];
-    for (int i = 0; i < latent; i++) {
-      eye[i * latent + i] = 1f;
-    }
-    return tf.constant(org.tensorflow.ndarray.Shape.of(latent, latent),
-        org.tensorflow.ndarray.buffer.DataBuffers.of(eye, true, false));
+    Forward normed = bn.apply(BatchMatMul.of(tf, z, phi, false, true), mode);
+    return new Forward(tf.math.add(normed.output(), z), normed.updates());
   }
 
   /** Multiply-adds per example for N positions: the product. */

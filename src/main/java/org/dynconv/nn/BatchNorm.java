@@ -103,6 +103,14 @@ public final class BatchNorm {
     return new Forward(bn.y(), List.of(meanUpdate, varUpdate));
   }
 
+  /** Inference mode as {@code scale * x + shift}: {@code gamma / sqrt(var + eps)}, {@code beta -
+   * scale * mean}. */
+  public Norm.Affine inference(Ops tf) {
+    Operand<TFloat32> scale = tf.math.mul(gamma.read(), tf.math.rsqrt(
+        tf.math.add(movingVariance.read(), tf.constant((float) config.epsilon()))));
+    return new Norm.Affine(scale, tf.math.sub(beta.read(), tf.math.mul(scale, movingMean.read())));
+  }
+
   public List<VariableRef> variables() {
     return List.of(gamma, beta, movingMean, movingVariance);
   }

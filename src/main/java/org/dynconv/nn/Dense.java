@@ -65,6 +65,11 @@ public final class Dense {
     return kernel;
   }
 
+  /** The bias variable, or null without a bias. */
+  public VariableRef bias() {
+    return bias;
+  }
+
   public List<VariableRef> variables() {
     List<VariableRef> vs = new ArrayList<>();
     vs.add(kernel);

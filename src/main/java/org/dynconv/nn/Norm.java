@@ -15,6 +15,17 @@ public interface Norm {
 
   List<VariableRef> variables();
 
+  /**
+   * The inference-mode function as {@code y = scale * x + shift} per channel, for layers that fold
+   * it into a kernel; {@code scale} is null when it is 1 (a folded BatchNorm's scale already lives
+   * in the kernel before it).
+   */
+  Affine inference(org.tensorflow.op.Ops tf);
+
+  /** {@code y = scale * x + shift}; scale null means 1. */
+  record Affine(org.tensorflow.Operand<org.tensorflow.types.TFloat32> scale,
+      org.tensorflow.Operand<org.tensorflow.types.TFloat32> shift) {}
+
   /** A BatchNorm at {@code scope}, or its folded bias when {@code folded}. */
   static Norm create(LayerScope scope, BatchNormConfig config, int channels, boolean folded) {
     if (!folded) {
@@ -28,6 +39,11 @@ public interface Norm {
         @Override
         public List<VariableRef> variables() {
           return bn.variables();
+        }
+
+        @Override
+        public Affine inference(org.tensorflow.op.Ops tf) {
+          return bn.inference(tf);
         }
       };
     }
@@ -45,6 +61,11 @@ public interface Norm {
       @Override
       public List<VariableRef> variables() {
         return List.of(fb.variable());
+      }
+
+      @Override
+      public Affine inference(org.tensorflow.op.Ops tf) {
+        return new Affine(null, fb.variable().read());
       }
     };
   }

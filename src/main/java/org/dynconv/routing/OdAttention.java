@@ -104,21 +104,66 @@ public final class OdAttention {
     return new OdAttention(scope, config, inChannels, filters, taps, kernels, temperature);
   }
 
-  /** The attentions of {@code x [B,H,W,C]}, with the trunk BatchNorm's updates in TRAIN. */
+  /**
+   * The attentions of {@code x [B,H,W,C]}, with the trunk BatchNorm's updates in TRAIN. The heads
+   * run as one product of the trunk with their kernels concatenated (the variables stay separate),
+   * one sigmoid over the sigmoid heads and a softmax over the kernel head: fewer small ops, which
+   * dominate the cost of a layer at batch 1.
+   */
   public Weights apply(Operand<TFloat32> x, Mode mode) {
     long[] nhwc = Shapes.requireNhwc(C, scope, x);
     Shapes.requireChannels(C, scope, nhwc, inChannels);
     Ops tf = scope.ops();
     Forward trunk = bn.apply(fc.apply(GlobalAvgPool.apply(tf, x)), mode);
     Operand<TFloat32> h = tf.nn.relu(trunk.output());
-    return new Weights(sigmoid(tf, channel, h), filter == null ? null : sigmoid(tf, filter, h),
-        spatial == null ? null : sigmoid(tf, spatial, h),
-        kernel == null ? null : tf.nn.softmax(tf.math.div(kernel.apply(h), temperature)),
-        trunk.updates());
+    List<Dense> sig = new ArrayList<>();
+    for (Dense d : new Dense[] {channel, filter, spatial}) {
+      if (d != null) {
+        sig.add(d);
+      }
+    }
+    List<Dense> all = new ArrayList<>(sig);
+    if (kernel != null) {
+      all.add(kernel);
+    }
+    Operand<TFloat32> z = tf.math.div(heads(tf, h, all), temperature);
+    int sigWidth = sig.stream().mapToInt(d -> d.config().units()).sum();
+    Operand<TFloat32> s = tf.math.sigmoid(kernel == null ? z : columns(tf, z, 0, sigWidth));
+    Operand<TFloat32>[] parts = split(tf, s, sig);
+    Operand<TFloat32> k = kernel == null ? null
+        : tf.nn.softmax(columns(tf, z, sigWidth, kernel.config().units()));
+    int i = 0;
+    Operand<TFloat32> ch = parts[i++];
+    Operand<TFloat32> fi = filter == null ? null : parts[i++];
+    Operand<TFloat32> sp = spatial == null ? null : parts[i];
+    return new Weights(ch, fi, sp, k, trunk.updates());
   }
 
-  private Operand<TFloat32> sigmoid(Ops tf, Dense head, Operand<TFloat32> h) {
-    return tf.math.sigmoid(tf.math.div(head.apply(h), temperature));
+  /** {@code h [W_1 | W_2 | ...] + [b_1 | b_2 | ...]}. */
+  private static Operand<TFloat32> heads(Ops tf, Operand<TFloat32> h, List<Dense> heads) {
+    if (heads.size() == 1) {
+      return heads.get(0).apply(h);
+    }
+    Operand<TFloat32> w = tf.concat(heads.stream().map(d -> (Operand<TFloat32>) d.kernel().read())
+        .toList(), tf.constant(1));
+    Operand<TFloat32> b = tf.concat(heads.stream().map(d -> (Operand<TFloat32>) d.bias().read())
+        .toList(), tf.constant(0));
+    return tf.nn.biasAdd(tf.linalg.matMul(h, w), b);
+  }
+
+  private static Operand<TFloat32> columns(Ops tf, Operand<TFloat32> z, int from, int width) {
+    // int32 begin/size: Slice's C++ gradient mixes them with int32 shapes.
+    return tf.slice(z, tf.constant(new int[] {0, from}), tf.constant(new int[] {-1, width}));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32>[] split(Ops tf, Operand<TFloat32> s, List<Dense> heads) {
+    if (heads.size() == 1) {
+      return new Operand[] {s};
+    }
+    long[] sizes = heads.stream().mapToLong(d -> d.config().units()).toArray();
+    var parts = tf.splitV(s, tf.constant(sizes), tf.constant(1), (long) sizes.length).output();
+    return parts.toArray(new Operand[0]);
   }
 
   /** Multiply-adds per example for an {@code h x w} input: pooling, trunk and heads. */

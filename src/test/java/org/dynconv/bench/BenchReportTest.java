@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class BenchReportTest {
   private static BenchRow row(String strategy, int batch, double median) {
     return new BenchRow("layers", "expand 80->480 14x14", batch, 4, strategy, "forward", median,
-        median * 0.9, median * 1.1, 0.5);
+        median * 0.9, median * 1.1, 0.5, 1.1);
   }
 
   @Test
@@ -30,11 +30,12 @@ class BenchReportTest {
 
   @Test
   void csvLinesRoundTrip() {
-    BenchRow r = new BenchRow("models", "a vs b", 32, 8, "AUTO", "forward", 1.25, 1.2, 1.3, 17.5);
+    BenchRow r = new BenchRow("models", "a vs b", 32, 8, "AUTO", "forward", 1.25, 1.2, 1.3, 17.5,
+        1.0625);
     assertEquals(r, BenchRow.parse(r.csv()));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> BenchRow.parse("layers,x,1"));
-    assertEquals("BenchRow: line 'layers,x,1' has 3 fields; expected 10 (" + BenchRow.HEADER + ").",
+    assertEquals("BenchRow: line 'layers,x,1' has 3 fields; expected 11 (" + BenchRow.HEADER + ").",
         e.getMessage());
   }
 }

@@ -64,6 +64,36 @@ class DcdConv2dTest {
     check(ConvGeometry.square(3, 2, 1, Padding.SAME), 2, 3, true);
   }
 
+  /**
+   * With BN1 folded (folded exports), {@code q_batch_normalization/bias} replaces BN1 and Q
+   * carries its scale; batch 1 (the fused kernel) and batch 3 against the reference with BN1 = x +
+   * bias.
+   */
+  @Test
+  void foldedLatentBatchNormMatchesReference() {
+    for (int b : new int[] {1, 3}) {
+      ConvGeometry g = ConvGeometry.square(3, 2, 1, Padding.SAME);
+      RefDcd.Spec spec = new RefDcd.Spec(b, H, W, CIN, COUT, 3, 2, 1, true, L, S, 2);
+      float[] x = Rand.normal(77 + b, b * H * W * CIN);
+      try (TfRun run = new TfRun(3)) {
+        Operand<TFloat32> xIn = run.placeholder("x", Shape.of(b, H, W, CIN));
+        DcdConv2d layer = DcdConv2d.create(run.root.child("dcd"),
+            new DcdConv2dConfig(COUT, g, L, S, 2, BN), CIN, true);
+        Operand<TFloat32> y = layer.apply(xIn, Mode.INFER).output();
+        RandomWeights wt = RandomWeights.assign(run, "dcd", layer.variables(), 6, 0.5);
+        float[] got = run.run(y, new TfRun.Feed(xIn, Shape.of(b, H, W, CIN), x));
+        double[] ones = new double[L];
+        java.util.Arrays.fill(ones, 1);
+        double[] unitVariance = new double[L];
+        java.util.Arrays.fill(unitVariance, 1 - BN.epsilon());
+        RefDcd.Weights full = weights(wt, new org.dynconv.reference.RefNn.Bn(ones,
+            wt.get("q_batch_normalization/bias"), new double[L], unitVariance, BN.epsilon()));
+        AllClose.assertRelClose(RefDcd.forward(spec, AllClose.toDouble(x), full, false), got,
+            RTOL, "folded BN1, B=" + b);
+      }
+    }
+  }
+
   static void check(ConvGeometry g, int pool, int b, boolean dynamicBatch) {
     int k = g.kernelH();
     RefDcd.Spec spec = new RefDcd.Spec(b, H, W, CIN, COUT, k, g.strideH(), g.dilationH(),
@@ -90,9 +120,12 @@ class DcdConv2dTest {
 
   /** The reference's weights from the layer's variables (HWIO and [in, out] layouts agree). */
   static RefDcd.Weights weights(RandomWeights wt) {
+    return weights(wt, wt.bn("q_batch_normalization", BN.epsilon()));
+  }
+
+  static RefDcd.Weights weights(RandomWeights wt, org.dynconv.reference.RefNn.Bn bn1) {
     return new RefDcd.Weights(wt.get("kernel"), wt.get("q/kernel"), wt.get("p/kernel"),
         wt.get("fc/kernel"), wt.get("se/kernel"), wt.get("fc_scale/kernel"),
-        wt.get("fc_phi/kernel"), wt.bn("q_batch_normalization", BN.epsilon()),
-        wt.bn("phi_batch_normalization", BN.epsilon()));
+        wt.get("fc_phi/kernel"), bn1, wt.bn("phi_batch_normalization", BN.epsilon()));
   }
 }
