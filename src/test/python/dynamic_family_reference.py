@@ -121,10 +121,25 @@ def odconv_layer(x, p, scope, stride, temperature=1.0):
     return conv2d(x * channel[:, None, None, :], mixed, stride) * filt[:, None, None, :]
 
 
+def dcd_dense(x, p, scope):
+    """DCD's dynamic classifier (DYCls) on pooled features x [B,C]."""
+    latent = p[scope + "/q/kernel"].shape[1]
+    y = x @ p[scope + "/fc/kernel"]
+    y = y * hs(y @ p[scope + "/se/kernel"])
+    lam = hs(y @ p[scope + "/fc_scale/kernel"])
+    phi = (y @ p[scope + "/fc_phi/kernel"]).reshape(-1, latent, latent)
+    r = lam * (x @ p[scope + "/kernel"] + p[scope + "/bias"])
+    z = batch_norm(x @ p[scope + "/q/kernel"], p, scope + "/q_batch_normalization", BN_EPS)
+    t = batch_norm(np.einsum("bij,bj->bi", phi, z), p, scope + "/phi_batch_normalization",
+                   BN_EPS) + z
+    return t @ p[scope + "/p/kernel"] + r
+
+
 def logits(model, images, variables, temperature=1.0):
-    """model: 'small-cnn-dcd' or 'small-cnn-odconv'; images [B,28,28,1] pixels 0..255."""
+    """model: 'small-cnn-dcd', 'small-cnn-dcd-dycls' or 'small-cnn-odconv'; images [B,28,28,1]
+    pixels 0..255."""
     p = {k: np.asarray(v, dtype=np.float64) for k, v in variables.items()}
-    kind = model.rsplit("-", 1)[1]
+    kind = model.split("-")[2]
     x = (np.asarray(images, np.float64) - MEAN) / STD
     x = conv2d(x, p[model + "/stem/conv2d/kernel"], 1)
     x = np.maximum(batch_norm(x, p, model + "/stem/batch_normalization", BN_EPS), 0)
@@ -137,6 +152,8 @@ def logits(model, images, variables, temperature=1.0):
                                                                                  temperature)
             x = np.maximum(batch_norm(y, p, bn, BN_EPS), 0)
     pooled = x.mean(axis=(1, 2))
+    if model.endswith("-dycls"):
+        return dcd_dense(pooled, p, model + "/head/dcd_dense")
     return pooled @ p[model + "/head/dense/kernel"] + p[model + "/head/dense/bias"]
 
 

@@ -14,7 +14,7 @@ from conftest import load_json
 
 MODELS = ["small-cnn-condconv", "small-cnn-dynamic"]
 # Exports of every dynamic family member (the last is ODConv with four kernels).
-ALL = MODELS + ["small-cnn-dcd", "small-cnn-odconv", "small-cnn-odconv4"]
+ALL = MODELS + ["small-cnn-dcd", "small-cnn-dcd-dycls", "small-cnn-odconv", "small-cnn-odconv4"]
 tf1 = tf.compat.v1
 
 
@@ -118,7 +118,7 @@ def test_python_checkpoint_for_java(interop_dir, model):
         json.dump({"logits": values.reshape(-1).tolist()}, f)
 
 
-FAMILY = ["small-cnn-dcd", "small-cnn-odconv", "small-cnn-odconv4"]
+FAMILY = ["small-cnn-dcd", "small-cnn-dcd-dycls", "small-cnn-odconv", "small-cnn-odconv4"]
 
 
 @pytest.mark.parametrize("model", FAMILY)

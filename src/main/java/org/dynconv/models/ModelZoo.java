@@ -14,6 +14,8 @@ public final class ModelZoo {
     for (ConvType t : ConvType.values()) {
       MODELS.put("small-cnn-" + t.id(), () -> SmallCnn.of(t));
     }
+    // DCD as the official models build it: with DCD's dynamic classifier (DYCls).
+    MODELS.put("small-cnn-dcd-dycls", () -> SmallCnn.of(ConvType.DCD, true));
     MODELS.put("efficientnet-b0", EfficientNet::b0);
     MODELS.put("efficientnet-condconv-b0-4e", () -> EfficientNet.condconvB0(4, 1.0));
     MODELS.put("efficientnet-condconv-b0-8e", () -> EfficientNet.condconvB0(8, 1.0));

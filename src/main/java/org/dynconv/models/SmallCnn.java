@@ -12,6 +12,9 @@ import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
+import org.dynconv.layers.DcdDense;
+import org.dynconv.layers.DcdDenseConfig;
+import org.dynconv.layers.DcdOutput;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Dense;
@@ -45,9 +48,12 @@ import org.tensorflow.types.TFloat32;
  * @param experts E, K or ODConv's n (ignored for static and dcd)
  * @param dropout head dropout rate
  * @param temperature default of the DynamicConv temperature input (the exported value)
+ * @param dynamicHead the classifier is DCD's dynamic dense layer ({@link DcdDense}, the official
+ *     DCD models' {@code DYCls}) instead of a plain dense layer; the model is then named {@code
+ *     <name>-dycls}
  */
-public record SmallCnn(ConvType type, int experts, double dropout, double temperature)
-    implements ModelSpec {
+public record SmallCnn(ConvType type, int experts, double dropout, double temperature,
+    boolean dynamicHead) implements ModelSpec {
   private static final int[][] BLOCKS = {{64, 2}, {128, 2}};
   private static final InputNormalisation NORM =
       new InputNormalisation(new float[] {72.94f}, new float[] {90.02f});
@@ -61,12 +67,17 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
   /** Four experts for CondConv and DynamicConv, one kernel for ODConv ("1x"). */
   public static SmallCnn of(ConvType type) {
-    return new SmallCnn(type, type == ConvType.ODCONV ? 1 : 4, 0.2, 1.0);
+    return of(type, false);
+  }
+
+  /** As {@link #of(ConvType)}, with DCD's dynamic classifier head when {@code dynamicHead}. */
+  public static SmallCnn of(ConvType type, boolean dynamicHead) {
+    return new SmallCnn(type, type == ConvType.ODCONV ? 1 : 4, 0.2, 1.0, dynamicHead);
   }
 
   @Override
   public ModelSpec withFinalTemperature(double t) {
-    return new SmallCnn(type, experts, dropout, t);
+    return new SmallCnn(type, experts, dropout, t, dynamicHead);
   }
 
   @Override
@@ -74,12 +85,12 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     if (!type.hasExperts()) {
       return ModelSpec.super.withExperts(e);
     }
-    return new SmallCnn(type, e, dropout, temperature);
+    return new SmallCnn(type, e, dropout, temperature, dynamicHead);
   }
 
   @Override
   public String name() {
-    return "small-cnn-" + type.id();
+    return "small-cnn-" + type.id() + (dynamicHead ? "-dycls" : "");
   }
 
   @Override
@@ -165,10 +176,23 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     LayerScope head = model.child("head");
     Operand<TFloat32> pooled = GlobalAvgPool.apply(head.ops(), x);
     pooled = Dropout.apply(head.ops(), pooled, dropout, stepSeed, 1, mode);
-    Dense dense = Dense.create(head.child("dense"), DenseConfig.of(10), in);
-    Operand<TFloat32> logits = root.ops().withName("logits").identity(dense.apply(pooled));
-    vars.addAll(dense.variables());
-    fp.add((long) in * 10);
+    Operand<TFloat32> out;
+    if (dynamicHead) {
+      DcdDense dense = DcdDense.create(head.child("dcd_dense"),
+          DcdDenseConfig.of(10).withBatchNorm(bn), in);
+      DcdOutput o = dense.apply(pooled, mode);
+      updates.addAll(o.forward().updates());
+      routing.dcd(dense.scope().path(), o.attention());
+      out = o.output();
+      vars.addAll(dense.variables());
+      fp.add(dense.macs());
+    } else {
+      Dense dense = Dense.create(head.child("dense"), DenseConfig.of(10), in);
+      out = dense.apply(pooled);
+      vars.addAll(dense.variables());
+      fp.add((long) in * 10);
+    }
+    Operand<TFloat32> logits = root.ops().withName("logits").identity(out);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
     return new Model(name(), images, logits, probs, vars, updates, routing.routing(),
         routing.attentions(), temp, stepSeed, fp.macs(), folds);

@@ -41,7 +41,8 @@ class TrainCliTest {
         + " 'dynconv train --help')", out, "train", "--epochs", "many", "--out", o);
     assertFails(2, "dynconv train: --model=resnet is unknown; expected a family (small-cnn with --conv"
         + " static|condconv|dynamic|dcd|odconv) or one of small-cnn-static, small-cnn-condconv,"
-        + " small-cnn-dynamic, small-cnn-dcd, small-cnn-odconv, efficientnet-b0,"
+        + " small-cnn-dynamic, small-cnn-dcd, small-cnn-odconv, small-cnn-dcd-dycls,"
+        + " efficientnet-b0,"
         + " efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e,"
         + " efficientnet-condconv-b0-8e-depth.",
         out, "train", "--model", "resnet", "--out", o);

@@ -56,6 +56,7 @@ class PythonInteropIT {
       m.put(model, new Object[] {model, 0});
     }
     m.put("small-cnn-dcd", new Object[] {"small-cnn-dcd", 0});
+    m.put("small-cnn-dcd-dycls", new Object[] {"small-cnn-dcd-dycls", 0});
     m.put("small-cnn-odconv", new Object[] {"small-cnn-odconv", 0});
     m.put("small-cnn-odconv4", new Object[] {"small-cnn-odconv", 4});
     return m;

@@ -117,4 +117,50 @@ public final class RefDcd {
       System.arraycopy(ph, 0, phi, n * l * l, l * l);
     }
   }
+
+  /**
+   * The dynamic classifier ({@code DYCls}) on pooled features {@code x [B,C]}: {@code out = P^T t
+   * + lambda * (W^T x + b)}, {@code z = BN1(Q^T x)}, {@code t = BN2(Phi z) + z}, BN statistics over
+   * the batch; weights W [C,U], b [U], Q [C,L], P [L,U], fc [C,S], se [S,S], scale [S,U], phi
+   * [S,L*L].
+   */
+  public static double[] dense(double[] x, int batch, int c, int units, int latent, int squeeze,
+      double[] w, double[] b, Weights wt, boolean training) {
+    double[] out = new double[batch * units];
+    double[] lambda = new double[batch * units];
+    double[] phi = new double[batch * latent * latent];
+    for (int n = 0; n < batch; n++) {
+      double[] y = RefNn.dense(RefNn.row(x, n, c), 1, c, wt.fc(), null, squeeze);
+      double[] gate = RefNn.dense(y, 1, squeeze, wt.se(), null, squeeze);
+      for (int i = 0; i < squeeze; i++) {
+        y[i] *= RefNn.hardSigmoidDcd(gate[i]);
+      }
+      double[] sc = RefNn.dense(y, 1, squeeze, wt.scale(), null, units);
+      for (int u = 0; u < units; u++) {
+        lambda[n * units + u] = RefNn.hardSigmoidDcd(sc[u]);
+      }
+      System.arraycopy(RefNn.dense(y, 1, squeeze, wt.phi(), null, latent * latent), 0, phi,
+          n * latent * latent, latent * latent);
+    }
+    double[] z = RefNn.batchNorm(RefNn.dense(x, batch, c, wt.q(), null, latent), batch, latent,
+        wt.bn1(), training);
+    double[] u = new double[z.length];
+    for (int n = 0; n < batch; n++) {
+      for (int i = 0; i < latent; i++) {
+        for (int j = 0; j < latent; j++) {
+          u[n * latent + i] += phi[(n * latent + i) * latent + j] * z[n * latent + j];
+        }
+      }
+    }
+    double[] t = RefNn.batchNorm(u, batch, latent, wt.bn2(), training);
+    for (int i = 0; i < t.length; i++) {
+      t[i] += z[i];
+    }
+    double[] r = RefNn.dense(x, batch, c, w, b, units);
+    double[] pt = RefNn.dense(t, batch, latent, wt.p(), null, units);
+    for (int i = 0; i < out.length; i++) {
+      out[i] = pt[i] + lambda[i] * r[i];
+    }
+    return out;
+  }
 }
