@@ -167,6 +167,75 @@ public final class RoutingReport {
     return file;
   }
 
+  /**
+   * Several training runs of the same model side by side: for every routing layer its mean
+   * routing entropy against the epoch (one panel per layer, one line per run) and the runs'
+   * test accuracy against the epoch, from their {@code log.csv} files.
+   */
+  public static Path compareRuns(List<Path> runs, List<String> labels, Path file)
+      throws IOException {
+    List<List<String[]>> logs = new ArrayList<>();
+    List<String> layers = null;
+    for (Path run : runs) {
+      List<String> lines = Files.readAllLines(run.resolve("log.csv"));
+      if (lines.size() < 2) {
+        throw new IllegalArgumentException("RoutingReport: '" + run.resolve("log.csv") + "' has no"
+            + " epochs; expected a log.csv written by 'train'.");
+      }
+      List<String> names = Arrays.stream(lines.get(0).split(",")).filter(h -> h.startsWith(
+          "entropy:")).map(h -> h.substring("entropy:".length())).toList();
+      if (layers == null) {
+        layers = names;
+      } else if (!layers.equals(names)) {
+        throw new IllegalArgumentException("RoutingReport: run '" + run + "' has routing layers "
+            + names + "; expected the same layers as '" + runs.get(0) + "' (" + layers + ").");
+      }
+      logs.add(lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1)).toList());
+    }
+    int panels = layers.size() + 1, cols = Math.min(3, panels), rows = (panels + cols - 1) / cols;
+    int pw = 300, ph = 220;
+    Chart c = new Chart(cols * (pw + 100) + 60, rows * (ph + 110) + 60, "Routing entropy and"
+        + " accuracy per epoch, " + runs.size() + " runs");
+    int epochs = logs.stream().mapToInt(List::size).max().orElse(1);
+    for (int k = 0; k < panels; k++) {
+      boolean accuracy = k == layers.size();
+      int x = 80 + (k % cols) * (pw + 100), y = 70 + (k / cols) * (ph + 110);
+      double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+      List<double[]> series = new ArrayList<>();
+      for (List<String[]> log : logs) {
+        double[] v = new double[log.size()];
+        for (int e = 0; e < log.size(); e++) {
+          v[e] = Double.parseDouble(log.get(e)[accuracy ? 4 : 8 + k]);
+          lo = Math.min(lo, v[e]);
+          hi = Math.max(hi, v[e]);
+        }
+        series.add(v);
+      }
+      double pad = (hi - lo) * 0.1 + 1e-3;
+      Chart.Panel p = c.panel(x, y, pw, ph, accuracy ? "test accuracy"
+          : layers.get(k).replaceAll("^[^/]*/", ""), "epoch", accuracy ? "accuracy"
+          : "entropy (nats)", 0.5, epochs + 0.5, lo - pad, hi + pad).ticks(Math.min(epochs, 8), 4);
+      for (int r = 0; r < series.size(); r++) {
+        double[] v = series.get(r);
+        double[] xs = new double[v.length];
+        for (int e = 0; e < v.length; e++) {
+          xs[e] = e + 1;
+        }
+        p.line(xs, v, Chart.PALETTE[r % Chart.PALETTE.length], 2f)
+            .points(xs, v, Chart.PALETTE[r % Chart.PALETTE.length]);
+      }
+      if (k == 0) {
+        List<Color> colors = new ArrayList<>();
+        for (int r = 0; r < labels.size(); r++) {
+          colors.add(Chart.PALETTE[r % Chart.PALETTE.length]);
+        }
+        p.legend(labels, colors);
+      }
+    }
+    c.save(file);
+    return file;
+  }
+
   /** Test accuracy and mean routing entropy against epoch, and entropy against temperature. */
   public static Path trainingCurves(Path logCsv, Path file) throws IOException {
     List<String> lines = Files.readAllLines(logCsv);

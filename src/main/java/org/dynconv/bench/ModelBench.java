@@ -116,12 +116,23 @@ public final class ModelBench {
 
   /** Exports {@code name} with seeded random weights (once per benchmark run). */
   static Path export(String name, String variant, Path dir, Threads threads) throws IOException {
-    Path out = dir.resolve(name + (variant.isEmpty() ? "" : "-" + variant));
+    return export(ModelZoo.get(name), name + (variant.isEmpty() ? "" : "-" + variant), variant,
+        dir, threads);
+  }
+
+  /**
+   * Exports {@code spec} with seeded random weights into {@code dir/label} (once: an existing
+   * export is reused). Weights do not change inference time, so timings use such exports.
+   *
+   * @param variant "" (dynamic batch), "batch-N" or "folded"
+   */
+  public static Path export(ModelSpec spec, String label, String variant, Path dir,
+      Threads threads) throws IOException {
+    Path out = dir.resolve(label);
     if (Files.exists(out)) {
       return out;
     }
-    ModelSpec spec = ModelZoo.get(name);
-    Path weights = dir.resolve(name + "-weights").resolve("w");
+    Path weights = dir.resolve(label + "-weights").resolve("w");
     if (!Files.exists(weights.resolveSibling("w.index"))) {
       try (Graph g = new Graph()) {
         spec.build(LayerScope.root(g, 7), Mode.INFER);
@@ -133,5 +144,16 @@ public final class ModelBench {
     }
     return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(out, false, 0,
         variant.equals("folded"), staticBatch(variant)), null, Map.of(), threads);
+  }
+
+  /**
+   * The inference time of {@code candidate} over {@code baseline} through {@link Predictor} at
+   * batch {@code b}, interleaved in this process (the models suite's measurement).
+   */
+  public static Interleaved.Ratio ratio(Predictor baseline, Predictor candidate, int b, int warmup,
+      int reps) {
+    float[] px = pixels(b, baseline);
+    return Interleaved.measure(() -> baseline.predict(px, b), List.of(() -> candidate.predict(px, b)),
+        warmup, reps).get(0);
   }
 }

@@ -3,7 +3,9 @@ package org.dynconv.blocks;
 import java.util.ArrayList;
 import java.util.List;
 import org.dynconv.config.Activation;
+import org.dynconv.config.Check;
 import org.dynconv.config.ConvGeometry;
+import org.dynconv.conv.ConvKind;
 import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
@@ -13,6 +15,12 @@ import org.dynconv.layers.CondConv2dConfig;
 import org.dynconv.layers.DcdConv2d;
 import org.dynconv.layers.DcdConv2dConfig;
 import org.dynconv.layers.DcdOutput;
+import org.dynconv.layers.DepthwiseCondConv2d;
+import org.dynconv.layers.DepthwiseCondConv2dConfig;
+import org.dynconv.layers.DepthwiseDynamicConv2d;
+import org.dynconv.layers.DepthwiseDynamicConv2dConfig;
+import org.dynconv.layers.DepthwiseOdConv2d;
+import org.dynconv.layers.DepthwiseOdConv2dConfig;
 import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
 import org.dynconv.layers.OdConv2d;
@@ -23,6 +31,8 @@ import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
+import org.dynconv.nn.DepthwiseConv2d;
+import org.dynconv.nn.DepthwiseConv2dConfig;
 import org.dynconv.nn.Norm;
 import org.dynconv.routing.RoutingOutputs;
 import org.tensorflow.Operand;
@@ -30,86 +40,163 @@ import org.tensorflow.op.Op;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Convolution (static, CondConv, DynamicConv, DCD or ODConv, without bias), BatchNorm,
- * activation: the unit the small CNN is made of. BatchNorm and the activation follow the dynamic
- * convolution, as in every paper of the family. Layer scopes are Keras-style automatic names
- * within the block ({@code conv2d}, {@code cond_conv2d_1}, {@code dynamic_conv2d}, {@code
- * dcd_conv2d}, {@code od_conv2d}, {@code batch_normalization_1}, ...).
+ * A convolution of any family (static, CondConv, DynamicConv, DCD or ODConv, without bias), then
+ * BatchNorm, then an activation: the unit the small CNN and the MobileNetV2 family are made of.
+ * BatchNorm and the activation follow the dynamic convolution, as in every paper of the family.
+ * Layer scopes are Keras-style automatic names within the block ({@code conv2d}, {@code
+ * depthwise_conv2d}, {@code cond_conv2d_1}, {@code dynamic_conv2d}, {@code dcd_conv2d}, {@code
+ * od_conv2d}, {@code batch_normalization_1}, ...).
  *
- * <p>DCD uses the official ResNet basic-block rule for its sizes ({@link
- * DcdConv2dConfig#resnetBasic}: 3x3 convolutions, 2x2 pooled branch); ODConv uses {@code experts}
- * kernels and the official attention (reduction 1/16, at least 16 channels).
+ * <p>A depthwise unit (multiplier 1) uses DepthwiseCondConv2d, DepthwiseDynamicConv2d or
+ * DepthwiseOdConv2d; DCD leaves depthwise convolutions static, as the official MobileNetV2-DCD.
+ * DCD's sizes follow {@link Spec#dcdRule()}.
  */
 public final class ConvBnAct {
-  private final ConvType type;
-  private final Conv2d conv;
-  private final CondConv2d condConv;
-  private final DynamicConv2d dynamicConv;
-  private final DcdConv2d dcd;
-  private final OdConv2d od;
-  private final Norm bn;
-  private final List<BatchNormFold> folds = new ArrayList<>();
-  private final Activation activation;
-  private final LayerScope block;
-  private final int height;
-  private final int width;
+  /** Which of the official code's rules sizes a DCD layer. */
+  public enum DcdRule {
+    /** ResNet basic block ({@code conv_basic_dy}), for k x k convolutions. */
+    RESNET_BASIC,
+    /** MobileNetV2 ({@code DYModule}), for 1x1 convolutions. */
+    MOBILENET_V2
+  }
 
   /**
+   * What a unit computes.
+   *
+   * @param type the convolution family
+   * @param kind REGULAR or DEPTHWISE (multiplier 1: {@code filters == inChannels})
+   * @param inChannels input channels
+   * @param filters output channels
+   * @param geometry kernel, strides, dilation, padding
    * @param experts E for CondConv, K for DynamicConv, n for ODConv (ignored otherwise)
+   * @param bn the BatchNorm after the convolution (DCD's own BatchNorms use it too)
+   * @param activation after the BatchNorm
+   * @param inHeight input height, for multiply-add counts
+   * @param inWidth input width
+   * @param foldBatchNorm inference graph of a folded export
+   * @param dcdRule DCD's sizing rule
+   */
+  public record Spec(ConvType type, ConvKind kind, int inChannels, int filters,
+      ConvGeometry geometry, int experts, BatchNormConfig bn, Activation activation, int inHeight,
+      int inWidth, boolean foldBatchNorm, DcdRule dcdRule) {
+    public Spec {
+      Check.notNull("ConvBnAct.Spec", "type", type);
+      Check.notNull("ConvBnAct.Spec", "kind", kind);
+      if (kind == ConvKind.DEPTHWISE && filters != inChannels) {
+        throw Check.invalid("ConvBnAct.Spec", "filters", filters, "filters == inChannels ("
+            + inChannels + ") for a depthwise unit");
+      }
+    }
+
+    /** A regular k x k unit (the small CNN's). */
+    public static Spec regular(ConvType type, int in, int filters, ConvGeometry g, int experts,
+        BatchNormConfig bn, Activation act, int h, int w, boolean fold) {
+      return new Spec(type, ConvKind.REGULAR, in, filters, g, experts, bn, act, h, w, fold,
+          DcdRule.RESNET_BASIC);
+    }
+  }
+
+  private final Spec spec;
+  private final LayerScope block;
+  private final Conv2d conv;
+  private final DepthwiseConv2d depthwise;
+  private final CondConv2d condConv;
+  private final DepthwiseCondConv2d depthwiseCondConv;
+  private final DynamicConv2d dynamicConv;
+  private final DepthwiseDynamicConv2d depthwiseDynamicConv;
+  private final DcdConv2d dcd;
+  private final OdConv2d od;
+  private final DepthwiseOdConv2d depthwiseOd;
+  private final Norm bn;
+  private final List<BatchNormFold> folds = new ArrayList<>();
+
+  /**
    * @param temperature the shared temperature input of DynamicConv and ODConv (ignored otherwise)
    */
-  public ConvBnAct(LayerScope block, ConvType type, int inChannels, int filters, ConvGeometry g,
-      int experts, Operand<TFloat32> temperature, BatchNormConfig bnConfig, Activation activation,
-      int inHeight, int inWidth, boolean foldBatchNorm) {
-    this.type = type;
+  public ConvBnAct(LayerScope block, Spec spec, Operand<TFloat32> temperature) {
+    this.spec = spec;
     this.block = block;
-    this.activation = activation;
-    this.height = inHeight;
-    this.width = inWidth;
+    int in = spec.inChannels(), f = spec.filters(), e = spec.experts();
+    ConvGeometry g = spec.geometry();
+    boolean dw = spec.kind() == ConvKind.DEPTHWISE;
     Conv2d c = null;
+    DepthwiseConv2d d = null;
     CondConv2d cc = null;
-    DynamicConv2d dc = null;
+    DepthwiseCondConv2d dcc = null;
+    DynamicConv2d dy = null;
+    DepthwiseDynamicConv2d ddy = null;
     DcdConv2d dd = null;
-    OdConv2d odc = null;
+    OdConv2d o = null;
+    DepthwiseOdConv2d dod = null;
     List<String> kernels;
+    ConvType type = spec.type() == ConvType.DCD && dw ? ConvType.STATIC : spec.type();
     switch (type) {
       case STATIC -> {
-        c = Conv2d.create(block.uniqueChild("conv2d"), Conv2dConfig.of(filters, g).withBias(false),
-            inChannels);
-        kernels = List.of(c.kernel().name());
+        if (dw) {
+          d = DepthwiseConv2d.create(block.uniqueChild("depthwise_conv2d"),
+              DepthwiseConv2dConfig.of(g).withBias(false), in);
+          kernels = List.of(d.kernel().name());
+        } else {
+          c = Conv2d.create(block.uniqueChild("conv2d"), Conv2dConfig.of(f, g).withBias(false), in);
+          kernels = List.of(c.kernel().name());
+        }
       }
       case CONDCONV -> {
-        cc = CondConv2d.create(block.uniqueChild("cond_conv2d"),
-            CondConv2dConfig.of(filters, g, experts).withBias(false), inChannels);
-        kernels = List.of(cc.experts().kernel().name());
+        if (dw) {
+          dcc = DepthwiseCondConv2d.create(block.uniqueChild("depthwise_cond_conv2d"),
+              DepthwiseCondConv2dConfig.of(g, e).withBias(false), in);
+          kernels = List.of(dcc.experts().kernel().name());
+        } else {
+          cc = CondConv2d.create(block.uniqueChild("cond_conv2d"),
+              CondConv2dConfig.of(f, g, e).withBias(false), in);
+          kernels = List.of(cc.experts().kernel().name());
+        }
       }
       case DYNAMIC -> {
-        dc = DynamicConv2d.create(block.uniqueChild("dynamic_conv2d"),
-            DynamicConv2dConfig.of(filters, g, experts).withBias(false), inChannels, temperature);
-        kernels = List.of(dc.experts().kernel().name());
+        if (dw) {
+          ddy = DepthwiseDynamicConv2d.create(block.uniqueChild("depthwise_dynamic_conv2d"),
+              DepthwiseDynamicConv2dConfig.of(g, e).withBias(false), in, temperature);
+          kernels = List.of(ddy.experts().kernel().name());
+        } else {
+          dy = DynamicConv2d.create(block.uniqueChild("dynamic_conv2d"),
+              DynamicConv2dConfig.of(f, g, e).withBias(false), in, temperature);
+          kernels = List.of(dy.experts().kernel().name());
+        }
       }
       case DCD -> {
-        dd = DcdConv2d.create(block.uniqueChild("dcd_conv2d"),
-            DcdConv2dConfig.resnetBasic(filters, g, inChannels).withBatchNorm(bnConfig), inChannels,
-            foldBatchNorm);
+        DcdConv2dConfig cfg = spec.dcdRule() == DcdRule.MOBILENET_V2
+            ? DcdConv2dConfig.mobileNetV2(f, in, 8)
+            : DcdConv2dConfig.resnetBasic(f, g, in);
+        dd = DcdConv2d.create(block.uniqueChild("dcd_conv2d"), cfg.withBatchNorm(spec.bn()), in,
+            spec.foldBatchNorm());
         kernels = dd.outputKernels();
         folds.add(dd.latentFold());
       }
       case ODCONV -> {
-        odc = OdConv2d.create(block.uniqueChild("od_conv2d"), OdConv2dConfig.of(filters, g, experts),
-            inChannels, temperature);
-        kernels = List.of(odc.kernels().kernel().name());
+        if (dw) {
+          dod = DepthwiseOdConv2d.create(block.uniqueChild("depthwise_od_conv2d"),
+              DepthwiseOdConv2dConfig.of(g, e), in, temperature);
+          kernels = List.of(dod.kernels().kernel().name());
+        } else {
+          o = OdConv2d.create(block.uniqueChild("od_conv2d"), OdConv2dConfig.of(f, g, e), in,
+              temperature);
+          kernels = List.of(o.kernels().kernel().name());
+        }
       }
       default -> throw new IllegalStateException("ConvBnAct: unhandled conv type " + type);
     }
     this.conv = c;
+    this.depthwise = d;
     this.condConv = cc;
-    this.dynamicConv = dc;
+    this.depthwiseCondConv = dcc;
+    this.dynamicConv = dy;
+    this.depthwiseDynamicConv = ddy;
     this.dcd = dd;
-    this.od = odc;
+    this.od = o;
+    this.depthwiseOd = dod;
     LayerScope bnScope = block.uniqueChild("batch_normalization");
-    this.bn = Norm.create(bnScope, bnConfig, filters, foldBatchNorm);
-    folds.add(0, new BatchNormFold(kernels, filters, bnScope.path(), bnConfig.epsilon()));
+    this.bn = Norm.create(bnScope, spec.bn(), f, spec.foldBatchNorm());
+    folds.add(0, new BatchNormFold(kernels, f, bnScope.path(), spec.bn().epsilon()));
   }
 
   /**
@@ -120,49 +207,67 @@ public final class ConvBnAct {
       RoutingOutputs outputs) {
     Operand<TFloat32> y;
     List<Op> updates = new ArrayList<>();
-    switch (type) {
-      case STATIC -> y = conv.apply(x);
-      case CONDCONV -> {
-        y = condConv.apply(x, routing, mode);
-        outputs.routing(condConv.scope().path(), routing);
-      }
-      case DYNAMIC -> {
-        Operand<TFloat32> att = dynamicConv.routing().route(x);
-        y = dynamicConv.apply(x, att, mode);
-        outputs.routing(dynamicConv.scope().path(), att);
-      }
-      case DCD -> {
-        DcdOutput out = dcd.apply(x, mode);
-        y = out.output();
-        updates.addAll(out.forward().updates());
-        outputs.dcd(dcd.scope().path(), out.attention());
-      }
-      default -> {
-        OdOutput out = od.apply(x, mode);
-        y = out.output();
-        updates.addAll(out.forward().updates());
-        outputs.odconv(od.scope().path(), out.attention());
-      }
+    if (conv != null) {
+      y = conv.apply(x);
+    } else if (depthwise != null) {
+      y = depthwise.apply(x);
+    } else if (condConv != null) {
+      y = condConv.apply(x, routing, mode);
+      outputs.routing(condConv.scope().path(), routing);
+    } else if (depthwiseCondConv != null) {
+      y = depthwiseCondConv.apply(x, routing, mode);
+      outputs.routing(depthwiseCondConv.scope().path(), routing);
+    } else if (dynamicConv != null) {
+      Operand<TFloat32> att = dynamicConv.routing().route(x);
+      y = dynamicConv.apply(x, att, mode);
+      outputs.routing(dynamicConv.scope().path(), att);
+    } else if (depthwiseDynamicConv != null) {
+      Operand<TFloat32> att = depthwiseDynamicConv.routing().route(x);
+      y = depthwiseDynamicConv.apply(x, att, mode);
+      outputs.routing(depthwiseDynamicConv.scope().path(), att);
+    } else if (dcd != null) {
+      DcdOutput out = dcd.apply(x, mode);
+      y = out.output();
+      updates.addAll(out.forward().updates());
+      outputs.dcd(dcd.scope().path(), out.attention());
+    } else {
+      OdOutput out = od != null ? od.apply(x, mode) : depthwiseOd.apply(x, mode);
+      y = out.output();
+      updates.addAll(out.forward().updates());
+      outputs.odconv((od != null ? od.scope() : depthwiseOd.scope()).path(), out.attention());
     }
     Forward f = bn.apply(y, mode);
     updates.addAll(f.updates());
-    return new Forward(Activations.apply(block.ops(), f.output(), activation), updates);
+    return new Forward(Activations.apply(block.ops(), f.output(), spec.activation()), updates);
   }
 
   /** Multiply-adds per image: the convolution with its mixing, branch or attention. */
   public long macs() {
-    return switch (type) {
-      case STATIC -> {
-        var g = conv.config().geometry();
-        long in = conv.kernel().shape().size(2);
-        yield (long) g.outputHeight(height) * g.outputWidth(width) * g.kernelH() * g.kernelW() * in
-            * conv.config().filters();
-      }
-      case CONDCONV -> condConv.macs(height, width);
-      case DYNAMIC -> dynamicConv.macs(height, width) + dynamicConv.routing().macs(height, width);
-      case DCD -> dcd.macs(height, width);
-      case ODCONV -> od.macs(height, width);
-    };
+    int h = spec.inHeight(), w = spec.inWidth();
+    ConvGeometry g = spec.geometry();
+    long positions = (long) g.outputHeight(h) * g.outputWidth(w);
+    if (conv != null) {
+      return positions * g.kernelH() * g.kernelW() * spec.inChannels() * spec.filters();
+    }
+    if (depthwise != null) {
+      return positions * g.kernelH() * g.kernelW() * spec.inChannels();
+    }
+    if (condConv != null) {
+      return condConv.macs(h, w);
+    }
+    if (depthwiseCondConv != null) {
+      return depthwiseCondConv.macs(h, w);
+    }
+    if (dynamicConv != null) {
+      return dynamicConv.macs(h, w) + dynamicConv.routing().macs(h, w);
+    }
+    if (depthwiseDynamicConv != null) {
+      return depthwiseDynamicConv.macs(h, w) + depthwiseDynamicConv.routing().macs(h, w);
+    }
+    if (dcd != null) {
+      return dcd.macs(h, w);
+    }
+    return od != null ? od.macs(h, w) : depthwiseOd.macs(h, w);
   }
 
   /** The BatchNorms folded in folded exports: the unit's own, then any inside the layer. */
@@ -172,14 +277,29 @@ public final class ConvBnAct {
 
   public List<VariableRef> variables() {
     List<VariableRef> vs = new ArrayList<>();
-    switch (type) {
-      case STATIC -> vs.addAll(conv.variables());
-      case CONDCONV -> vs.addAll(condConv.variables());
-      case DYNAMIC -> vs.addAll(dynamicConv.variables());
-      case DCD -> vs.addAll(dcd.variables());
-      case ODCONV -> vs.addAll(od.variables());
+    if (conv != null) {
+      vs.addAll(conv.variables());
+    } else if (depthwise != null) {
+      vs.addAll(depthwise.variables());
+    } else if (condConv != null) {
+      vs.addAll(condConv.variables());
+    } else if (depthwiseCondConv != null) {
+      vs.addAll(depthwiseCondConv.variables());
+    } else if (dynamicConv != null) {
+      vs.addAll(dynamicConv.variables());
+    } else if (depthwiseDynamicConv != null) {
+      vs.addAll(depthwiseDynamicConv.variables());
+    } else if (dcd != null) {
+      vs.addAll(dcd.variables());
+    } else {
+      vs.addAll(od != null ? od.variables() : depthwiseOd.variables());
     }
     vs.addAll(bn.variables());
     return vs;
+  }
+
+  /** Output spatial size along one axis for an input of {@code size}. */
+  public int outSize(int size) {
+    return spec.geometry().outputHeight(size);
   }
 }

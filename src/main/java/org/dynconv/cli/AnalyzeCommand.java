@@ -20,7 +20,7 @@ final class AnalyzeCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   ThreadOptions threadOptions = new ThreadOptions();
 
-  @Option(names = "--model", required = true, description = "SavedModel directory.")
+  @Option(names = "--model", description = "SavedModel directory (required unless --compare).")
   Path model;
 
   @Option(names = "--data", description = "Fashion-MNIST directory (default: the embedded test subset).")
@@ -32,8 +32,36 @@ final class AnalyzeCommand implements Callable<Integer> {
   @Option(names = "--run", description = "A training run directory whose log.csv to plot.")
   Path run;
 
+  @Option(names = "--compare", split = ",", description = "Run directories (DIR or DIR=LABEL) of"
+      + " the same model to draw side by side: routing entropy per layer and test accuracy per"
+      + " epoch (writes compare_runs.png).")
+  List<String> compare;
+
   @Override
   public Integer call() throws Exception {
+    if (compare != null) {
+      List<Path> dirs = new java.util.ArrayList<>();
+      List<String> labels = new java.util.ArrayList<>();
+      for (String c : compare) {
+        String[] kv = c.split("=", 2);
+        Path d = Path.of(kv[0]);
+        if (!Files.isRegularFile(d.resolve("log.csv"))) {
+          throw new CliErrors.UsageError("--compare '" + d + "' has no log.csv; expected a run"
+              + " directory written by 'train'.");
+        }
+        dirs.add(d);
+        labels.add(kv.length == 2 ? kv[1] : d.getFileName().toString());
+      }
+      Files.createDirectories(out);
+      System.out.println("wrote " + RoutingReport.compareRuns(dirs, labels,
+          out.resolve("compare_runs.png")));
+      if (model == null) {
+        return 0;
+      }
+    }
+    if (model == null) {
+      throw new CliErrors.UsageError("--model is required (unless --compare is given).");
+    }
     if (run != null && !Files.isRegularFile(run.resolve("log.csv"))) {
       throw new CliErrors.UsageError("--run '" + run + "' has no log.csv; expected a run directory"
           + " written by 'train'.");

@@ -17,7 +17,7 @@ final class ModelsCommand implements Callable<Integer> {
     System.out.printf("%-36s %14s %16s  %s%n", "model", "parameters", "MACs/image", "input");
     for (String name : ModelZoo.names()) {
       row(name, ModelZoo.get(name));
-      if (name.equals("small-cnn-odconv")) {
+      if (name.endsWith("-odconv")) {
         // ODConv's "4x" variant, the same model with four kernels per layer.
         row(name + " --experts 4", ModelZoo.get(name, 4));
       }

@@ -70,6 +70,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 (default 5e-4).")
   double weightDecay;
 
+  @Option(names = "--decay-routing", negatable = true, defaultValue = "false",
+      description = "Also apply weight decay to routing and attention parameters (off by default;"
+          + " --no-decay-routing is the default).")
+  boolean decayRouting;
+
   @Option(names = "--label-smoothing", defaultValue = "0", description = "Default 0.")
   double labelSmoothing;
 
@@ -215,7 +220,7 @@ final class TrainCommand implements Callable<Integer> {
       TrainConfig c = new TrainConfig(modelName, experts, epochs, batchSize, seed, optimizer, lr, momentum,
           schedule, warmupEpochs, weightDecay, labelSmoothing, clipNorm, ema, temperatureStart,
           temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit,
-          initFrom == null ? "" : initFrom.toString(), numClasses, resolution);
+          initFrom == null ? "" : initFrom.toString(), numClasses, resolution, decayRouting);
       c.modelSpec();
       if (initFrom != null && !java.nio.file.Files.exists(initFrom)
           && !java.nio.file.Files.exists(Path.of(initFrom + ".index"))) {
@@ -261,6 +266,7 @@ final class TrainCommand implements Callable<Integer> {
     optionOf.put("initFrom", "--init-from");
     optionOf.put("numClasses", "--num-classes");
     optionOf.put("resolution", "--resolution");
+    optionOf.put("decayRouting", "--decay-routing");
     var parsed = cmd.commandLine().getParseResult();
     Map<String, String> a = asked.toMap(), s = saved.toMap();
     for (var e : optionOf.entrySet()) {

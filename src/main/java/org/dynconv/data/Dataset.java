@@ -60,4 +60,55 @@ public record Dataset(String name, byte[] pixels, int[] labels, int height, int 
     int[] l = java.util.Arrays.copyOf(labels, m);
     return new Dataset(name + " (first " + m + ")", p, l, height, width, channels, numClasses);
   }
+
+  /** A training set and the validation set held out of it. */
+  public record Holdout(Dataset train, Dataset validation) {}
+
+  /**
+   * Holds out {@code count} images for validation, the same number from every class (the remainder
+   * from the first classes), chosen by a seeded shuffle; the rest, in their original order, is
+   * the training set. The same seed always holds out the same images.
+   */
+  public Holdout holdOut(int count, long seed) {
+    if (count < numClasses || count >= size()) {
+      throw new IllegalArgumentException("Dataset '" + name + "': cannot hold out " + count
+          + " of " + size() + " images; expected " + numClasses + " <= count < " + size() + ".");
+    }
+    java.util.List<java.util.List<Integer>> byClass = new java.util.ArrayList<>();
+    for (int c = 0; c < numClasses; c++) {
+      byClass.add(new java.util.ArrayList<>());
+    }
+    for (int i = 0; i < size(); i++) {
+      byClass.get(labels[i]).add(i);
+    }
+    java.util.Random r = new java.util.Random(seed);
+    boolean[] held = new boolean[size()];
+    for (int c = 0; c < numClasses; c++) {
+      java.util.List<Integer> idx = byClass.get(c);
+      java.util.Collections.shuffle(idx, r);
+      int take = Math.min(idx.size(), count / numClasses + (c < count % numClasses ? 1 : 0));
+      for (int k = 0; k < take; k++) {
+        held[idx.get(k)] = true;
+      }
+    }
+    return new Holdout(select(held, false, name + " (training part)"),
+        select(held, true, name + " (validation part)"));
+  }
+
+  private Dataset select(boolean[] held, boolean want, String newName) {
+    int n = 0;
+    for (boolean h : held) {
+      n += h == want ? 1 : 0;
+    }
+    int size = imageSize();
+    byte[] p = new byte[n * size];
+    int[] l = new int[n];
+    for (int i = 0, j = 0; i < size(); i++) {
+      if (held[i] == want) {
+        System.arraycopy(pixels, i * size, p, j * size, size);
+        l[j++] = labels[i];
+      }
+    }
+    return new Dataset(newName, p, l, height, width, channels, numClasses);
+  }
 }

@@ -17,9 +17,11 @@ import org.tensorflow.types.TFloat32;
  * @param read {@code Identity(variable)}, named {@code <name>/read}
  * @param initialized the output of {@code <name>/Assign}: the variable after initialisation, for
  *     initialising a dependent variable (an EMA shadow) without racing its initializer
+ * @param routing a parameter of a routing or attention function (CondConv's routing, DynamicConv's
+ *     and ODConv's attention, DCD's dynamic branch), which training may exempt from weight decay
  */
 public record VariableRef(String name, Shape shape, Kind kind, Output<TFloat32> variable,
-    Operand<TFloat32> read, Output<TFloat32> initialized) {
+    Operand<TFloat32> read, Output<TFloat32> initialized, boolean routing) {
 
   /** How training treats a variable. */
   public enum Kind {
@@ -29,6 +31,11 @@ public record VariableRef(String name, Shape shape, Kind kind, Output<TFloat32> 
     MOVING_STATISTIC,
     /** Bookkeeping kept in checkpoints (temperature, step counters, optimizer slots). */
     STATE
+  }
+
+  /** The same variable marked as a routing or attention parameter. */
+  public VariableRef asRouting() {
+    return new VariableRef(name, shape, kind, variable, read, initialized, true);
   }
 
   public boolean trainable() {

@@ -66,7 +66,7 @@ public final class Variables {
         scope.graph().opBuilder("Identity", name + "/read", root.scope()).addInput(ref).build();
     Output<TFloat32> readOut = read.output(0);
     Output<TFloat32> initialized = assign.output(0);
-    return new VariableRef(name, shape, kind, ref, readOut, initialized);
+    return new VariableRef(name, shape, kind, ref, readOut, initialized, false);
   }
 
   /** A stable, non-zero 63-bit hash of a variable name (FNV-1a), used as the op-level seed. */

@@ -16,6 +16,11 @@ public final class ModelZoo {
     }
     // DCD as the official models build it: with DCD's dynamic classifier (DYCls).
     MODELS.put("small-cnn-dcd-dycls", () -> SmallCnn.of(ConvType.DCD, true));
+    for (double w : MobileNetV2.WIDTHS) {
+      for (ConvType t : ConvType.values()) {
+        MODELS.put(MobileNetV2.name(w, t), () -> MobileNetV2.of(w, t));
+      }
+    }
     MODELS.put("efficientnet-b0", EfficientNet::b0);
     MODELS.put("efficientnet-condconv-b0-4e", () -> EfficientNet.condconvB0(4, 1.0));
     MODELS.put("efficientnet-condconv-b0-8e", () -> EfficientNet.condconvB0(8, 1.0));

@@ -55,7 +55,7 @@ import org.tensorflow.types.TFloat32;
 public record SmallCnn(ConvType type, int experts, double dropout, double temperature,
     boolean dynamicHead) implements ModelSpec {
   private static final int[][] BLOCKS = {{64, 2}, {128, 2}};
-  private static final InputNormalisation NORM =
+  static final InputNormalisation NORM =
       new InputNormalisation(new float[] {72.94f}, new float[] {90.02f});
 
   public SmallCnn {
@@ -140,8 +140,8 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
     Operand<TFloat32> x = NORM.apply(tf, images);
     List<BatchNormFold> folds = new ArrayList<>();
-    ConvBnAct stem = new ConvBnAct(model.child("stem"), ConvType.STATIC, 1, 32, ConvGeometry.of(3),
-        1, null, bn, Activation.RELU, 28, 28, fold);
+    ConvBnAct stem = new ConvBnAct(model.child("stem"), ConvBnAct.Spec.regular(ConvType.STATIC, 1,
+        32, ConvGeometry.of(3), 1, bn, Activation.RELU, 28, 28, fold), null);
     folds.addAll(stem.folds());
     x = collect(stem.apply(x, null, mode, routing), updates);
     vars.addAll(stem.variables());
@@ -158,12 +158,13 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
         vars.addAll(sr.variables());
         fp.add(sr.macs(size, size));
       }
-      ConvBnAct first = new ConvBnAct(block, type, in, filters,
-          ConvGeometry.of(3).withStride(stride), experts, temp, bn, Activation.RELU, size, size, fold);
+      ConvBnAct first = new ConvBnAct(block, ConvBnAct.Spec.regular(type, in, filters,
+          ConvGeometry.of(3).withStride(stride), experts, bn, Activation.RELU, size, size, fold),
+          temp);
       x = collect(first.apply(x, r, mode, routing), updates);
       size = (size + stride - 1) / stride;
-      ConvBnAct second = new ConvBnAct(block, type, filters, filters, ConvGeometry.of(3), experts,
-          temp, bn, Activation.RELU, size, size, fold);
+      ConvBnAct second = new ConvBnAct(block, ConvBnAct.Spec.regular(type, filters, filters,
+          ConvGeometry.of(3), experts, bn, Activation.RELU, size, size, fold), temp);
       x = collect(second.apply(x, r, mode, routing), updates);
       vars.addAll(first.variables());
       vars.addAll(second.variables());

@@ -128,6 +128,6 @@ public final class DcdBranch {
     vs.addAll(se.variables());
     vs.addAll(scale.variables());
     vs.addAll(phi.variables());
-    return List.copyOf(vs);
+    return vs.stream().map(VariableRef::asRouting).toList();
   }
 }

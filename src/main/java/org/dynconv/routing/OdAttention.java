@@ -187,6 +187,6 @@ public final class OdAttention {
         vs.addAll(d.variables());
       }
     }
-    return List.copyOf(vs);
+    return vs.stream().map(v -> v.trainable() ? v.asRouting() : v).toList();
   }
 }

@@ -58,7 +58,7 @@ public final class SigmoidRouting implements Routing {
 
   @Override
   public List<VariableRef> variables() {
-    return dense.variables();
+    return dense.variables().stream().map(VariableRef::asRouting).toList();
   }
 
   @Override

@@ -100,7 +100,7 @@ public final class SoftmaxRouting implements Routing {
   public List<VariableRef> variables() {
     List<VariableRef> vs = new ArrayList<>(fc1.variables());
     vs.addAll(fc2.variables());
-    return List.copyOf(vs);
+    return vs.stream().map(VariableRef::asRouting).toList();
   }
 
   @Override

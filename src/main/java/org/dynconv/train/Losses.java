@@ -38,12 +38,14 @@ public final class Losses {
 
   /**
    * Google's weight decay: {@code rate * sum_v sum(v^2) / 2} over trainable variables whose name
-   * does not contain {@code batch_normalization}.
+   * does not contain {@code batch_normalization}, and only over routing and attention parameters
+   * when {@code decayRouting}.
    */
-  public static Operand<TFloat32> weightDecay(Ops tf, List<VariableRef> trainable, double rate) {
+  public static Operand<TFloat32> weightDecay(Ops tf, List<VariableRef> trainable, double rate,
+      boolean decayRouting) {
     Operand<TFloat32> sum = tf.constant(0f);
     for (VariableRef v : trainable) {
-      if (!v.name().contains("batch_normalization")) {
+      if (!v.name().contains("batch_normalization") && (decayRouting || !v.routing())) {
         sum = tf.math.add(sum, tf.nn.l2Loss(v.read()));
       }
     }

@@ -32,12 +32,16 @@ import org.dynconv.io.RecordProperties;
  *     every variable found there with the same shape, the others (a new head) initialised
  * @param numClasses classifier outputs; 0 = the model's own
  * @param resolution input size of an EfficientNet; 0 = the model's own
+ * @param decayRouting apply weight decay to routing and attention parameters too (off by default:
+ *     their gradients are weak, and decay pulled DynamicConv's attention to uniform; see the
+ *     README's study section)
  */
 public record TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
     String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
     double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
     double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
-    int checkpointEvery, int trainLimit, String initFrom, int numClasses, int resolution) {
+    int checkpointEvery, int trainLimit, String initFrom, int numClasses, int resolution,
+    boolean decayRouting) {
   private static final String C = "TrainConfig";
 
   public TrainConfig {
@@ -66,6 +70,18 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     Check.notNull(C, "initFrom", initFrom);
     Check.inRange(C, "numClasses", numClasses, 0, 100_000);
     Check.inRange(C, "resolution", resolution, 0, 4096);
+  }
+
+  /** As the full constructor, routing and attention parameters exempt from weight decay. */
+  public TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
+      String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
+      double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
+      double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
+      int checkpointEvery, int trainLimit, String initFrom, int numClasses, int resolution) {
+    this(model, experts, epochs, batchSize, seed, optimizer, learningRate, momentum, schedule,
+        warmupEpochs, weightDecay, labelSmoothing, clipNorm, emaDecay, temperatureStart,
+        temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit, initFrom,
+        numClasses, resolution, false);
   }
 
   /** The same settings without warm start or model overrides (the earlier constructor). */
@@ -109,8 +125,13 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     return RecordProperties.toMap(this);
   }
 
-  /** Parses {@link #toMap()}'s output; {@code source} names the file in errors. */
+  /**
+   * Parses {@link #toMap()}'s output; {@code source} names the file in errors. Runs written before
+   * {@code decayRouting} existed decayed routing parameters, so a missing entry reads as true.
+   */
   public static TrainConfig fromMap(Map<String, String> m, String source) {
-    return RecordProperties.fromMap(TrainConfig.class, m, source);
+    Map<String, String> withDefaults = new java.util.LinkedHashMap<>(m);
+    withDefaults.putIfAbsent("decayRouting", "true");
+    return RecordProperties.fromMap(TrainConfig.class, withDefaults, source);
   }
 }

@@ -82,7 +82,8 @@ public final class TrainGraph {
     Operand<TFloat32> loss = Losses.softmaxCrossEntropy(tf, model.logits(), labels,
         spec.numClasses(), cfg.labelSmoothing());
     Operand<TFloat32> total = cfg.weightDecay() > 0
-        ? tf.math.add(loss, Losses.weightDecay(tf, trainable, cfg.weightDecay()))
+        ? tf.math.add(loss, Losses.weightDecay(tf, trainable, cfg.weightDecay(),
+            cfg.decayRouting()))
         : loss;
     Gradients grads = tf.gradients(total, trainable.stream().map(VariableRef::read).toList());
     List<Operand<TFloat32>> g = new ArrayList<>();

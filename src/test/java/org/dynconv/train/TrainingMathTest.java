@@ -59,8 +59,14 @@ class TrainingMathTest {
           (tf, sh, a, b) -> tf.constant(new float[] {3f, 4f}), VariableRef.Kind.TRAINABLE);
       VariableRef g = Variables.create(run.root.child("batch_normalization"), "gamma", Shape.of(1),
           (tf, sh, a, b) -> tf.constant(new float[] {10f}), VariableRef.Kind.TRAINABLE);
-      // 0.01 * (9 + 16) / 2 = 0.125; gamma excluded.
-      assertEquals(0.125, run.run(Losses.weightDecay(run.tf, List.of(k, g), 0.01))[0], 1e-7);
+      VariableRef r = Variables.create(run.root.child("attention"), "kernel", Shape.of(1),
+          (tf, sh, a, b) -> tf.constant(new float[] {2f}), VariableRef.Kind.TRAINABLE).asRouting();
+      // 0.01 * (9 + 16) / 2 = 0.125; gamma excluded; the routing kernel adds 0.01 * 4 / 2 = 0.02
+      // only when routing parameters are decayed.
+      assertEquals(0.125, run.run(Losses.weightDecay(run.tf, List.of(k, g, r), 0.01, false))[0],
+          1e-7);
+      assertEquals(0.145, run.run(Losses.weightDecay(run.tf, List.of(k, g, r), 0.01, true))[0],
+          1e-7);
     }
   }
 
