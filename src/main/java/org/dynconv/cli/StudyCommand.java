@@ -61,6 +61,10 @@ final class StudyCommand implements Callable<Integer> {
           + " the embedded subset).")
   int validation;
 
+  @Option(names = "--train-limit", defaultValue = "0", description = "Train on the first N images"
+      + " of the training part only (tuning runs); 0 = all (default).")
+  int trainLimit;
+
   @Option(names = "--no-test", description = "Do not evaluate on the test set (tuning runs).")
   boolean noTest;
 
@@ -104,7 +108,7 @@ final class StudyCommand implements Callable<Integer> {
     if (quick) {
       return new StudyConfig(null, out, widths != null ? widths : List.of(0.25, 0.5),
           convs != null ? convs : List.of(org.dynconv.study.StudyCell.CONVS), List.of(1L),
-          lrs != null ? lrs : List.of(0.1), 2, batchSize, weightDecay, 0.5, 1000, !noTest, 3);
+          lrs != null ? lrs : List.of(0.1), 2, batchSize, weightDecay, 0.5, 1000, !noTest, 3, 0);
     }
     List<Long> s = new ArrayList<>();
     for (long i = 1; i <= seeds; i++) {
@@ -116,7 +120,7 @@ final class StudyCommand implements Callable<Integer> {
     return new StudyConfig(data, out, widths != null ? widths : List.of(0.25, 0.5, 1.0),
         convs != null ? convs : Arrays.asList(org.dynconv.study.StudyCell.CONVS), s,
         lrs != null ? lrs : List.of(0.1), epochs, batchSize, weightDecay, temperatureEpochs,
-        data == null ? Math.min(validation, 1000) : validation, !noTest, timingReps);
+        data == null ? Math.min(validation, 1000) : validation, !noTest, timingReps, trainLimit);
   }
 
   /** {@code git rev-parse --short HEAD}, with "+dirty" for uncommitted changes; "unknown" without git. */

@@ -70,9 +70,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 (default 5e-4).")
   double weightDecay;
 
-  @Option(names = "--decay-routing", negatable = true, defaultValue = "false",
-      description = "Also apply weight decay to routing and attention parameters (off by default;"
-          + " --no-decay-routing is the default).")
+  @Option(names = "--decay-routing", negatable = true, defaultValue = "true",
+      fallbackValue = "true", description = "Apply weight decay to routing and attention parameters"
+          + " too (the default, as the papers' code); --no-decay-routing exempts them.")
   boolean decayRouting;
 
   @Option(names = "--label-smoothing", defaultValue = "0", description = "Default 0.")

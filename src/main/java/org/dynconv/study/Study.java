@@ -90,7 +90,8 @@ public final class Study {
         && new CheckpointStore(runDir).latest().isPresent();
     TrainConfig tc = new TrainConfig(cell.model(), cell.experts(), cfg.epochs(), cfg.batchSize(),
         cell.seed(), "sgd", cell.learningRate(), 0.9, "cosine", Math.min(0.5, cfg.epochs() / 4.0),
-        cfg.weightDecay(), 0, 0, 0, 30, 1, cfg.temperatureEpochs(), false, 0, 0, "", 0, 0, false);
+        cfg.weightDecay(), 0, 0, 0, 30, 1, cfg.temperatureEpochs(), false, 0, cfg.trainLimit(), "",
+        0, 0, true);
     if (!resume && Files.exists(runDir)) {
       AtomicFiles.deleteTree(runDir);
     }
@@ -165,7 +166,7 @@ public final class Study {
       if (b == '\n') {
         String s = line.toString(StandardCharsets.UTF_8);
         line.reset();
-        if (s.startsWith("epoch ") && s.contains(": train loss")) {
+        if (s.startsWith("epoch ") && s.contains(": train loss") || s.startsWith("resuming ")) {
           out.println(prefix + s);
         }
       } else {

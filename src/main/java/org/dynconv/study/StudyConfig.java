@@ -21,10 +21,12 @@ import org.dynconv.config.Check;
  * @param validation images held out of the training set for validation
  * @param evaluateTest evaluate each finished cell on the test set (off while tuning)
  * @param timingReps timed repetitions per inference-time ratio (0 skips timing)
+ * @param trainLimit train on the first N images of the training part only; 0 = all (tests)
  */
 public record StudyConfig(Path data, Path out, List<Double> widths, List<String> convs,
     List<Long> seeds, List<Double> learningRates, int epochs, int batchSize, double weightDecay,
-    double temperatureEpochs, int validation, boolean evaluateTest, int timingReps) {
+    double temperatureEpochs, int validation, boolean evaluateTest, int timingReps,
+    int trainLimit) {
   private static final String C = "StudyConfig";
 
   public StudyConfig {
@@ -57,6 +59,7 @@ public record StudyConfig(Path data, Path out, List<Double> widths, List<String>
     Check.nonNegativeFinite(C, "temperatureEpochs", temperatureEpochs);
     Check.atLeast(C, "validation", validation, 10);
     Check.atLeast(C, "timingReps", timingReps, 0);
+    Check.atLeast(C, "trainLimit", trainLimit, 0);
   }
 
   /**

@@ -1,0 +1,99 @@
+package org.dynconv.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.dynconv.data.Dataset;
+import org.dynconv.data.FashionMnist;
+import org.dynconv.graph.Threads;
+import org.dynconv.train.TrainConfig;
+import org.dynconv.train.Trainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The study's bookkeeping: rows round-trip through results.csv, a partial last line left by a kill
+ * is dropped, finished cells are skipped on a second run, an interrupted cell resumes from its
+ * checkpoint, and the validation hold-out is class-balanced and disjoint from training.
+ */
+class StudyTest {
+  static StudyConfig tiny(Path out, List<String> convs) {
+    return new StudyConfig(null, out, List.of(0.25), convs, List.of(1L), List.of(0.05), 1, 32,
+        4e-5, 0.5, 100, true, 0, 128);
+  }
+
+  @Test
+  void rowsRoundTripAndAPartialLastLineIsDropped(@TempDir Path dir) throws IOException {
+    StudyRow row = new StudyRow("mobilenetv2-0.25-dcd", "dcd", 0.25, 0, 2, 0.1, 4e-5, 85146,
+        2308784, 0.81234, 0.80125, 6, 123.4, 1.5, 1.25, 0.5, 4.25, Double.NaN, "abc1234");
+    StudyCsv csv = new StudyCsv(dir.resolve("results.csv"));
+    csv.append(row);
+    Files.writeString(dir.resolve("results.csv"), "mobilenetv2-0.25-static,sta",
+        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    assertEquals(List.of(row.csv()), csv.read().stream().map(StudyRow::csv).toList());
+    csv.append(row);
+    assertEquals(2, csv.read().size());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> StudyRow.parse("a,b", "x line 2"));
+    assertEquals("StudyRow: x line 2 has 2 fields; expected 19 (" + StudyRow.HEADER + ").",
+        e.getMessage());
+  }
+
+  @Test
+  void holdOutIsBalancedDisjointAndSeeded() {
+    Dataset train = FashionMnist.embedded().train();
+    Dataset.Holdout a = train.holdOut(1000, 7), b = train.holdOut(1000, 7);
+    assertEquals(1000, a.validation().size());
+    assertEquals(train.size() - 1000, a.train().size());
+    int[] perClass = new int[10];
+    for (int l : a.validation().labels()) {
+      perClass[l]++;
+    }
+    for (int c : perClass) {
+      assertEquals(100, c);
+    }
+    assertTrue(java.util.Arrays.equals(a.validation().pixels(), b.validation().pixels()));
+  }
+
+  @Test
+  void secondRunSkipsFinishedCellsAndAnInterruptedCellResumes(@TempDir Path dir)
+      throws IOException {
+    StudyConfig cfg = tiny(dir, List.of("static", "dcd"));
+    // Interrupt the second cell part-way, as a kill would leave it.
+    StudyCell od = cfg.cells().get(1);
+    Dataset.Holdout split = FashionMnist.embedded().train().holdOut(cfg.validation(),
+        Study.HOLDOUT_SEED);
+    TrainConfig tc = new TrainConfig(od.model(), od.experts(), 1, 32, od.seed(), "sgd", 0.05, 0.9,
+        "cosine", 0.25, 4e-5, 0, 0, 0, 30, 1, 0.5, false, 0, 128, "", 0, 0, true);
+    Path runDir = dir.resolve("runs").resolve(od.dirName());
+    new Trainer(tc, split.train(), split.validation(), new Trainer.Options(runDir, false,
+        Threads.defaults(), new PrintStream(new ByteArrayOutputStream()), false, 2, null)).run();
+
+    ByteArrayOutputStream first = new ByteArrayOutputStream();
+    List<StudyRow> rows = Study.run(cfg, "test", Threads.defaults(), new PrintStream(first, true,
+        StandardCharsets.UTF_8));
+    String log = first.toString(StandardCharsets.UTF_8);
+    assertEquals(2, rows.size(), log);
+    assertTrue(log.contains("2 cells (0 done, 2 to run)"), log);
+    assertTrue(log.contains("resuming mobilenetv2-0.25-dcd at epoch 1, step 2"), log);
+    assertTrue(rows.stream().allMatch(r -> r.testAccuracy() >= 0 && r.testAccuracy() <= 1
+        && r.valAccuracy() >= 0 && r.valAccuracy() <= 1 && r.parameters() > 0), log);
+    assertTrue(Files.exists(dir.resolve("accuracy_vs_macs.png")));
+    assertTrue(Files.readString(dir.resolve("study.md")).contains("| 0.25 | dcd |"));
+
+    ByteArrayOutputStream second = new ByteArrayOutputStream();
+    List<StudyRow> again = Study.run(cfg, "test", Threads.defaults(), new PrintStream(second, true,
+        StandardCharsets.UTF_8));
+    assertTrue(second.toString(StandardCharsets.UTF_8).contains("2 cells (2 done, 0 to run)"));
+    assertEquals(rows.stream().map(StudyRow::csv).toList(),
+        again.stream().map(StudyRow::csv).toList());
+  }
+}
