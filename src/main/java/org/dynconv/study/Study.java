@@ -60,6 +60,14 @@ public final class Study {
         cfg.evaluateTest() ? "testing each cell once on " + data.test().size() + " images"
             : "no test evaluation (tuning)");
     TimingCache timing = new TimingCache(cfg.out().resolve("timing.csv"));
+    // Time every member first, before training, so that the timings of a study all come from one
+    // stretch of the machine's time (run the study on an otherwise idle machine).
+    java.util.Set<String> timed = new java.util.HashSet<>();
+    for (StudyCell cell : todo) {
+      if (timed.add(cell.memberKey())) {
+        timing.get(cell, cfg.timingReps(), threads, log);
+      }
+    }
     long started = System.nanoTime();
     for (int i = 0; i < todo.size(); i++) {
       StudyCell cell = todo.get(i);
