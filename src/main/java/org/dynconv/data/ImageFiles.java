@@ -19,7 +19,14 @@ public final class ImageFiles {
     if (!Files.isRegularFile(file)) {
       throw new DataFormatError("ImageFiles: image '" + file + "' does not exist.");
     }
-    BufferedImage img = ImageIO.read(file.toFile());
+    BufferedImage img;
+    try {
+      img = ImageIO.read(file.toFile());
+    } catch (IOException e) {
+      // ImageIO's messages ("Error reading PNG image data") do not name the file.
+      throw new DataFormatError("ImageFiles: '" + file + "' could not be decoded ("
+          + e.getMessage() + "); expected an intact PNG, JPEG, BMP or GIF image.");
+    }
     if (img == null) {
       throw new DataFormatError("ImageFiles: '" + file + "' is not a readable image; expected PNG,"
           + " JPEG, BMP or GIF.");

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.InferenceModel;
 import org.dynconv.io.AtomicFiles;
+import org.dynconv.io.FaultInjection;
+import org.dynconv.io.StagingDirectory;
 import org.dynconv.models.Model;
 import org.dynconv.models.ModelSpec;
 import org.tensorflow.SavedModelBundle;
@@ -33,8 +35,9 @@ import org.tensorflow.Signature;
  * </ul>
  *
  * <p>{@code assets.extra/} holds {@code labels.txt} and {@code dynconv.properties}. The export is
- * built in a temporary directory beside the target and renamed into place; on failure nothing is
- * left behind.
+ * built in a temporary directory beside the target and renamed into place; on failure, SIGTERM or
+ * Ctrl-C nothing is left behind, and a directory left by a killed process is removed by the next
+ * export to the same target (see {@link StagingDirectory}).
  */
 public final class SavedModelExporter {
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
@@ -95,10 +98,10 @@ public final class SavedModelExporter {
           + "' is not writable.");
     }
     Path created = firstMissing(parent);
-    Path tmp = null;
+    StagingDirectory stage = null;
     try {
-      Files.createDirectories(parent);
-      tmp = Files.createTempDirectory(parent, "." + finalDir.getFileName() + ".tmp-");
+      stage = StagingDirectory.create(finalDir);
+      Path tmp = stage.path();
       Path staging = tmp.resolve("model");
       Path weights = weightsPrefix;
       if (target.foldBatchNorm()) {
@@ -118,12 +121,13 @@ public final class SavedModelExporter {
           ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
           : "separate (inference mode, moving statistics)");
       writeAssets(staging, spec, labels, info);
+      FaultInjection.pause("export");
       install(staging, finalDir, tmp);
-      AtomicFiles.deleteTree(tmp);
+      stage.close();
       return finalDir;
     } catch (IOException | RuntimeException e) {
-      if (tmp != null) {
-        AtomicFiles.deleteTree(tmp);
+      if (stage != null) {
+        stage.close();
       }
       if (created != null) {
         AtomicFiles.deleteTree(created);

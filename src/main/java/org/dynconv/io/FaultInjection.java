@@ -5,8 +5,8 @@ package org.dynconv.io;
  * environment, the {@code nth} (default first) time the program reaches {@code point} it prints
  * {@code dynconv: fault injection: paused at <point>} to standard error and sleeps, so a test can
  * kill the process at that exact moment. Points: {@code checkpoint} (a checkpoint is fully written
- * to its temporary directory but not yet renamed into place). Without the variable it does
- * nothing.
+ * to its temporary directory but not yet renamed into place) and {@code export} (a SavedModel is
+ * staged but not yet renamed into place). Without the variable it does nothing.
  */
 public final class FaultInjection {
   private static final String SPEC = System.getenv("DYNCONV_FAULT_PAUSE");

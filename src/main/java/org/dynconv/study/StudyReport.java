@@ -25,8 +25,8 @@ import org.dynconv.io.AtomicFiles;
 public final class StudyReport {
   private StudyReport() {}
 
-  /** A member's rows over seeds. */
-  record Member(String conv, double width, List<StudyRow> rows) {
+  /** A member's rows over seeds (one learning rate). */
+  record Member(String conv, double width, double learningRate, List<StudyRow> rows) {
     double mean(ToDoubleFunction<StudyRow> f) {
       return rows.stream().mapToDouble(f).average().orElse(Double.NaN);
     }
@@ -83,12 +83,18 @@ public final class StudyReport {
   static List<Member> members(List<StudyRow> rows) {
     Map<String, List<StudyRow>> by = new LinkedHashMap<>();
     for (String conv : StudyCell.CONVS) {
-      rows.stream().filter(r -> r.conv().equals(conv)).map(StudyRow::width).distinct().sorted()
-          .forEach(w -> by.put(conv + "|" + w, rows.stream()
-              .filter(r -> r.conv().equals(conv) && r.width() == w).toList()));
+      for (double w : rows.stream().filter(r -> r.conv().equals(conv)).mapToDouble(StudyRow::width)
+          .distinct().sorted().toArray()) {
+        for (double lr : rows.stream().filter(r -> r.conv().equals(conv) && r.width() == w)
+            .mapToDouble(StudyRow::learningRate).distinct().sorted().toArray()) {
+          by.put(conv + "|" + w + "|" + lr, rows.stream().filter(r -> r.conv().equals(conv)
+              && r.width() == w && r.learningRate() == lr).toList());
+        }
+      }
     }
     List<Member> out = new ArrayList<>();
-    by.forEach((k, v) -> out.add(new Member(v.get(0).conv(), v.get(0).width(), v)));
+    by.forEach((k, v) -> out.add(new Member(v.get(0).conv(), v.get(0).width(),
+        v.get(0).learningRate(), v)));
     return out;
   }
 
@@ -177,14 +183,15 @@ public final class StudyReport {
     String acc = tested ? "test accuracy" : "validation accuracy";
     ToDoubleFunction<StudyRow> a = tested ? r -> 100 * r.testAccuracy() : r -> 100 * r.valAccuracy();
     StringBuilder sb = new StringBuilder();
-    sb.append("| width | conv | experts | parameters | MACs | ").append(acc)
+    sb.append("| width | conv | experts | lr | parameters | MACs | ").append(acc)
         .append(" (mean ± std, seeds) | validation accuracy | B=1 time vs static | B=32 time vs"
-            + " static | B=32 ms | training s |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + " static | B=32 ms | training s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Member m : members) {
       StudyRow f = m.rows().get(0);
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %,d | %,d | %.2f ± %.2f (%d) | %.2f |"
-          + " %.2fx | %.2fx | %.2f | %.0f |%n", f.width(), m.conv(), f.experts(), f.parameters(),
-          f.macs(), m.mean(a), m.std(a), m.rows().size(), m.mean(r -> 100 * r.valAccuracy()),
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %g | %,d | %,d | %.2f ± %.2f (%d) |"
+          + " %.2f | %.2fx | %.2fx | %.2f | %.0f |%n", f.width(), m.conv(), f.experts(),
+          m.learningRate(), f.parameters(), f.macs(), m.mean(a), m.std(a), m.rows().size(),
+          m.mean(r -> 100 * r.valAccuracy()),
           m.mean(StudyRow::ratioB1), m.mean(StudyRow::ratioB32), m.mean(StudyRow::msB32),
           m.mean(StudyRow::trainSeconds)));
     }

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 
 /**
  * The per-epoch progress line: {@code epoch 2/8 [=====>    ] 80/156 loss 0.412 acc 0.851 T 12.4
- * 640 img/s ETA 0:07}. On a terminal it redraws one line; otherwise it prints about ten lines per
+ * 640 img/s ETA 0:07}. On a terminal it redraws one line; otherwise (a log) it prints three lines per
  * epoch.
  */
 final class Progress {
@@ -12,7 +12,7 @@ final class Progress {
   private final PrintStream out;
   private final boolean redraw;
   private final int epochs;
-  private int lastDecile = -1;
+  private int lastPart = -1;
 
   Progress(PrintStream out, boolean redraw, int epochs) {
     this.out = out;
@@ -22,11 +22,12 @@ final class Progress {
 
   void step(int epoch, int done, int total, double loss, double acc, double temperature,
       double imagesPerSecond, double etaSeconds) {
-    int decile = done * 10 / total;
-    if (!redraw && decile == lastDecile && done != total) {
+    // A terminal redraws one line ten times an epoch; a log (not a terminal) gets three lines.
+    int part = done * (redraw ? 10 : 3) / total;
+    if (part == lastPart && done != total || !redraw && part == 0) {
       return;
     }
-    lastDecile = decile;
+    lastPart = part;
     int filled = (int) ((long) WIDTH * done / total);
     String bar = "=".repeat(filled) + (filled < WIDTH ? ">" : "") + " ".repeat(Math.max(0, WIDTH - filled - 1));
     String t = Double.isNaN(temperature) ? "" : String.format(" T %.2f", temperature);
@@ -44,7 +45,7 @@ final class Progress {
   }
 
   void newEpoch() {
-    lastDecile = -1;
+    lastPart = -1;
   }
 
   static String clock(double seconds) {
