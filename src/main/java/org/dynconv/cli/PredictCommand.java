@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.dynconv.data.Dataset;
 import org.dynconv.data.FashionMnist;
 import org.dynconv.data.ImageFiles;
+import org.dynconv.data.Preprocess;
 import org.dynconv.infer.Predictor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,6 +29,11 @@ final class PredictCommand implements Callable<Integer> {
       + " (use 'embedded' for the subset inside the jar) and report the accuracy.")
   String data;
 
+  @Option(names = "--preprocess", defaultValue = "exact", description = "exact (images must have"
+      + " the model's size; the default), resize (bicubic to the model's size) or google (Google's"
+      + " EfficientNet evaluation: centre crop with 32 pixels of padding, then bicubic resize).")
+  String preprocess;
+
   @Option(names = "--top", defaultValue = "3", description = "Classes to print per image (default 3).")
   int top;
 
@@ -40,6 +46,13 @@ final class PredictCommand implements Callable<Integer> {
     if (images.isEmpty() == (data == null)) {
       throw new CliErrors.UsageError("give IMAGE_FILES or --data DIR (one of the two); expected e.g."
           + " 'predict --model DIR shirt.png'.");
+    }
+    Preprocess prep;
+    try {
+      prep = Preprocess.parse(preprocess);
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError("--preprocess=" + preprocess + " is invalid; expected exact,"
+          + " resize or google.");
     }
     if (top < 1) {
       throw new CliErrors.UsageError("--top=" + top + " is invalid; expected an integer >= 1.");
@@ -58,7 +71,7 @@ final class PredictCommand implements Callable<Integer> {
         // Read every file first, so a bad one fails before anything is printed.
         List<float[]> pixels = new ArrayList<>();
         for (Path f : images) {
-          pixels.add(ImageFiles.read(f, p.height(), p.width(), p.channels()));
+          pixels.add(ImageFiles.read(f, p.height(), p.width(), p.channels(), prep));
         }
         for (int i = 0; i < images.size(); i++) {
           float[] prob = p.predict(pixels.get(i), 1);

@@ -7,15 +7,22 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Reads PNG, JPEG, BMP or GIF images into float pixels 0..255 for a model input of a given size.
- * Images must already have the model's size; a colour image given to a one-channel model is
- * converted to luminance (0.299 R + 0.587 G + 0.114 B).
+ * Reads PNG, JPEG, BMP or GIF images into float pixels 0..255 for a model input of a given size,
+ * through a {@link Preprocess} (by default the image must already have the model's size). A
+ * colour image given to a one-channel model is converted to luminance (0.299 R + 0.587 G + 0.114
+ * B); a grey image given to an RGB model repeats its value.
  */
 public final class ImageFiles {
   private ImageFiles() {}
 
-  /** {@code [height, width, channels]} floats, row-major. */
+  /** {@code [height, width, channels]} floats, row-major; the image must have the model's size. */
   public static float[] read(Path file, int height, int width, int channels) throws IOException {
+    return read(file, height, width, channels, Preprocess.EXACT);
+  }
+
+  /** {@code [height, width, channels]} floats, row-major, after {@code preprocess}. */
+  public static float[] read(Path file, int height, int width, int channels, Preprocess preprocess)
+      throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new DataFormatError("ImageFiles: image '" + file + "' does not exist.");
     }
@@ -31,19 +38,43 @@ public final class ImageFiles {
       throw new DataFormatError("ImageFiles: '" + file + "' is not a readable image; expected PNG,"
           + " JPEG, BMP or GIF.");
     }
-    if (img.getHeight() != height || img.getWidth() != width) {
-      throw new DataFormatError("ImageFiles: image '" + file + "' is " + img.getWidth() + "x"
-          + img.getHeight() + "; expected " + width + "x" + height + " (the model's input size).");
+    return pixels(img, height, width, channels, preprocess, "'" + file + "'");
+  }
+
+  /** Decodes an encoded image (PNG, JPEG, BMP, GIF bytes) as {@link #read} does. */
+  public static float[] decode(byte[] encoded, int height, int width, int channels,
+      Preprocess preprocess, String what) {
+    BufferedImage img;
+    try {
+      img = ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+    } catch (IOException e) {
+      throw new DataFormatError("ImageFiles: " + what + " could not be decoded (" + e.getMessage()
+          + "); expected an intact PNG, JPEG, BMP or GIF image.");
     }
+    if (img == null) {
+      throw new DataFormatError("ImageFiles: " + what + " is not a readable image; expected PNG,"
+          + " JPEG, BMP or GIF.");
+    }
+    return pixels(img, height, width, channels, preprocess, what);
+  }
+
+  private static float[] pixels(BufferedImage img, int height, int width, int channels,
+      Preprocess preprocess, String what) {
     if (channels != 1 && channels != 3) {
       throw new DataFormatError("ImageFiles: the model takes " + channels + " channels; expected a"
           + " model with 1 (grey) or 3 (RGB).");
     }
-    float[] out = new float[height * width * channels];
+    int h = img.getHeight(), w = img.getWidth();
+    if (preprocess == Preprocess.EXACT && (h != height || w != width)) {
+      throw new DataFormatError("ImageFiles: image " + what + " is " + w + "x" + h + "; expected "
+          + width + "x" + height + " (the model's input size; --preprocess resize or google accepts"
+          + " any size).");
+    }
+    float[] out = new float[h * w * channels];
     boolean grey = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        int i = (y * width + x) * channels;
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int i = (y * w + x) * channels;
         if (grey) {
           int v = img.getRaster().getSample(x, y, 0);
           for (int c = 0; c < channels; c++) {
@@ -62,6 +93,6 @@ public final class ImageFiles {
         }
       }
     }
-    return out;
+    return preprocess.apply(out, h, w, channels, height, width, what);
   }
 }

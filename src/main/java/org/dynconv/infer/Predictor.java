@@ -184,6 +184,16 @@ public final class Predictor implements AutoCloseable {
     }
   }
 
+  /** The class names of assets.extra/labels.txt, in label order (empty without the file). */
+  public List<String> labels() {
+    return labels;
+  }
+
+  /** The SavedModel directory. */
+  public Path dir() {
+    return dir;
+  }
+
   /** The index of the largest of {@code scores[row*classes .. row*classes+classes-1]}. */
   public static int argMax(float[] scores, int row, int classes) {
     int best = 0;
@@ -193,6 +203,106 @@ public final class Predictor implements AutoCloseable {
       }
     }
     return best;
+  }
+
+  /** A float32 tensor: its shape and its values, row-major. */
+  public record FloatTensor(long[] shape, float[] values) {
+    public FloatTensor {
+      if (Shape.of(shape).size() != values.length) {
+        throw new IllegalArgumentException("FloatTensor: shape " + Shape.of(shape) + " holds "
+            + Shape.of(shape).size() + " values; received " + values.length + ".");
+      }
+    }
+  }
+
+  /** The loaded model's signatures. */
+  public List<Signature> signatures() {
+    return bundle.signatures();
+  }
+
+  /**
+   * Runs signature {@code key} on float32 inputs given by input name and returns every output by
+   * name. Inputs must match the signature's names, ranks and static dimensions and be finite;
+   * every input and output must be float32 (dynconv's exports are).
+   *
+   * @throws IllegalArgumentException naming the signature, input and what was expected
+   */
+  public Map<String, FloatTensor> run(String key, Map<String, FloatTensor> inputs) {
+    Signature sig = bundle.signatures().stream().filter(s -> s.key().equals(key)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("signature '" + key + "' not found;"
+            + " expected one of " + bundle.signatures().stream().map(Signature::key).toList()
+            + "."));
+    Map<String, Signature.TensorDescription> in = sig.getInputs(), out = sig.getOutputs();
+    if (!in.keySet().equals(inputs.keySet())) {
+      throw new IllegalArgumentException("signature '" + key + "' takes inputs " + in.keySet()
+          + "; received " + inputs.keySet() + ".");
+    }
+    long batch = -1;
+    for (var e : in.entrySet()) {
+      Signature.TensorDescription d = e.getValue();
+      FloatTensor t = inputs.get(e.getKey());
+      if (d.dataType != DataType.DT_FLOAT) {
+        throw new IllegalArgumentException("input '" + e.getKey() + "' of signature '" + key
+            + "' has dtype " + d.dataType + "; only float32 inputs are served.");
+      }
+      if (t.shape().length != d.shape.numDimensions()) {
+        throw new IllegalArgumentException("input '" + e.getKey() + "' has shape "
+            + Shape.of(t.shape()) + "; expected " + d.shape + ".");
+      }
+      for (int i = 0; i < t.shape().length; i++) {
+        if (d.shape.size(i) >= 0 && d.shape.size(i) != t.shape()[i]) {
+          throw new IllegalArgumentException("input '" + e.getKey() + "' has shape "
+              + Shape.of(t.shape()) + "; expected " + d.shape + ".");
+        }
+      }
+      if (batch >= 0 && t.shape()[0] != batch) {
+        throw new IllegalArgumentException("inputs of signature '" + key + "' differ in batch size"
+            + " (" + batch + " and " + t.shape()[0] + ").");
+      }
+      batch = t.shape()[0];
+      for (int i = 0; i < t.values().length; i++) {
+        if (!Float.isFinite(t.values()[i])) {
+          throw new IllegalArgumentException("input '" + e.getKey() + "' value " + i + " is "
+              + t.values()[i] + "; expected finite numbers.");
+        }
+      }
+    }
+    for (var e : out.entrySet()) {
+      if (e.getValue().dataType != DataType.DT_FLOAT) {
+        throw new IllegalArgumentException("output '" + e.getKey() + "' of signature '" + key
+            + "' has dtype " + e.getValue().dataType + "; only float32 outputs are served.");
+      }
+    }
+    List<TFloat32> feeds = new java.util.ArrayList<>();
+    try {
+      var runner = bundle.session().runner();
+      for (var e : in.entrySet()) {
+        FloatTensor t = inputs.get(e.getKey());
+        TFloat32 tensor = Tensors.of(Shape.of(t.shape()), t.values());
+        feeds.add(tensor);
+        runner.feed(e.getValue().name, tensor);
+      }
+      // Outputs sharing one tensor share one fetch (a result may not hold a name twice).
+      List<String> names = new java.util.ArrayList<>();
+      Map<String, Integer> slot = new java.util.LinkedHashMap<>();
+      new java.util.TreeMap<>(out).forEach((k, d) -> {
+        if (!names.contains(d.name)) {
+          names.add(d.name);
+        }
+        slot.put(k, names.indexOf(d.name));
+      });
+      names.forEach(runner::fetch);
+      try (Result r = runner.run()) {
+        Map<String, FloatTensor> result = new java.util.LinkedHashMap<>();
+        slot.forEach((k, i) -> {
+          TFloat32 t = (TFloat32) r.get(i);
+          result.put(k, new FloatTensor(t.shape().asArray(), Tensors.toArray(t)));
+        });
+        return result;
+      }
+    } finally {
+      feeds.forEach(TFloat32::close);
+    }
   }
 
   /** The class name of {@code index}, from assets.extra/labels.txt, or the index itself. */
