@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
     subcommands = {VersionCommand.class, ModelsCommand.class, TrainCommand.class,
         ExportCommand.class, PredictCommand.class, InspectCommand.class,
         InspectCheckpointCommand.class, ImportGoogleCommand.class, AnalyzeCommand.class,
-        BenchCommand.class, StudyCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        BenchCommand.class, StudyCommand.class, ServeCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.",
       scope = CommandLine.ScopeType.INHERIT)

@@ -17,15 +17,20 @@ public final class TestExports {
   private TestExports() {}
 
   public static Path export(ModelSpec spec, long seed, Path dir) throws IOException {
-    Path weights = Files.createTempDirectory(dir.getParent(), "weights-").resolve("w");
-    try (Graph g = new Graph()) {
-      spec.build(LayerScope.root(g, seed), Mode.INFER);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        s.save(weights.toString());
+    Path scratch = Files.createTempDirectory("dynconv-test-weights-");
+    try {
+      Path weights = scratch.resolve("w");
+      try (Graph g = new Graph()) {
+        spec.build(LayerScope.root(g, seed), Mode.INFER);
+        try (Session s = new Session(g)) {
+          s.initialize();
+          s.save(weights.toString());
+        }
       }
+      return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(dir, false, 0),
+          null, Map.of(), Threads.defaults());
+    } finally {
+      org.dynconv.io.AtomicFiles.deleteTree(scratch);
     }
-    return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(dir, false, 0),
-        null, Map.of(), Threads.defaults());
   }
 }

@@ -1,0 +1,103 @@
+package org.dynconv.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.dynconv.data.Preprocess;
+import org.dynconv.serve.ModelServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", description = "Serve SavedModels over TF-Serving's REST API:"
+    + " GET /v1/models/NAME[/metadata], POST /v1/models/NAME[/versions/V]:predict. A directory"
+    + " of numbered versions serves the newest and loads new ones as they appear. SIGTERM finishes"
+    + " the requests in flight, then exits.")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "DIR or NAME=DIR (repeatable): a"
+      + " SavedModel, or a directory of numbered versions; NAME defaults to the directory's name.")
+  List<String> models;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8501", description = "Port (default 8501, TF-Serving's"
+      + " REST port; 0 picks a free one).")
+  int port;
+
+  @Option(names = "--max-concurrent", defaultValue = "16",
+      description = "Predictions in flight before requests get 503 (default 16).")
+  int maxConcurrent;
+
+  @Option(names = "--max-body-bytes", defaultValue = "67108864",
+      description = "Larger request bodies get 413 (default 64 MiB).")
+  long maxBody;
+
+  @Option(names = "--max-batch", defaultValue = "1024",
+      description = "Larger batches get 400 (default 1024).")
+  int maxBatch;
+
+  @Option(names = "--poll-seconds", defaultValue = "2",
+      description = "How often to look for new versions (default 2).")
+  double pollSeconds;
+
+  @Option(names = "--preprocess", defaultValue = "exact", description = "How encoded images"
+      + " ({\"b64\": ...} inputs) become model inputs: exact (default), resize or google.")
+  String preprocess;
+
+  @Option(names = "--drain-seconds", defaultValue = "30",
+      description = "On SIGTERM, how long to wait for requests in flight (default 30).")
+  int drainSeconds;
+
+  @Mixin ThreadOptions threads;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    for (String m : models) {
+      String[] kv = m.split("=", 2);
+      Path dir = Path.of(kv.length == 2 ? kv[1] : kv[0]);
+      String name = kv.length == 2 ? kv[0] : dir.toAbsolutePath().normalize().getFileName()
+          .toString();
+      if (!name.matches("[A-Za-z0-9._-]+")) {
+        throw new CliErrors.UsageError("--model " + m + ": the name '" + name + "' is invalid;"
+            + " expected letters, digits, '.', '_' or '-'.");
+      }
+      if (dirs.put(name, dir) != null) {
+        throw new CliErrors.UsageError("--model " + m + ": the name '" + name + "' is given twice;"
+            + " expected NAME=DIR with distinct names.");
+      }
+    }
+    ModelServer.Options opt;
+    try {
+      opt = new ModelServer.Options(host, port, maxConcurrent, maxBody, maxBatch, pollSeconds,
+          Preprocess.parse(preprocess));
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
+    }
+    ModelServer server;
+    try {
+      server = ModelServer.start(dirs, opt, threads.value(), System.out);
+    } catch (java.net.BindException e) {
+      throw new IllegalStateException("--port " + port + " on " + host + " cannot be bound ("
+          + e.getMessage() + "); expected a free port.", e);
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("serve: stopping; finishing the requests in flight");
+      server.stop(drainSeconds);
+      System.out.println("serve: stopped");
+      System.out.flush();
+      stopped.countDown();
+    }, "dynconv-serve-stop"));
+    dirs.keySet().forEach(n -> System.out.printf("serve: http://%s:%d/v1/models/%s%n", host,
+        server.port(), n));
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

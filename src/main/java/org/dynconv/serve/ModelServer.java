@@ -1,0 +1,131 @@
+package org.dynconv.serve;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.dynconv.config.Check;
+import org.dynconv.data.Preprocess;
+import org.dynconv.graph.Threads;
+
+/**
+ * Serves SavedModels over TF-Serving's REST API ({@link RestApi}) with the JDK's own HTTP server
+ * ({@code com.sun.net.httpserver}): no dependency, HTTP/1.1 with keep-alive, a thread pool of our
+ * choosing. Requests run concurrently on the thread-safe {@link
+ * org.dynconv.infer.Predictor}; beyond {@code maxConcurrent} predictions in flight a request gets
+ * 503. Every model directory is polled for new versions. {@link #stop} stops accepting, lets the
+ * requests in flight finish, then closes the models.
+ */
+public final class ModelServer implements AutoCloseable {
+  /**
+   * Settings.
+   *
+   * @param host address to bind (127.0.0.1 by default)
+   * @param port TCP port; 0 picks a free one
+   * @param maxConcurrent predictions in flight before 503
+   * @param maxBodyBytes request bodies above this get 413
+   * @param maxBatch instances per request above this get 400
+   * @param pollSeconds how often model directories are checked for new versions
+   * @param preprocess how encoded images ({@code {"b64": ...}}) become model inputs
+   */
+  public record Options(String host, int port, int maxConcurrent, long maxBodyBytes, int maxBatch,
+      double pollSeconds, Preprocess preprocess) {
+    public Options {
+      Check.notNull("ModelServer.Options", "host", host);
+      Check.inRange("ModelServer.Options", "port", port, 0, 65535);
+      Check.inRange("ModelServer.Options", "maxConcurrent", maxConcurrent, 1, 4096);
+      Check.positive("ModelServer.Options", "maxBodyBytes", maxBodyBytes);
+      Check.inRange("ModelServer.Options", "maxBatch", maxBatch, 1, 1 << 20);
+      Check.positiveFinite("ModelServer.Options", "pollSeconds", pollSeconds);
+      Check.notNull("ModelServer.Options", "preprocess", preprocess);
+    }
+
+    /** 127.0.0.1:8501, 16 in flight, 64 MiB bodies, batches of 1024, polling every 2 s. */
+    public static Options defaults() {
+      return new Options("127.0.0.1", 8501, 16, 64L << 20, 1024, 2, Preprocess.EXACT);
+    }
+
+    public Options withPort(int p) {
+      return new Options(host, p, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds, preprocess);
+    }
+  }
+
+  private final Map<String, ServedModel> models;
+  private final HttpServer http;
+  private final ExecutorService workers;
+  private final ScheduledExecutorService poller;
+
+  private ModelServer(Map<String, ServedModel> models, HttpServer http, ExecutorService workers,
+      ScheduledExecutorService poller) {
+    this.models = models;
+    this.http = http;
+    this.workers = workers;
+    this.poller = poller;
+  }
+
+  /**
+   * Loads every model and starts serving.
+   *
+   * @param dirs model name to its directory (numbered versions or one SavedModel)
+   */
+  public static ModelServer start(Map<String, Path> dirs, Options opt, Threads threads,
+      PrintStream log) throws IOException {
+    Map<String, ServedModel> models = new LinkedHashMap<>();
+    try {
+      for (var e : dirs.entrySet()) {
+        models.put(e.getKey(), ServedModel.open(e.getKey(), e.getValue(), threads, log));
+      }
+      HttpServer http = HttpServer.create(new InetSocketAddress(opt.host(), opt.port()), 64);
+      ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + 4);
+      http.setExecutor(workers);
+      http.createContext("/", new RestApi(models, opt.maxConcurrent(), opt.maxBodyBytes(),
+          opt.maxBatch(), opt.preprocess()));
+      ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dynconv-serve-poll");
+        t.setDaemon(true);
+        return t;
+      });
+      long ms = (long) (opt.pollSeconds() * 1000);
+      poller.scheduleWithFixedDelay(() -> models.values().forEach(ServedModel::refresh), ms, ms,
+          TimeUnit.MILLISECONDS);
+      http.start();
+      return new ModelServer(models, http, workers, poller);
+    } catch (IOException | RuntimeException e) {
+      models.values().forEach(ServedModel::close);
+      throw e;
+    }
+  }
+
+  /** The port the server listens on (useful with port 0). */
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  /**
+   * Stops accepting connections, waits up to {@code drainSeconds} for the requests in flight,
+   * then closes every model (each closes once its last request is done).
+   */
+  public void stop(int drainSeconds) {
+    poller.shutdownNow();
+    http.stop(drainSeconds);
+    workers.shutdown();
+    try {
+      workers.awaitTermination(drainSeconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    models.values().forEach(ServedModel::close);
+  }
+
+  @Override
+  public void close() {
+    stop(5);
+  }
+}

@@ -1,0 +1,412 @@
+package org.dynconv.serve;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.dynconv.data.DataFormatError;
+import org.dynconv.data.ImageFiles;
+import org.dynconv.data.Preprocess;
+import org.dynconv.infer.Predictor;
+import org.dynconv.infer.Predictor.FloatTensor;
+import org.tensorflow.Signature;
+
+/**
+ * TF-Serving's REST API (https://www.tensorflow.org/tfx/serving/api_rest) for the models of a
+ * {@link ModelServer}:
+ *
+ * <ul>
+ *   <li>{@code GET /v1/models/NAME[/versions/V]}: {@code {"model_version_status": [...]}};
+ *   <li>{@code GET /v1/models/NAME[/versions/V]/metadata}: the signature defs;
+ *   <li>{@code POST /v1/models/NAME[/versions/V]:predict} with {@code {"signature_name": S,
+ *       "instances": [...]}} (row format, answered {@code {"predictions": [...]}}) or {@code
+ *       {"inputs": ...}} (columnar, answered {@code {"outputs": ...}}); an input value may be
+ *       {@code {"b64": "<encoded image>"}}, decoded and preprocessed to the model's input.
+ * </ul>
+ *
+ * Errors are {@code {"error": "<one line>"}} with TF-Serving's status codes: 400 for an invalid
+ * argument (malformed JSON, wrong shape or dtype, NaN, unknown signature, too large a batch), 404
+ * for an unknown model, version or path, 413 for a body over the limit, 503 when the requests in
+ * flight reach the limit, 500 for anything else.
+ */
+final class RestApi implements HttpHandler {
+  private static final Pattern PATH = Pattern.compile(
+      "/v1/models/([^/:]+)(?:/versions/(\\d+))?(/metadata|:predict)?");
+  /** Oversized bodies up to this size are read and dropped before the 413 answer. */
+  private static final long DRAIN_LIMIT = 256L << 20;
+  private final Map<String, ServedModel> models;
+  private final Semaphore slots;
+  private final int maxConcurrent;
+  private final long maxBody;
+  private final int maxBatch;
+  private final Preprocess preprocess;
+
+  RestApi(Map<String, ServedModel> models, int maxConcurrent, long maxBody, int maxBatch,
+      Preprocess preprocess) {
+    this.models = models;
+    this.slots = new Semaphore(maxConcurrent);
+    this.maxConcurrent = maxConcurrent;
+    this.maxBody = maxBody;
+    this.maxBatch = maxBatch;
+    this.preprocess = preprocess;
+  }
+
+  /** An error with its HTTP status. */
+  static final class ApiError extends RuntimeException {
+    final int status;
+
+    ApiError(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  @Override
+  public void handle(HttpExchange ex) throws IOException {
+    try {
+      JsonElement body = route(ex);
+      send(ex, 200, body);
+    } catch (ApiError e) {
+      sendError(ex, e.status, e.getMessage());
+    } catch (IllegalArgumentException | DataFormatError e) {
+      sendError(ex, 400, e.getMessage());
+    } catch (IOException e) {
+      sendError(ex, 400, "could not read the request body (" + e.getMessage() + ")");
+    } catch (RuntimeException e) {
+      sendError(ex, 500, e.getClass().getSimpleName() + ": " + e.getMessage());
+    } finally {
+      ex.close();
+    }
+  }
+
+  private JsonElement route(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath(), method = ex.getRequestMethod();
+    Matcher m = PATH.matcher(path);
+    if (!m.matches()) {
+      throw new ApiError(404, "Malformed request: " + method + " " + path);
+    }
+    String name = m.group(1), action = m.group(3) == null ? "" : m.group(3);
+    Long version = m.group(2) == null ? null : Long.parseLong(m.group(2));
+    boolean post = action.equals(":predict");
+    if (!method.equals(post ? "POST" : "GET")) {
+      throw new ApiError(404, "Malformed request: " + method + " " + path);
+    }
+    ServedModel model = models.get(name);
+    if (model == null) {
+      throw new ApiError(404, "Servable not found for request: " + (version == null ? "Latest("
+          + name + ")" : "Specific(" + name + ", " + version + ")"));
+    }
+    if (post) {
+      // A request holds its slot from arrival, while its body is read and while it runs.
+      if (!slots.tryAcquire()) {
+        throw new ApiError(503, "too many requests in flight (the limit is " + maxConcurrent
+            + ", --max-concurrent); retry later");
+      }
+      try {
+        JsonElement request = parse(readBody(ex));
+        return withVersion(model, version, v -> predict(v.predictor(), request));
+      } finally {
+        slots.release();
+      }
+    }
+    return withVersion(model, version, v -> action.isEmpty() ? status(v)
+        : metadata(name, v));
+  }
+
+  private interface VersionCall {
+    JsonElement apply(ServedVersion v);
+  }
+
+  private static JsonElement withVersion(ServedModel model, Long version, VersionCall call) {
+    ServedVersion v = model.current();
+    if (v == null || !v.acquire()) {
+      throw new ApiError(503, "model '" + model.name() + "' is being unloaded");
+    }
+    try {
+      if (version != null && version != v.version()) {
+        throw new ApiError(404, "Servable not found for request: Specific(" + model.name() + ", "
+            + version + "); serving version " + v.version());
+      }
+      return call.apply(v);
+    } finally {
+      v.release();
+    }
+  }
+
+  private static JsonElement status(ServedVersion v) {
+    JsonObject st = new JsonObject();
+    st.addProperty("error_code", "OK");
+    st.addProperty("error_message", "");
+    JsonObject one = new JsonObject();
+    one.addProperty("version", Long.toString(v.version()));
+    one.addProperty("state", "AVAILABLE");
+    one.add("status", st);
+    JsonArray all = new JsonArray();
+    all.add(one);
+    JsonObject out = new JsonObject();
+    out.add("model_version_status", all);
+    return out;
+  }
+
+  private static JsonElement metadata(String name, ServedVersion v) {
+    JsonObject defs = new JsonObject();
+    for (Signature s : v.predictor().signatures()) {
+      JsonObject sig = new JsonObject();
+      sig.add("inputs", tensorInfos(s.getInputs()));
+      sig.add("outputs", tensorInfos(s.getOutputs()));
+      sig.addProperty("method_name", s.methodName());
+      defs.add(s.key(), sig);
+    }
+    JsonObject wrapped = new JsonObject();
+    wrapped.add("signature_def", defs);
+    JsonObject metadata = new JsonObject();
+    metadata.add("signature_def", wrapped);
+    JsonObject spec = new JsonObject();
+    spec.addProperty("name", name);
+    spec.addProperty("signature_name", "");
+    spec.addProperty("version", Long.toString(v.version()));
+    JsonObject out = new JsonObject();
+    out.add("model_spec", spec);
+    out.add("metadata", metadata);
+    return out;
+  }
+
+  private static JsonObject tensorInfos(Map<String, Signature.TensorDescription> ts) {
+    JsonObject out = new JsonObject();
+    ts.forEach((k, d) -> {
+      JsonArray dims = new JsonArray();
+      for (int i = 0; i < d.shape.numDimensions(); i++) {
+        JsonObject dim = new JsonObject();
+        dim.addProperty("size", Long.toString(d.shape.size(i)));
+        dim.addProperty("name", "");
+        dims.add(dim);
+      }
+      JsonObject shape = new JsonObject();
+      shape.add("dim", dims);
+      shape.addProperty("unknown_rank", d.shape.isUnknown());
+      JsonObject info = new JsonObject();
+      info.addProperty("dtype", d.dataType.name());
+      info.add("tensor_shape", shape);
+      info.addProperty("name", d.name);
+      out.add(k, info);
+    });
+    return out;
+  }
+
+  private JsonElement predict(Predictor p, JsonElement request) {
+    if (!request.isJsonObject()) {
+      throw new IllegalArgumentException("the request must be a JSON object with \"instances\" or"
+          + " \"inputs\"");
+    }
+    JsonObject req = request.getAsJsonObject();
+    String key = req.has("signature_name") && !req.get("signature_name").isJsonNull()
+        ? req.get("signature_name").getAsString() : Signature.DEFAULT_KEY;
+    Signature sig = p.signatures().stream().filter(s -> s.key().equals(key)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("Serving signature name: \"" + key
+            + "\" not found in signature def; expected one of "
+            + p.signatures().stream().map(Signature::key).toList()));
+    boolean rows = req.has("instances"), columns = req.has("inputs");
+    if (rows == columns) {
+      throw new IllegalArgumentException("the request must have exactly one of \"instances\" (row"
+          + " format) and \"inputs\" (columnar format)");
+    }
+    List<String> names = new ArrayList<>(sig.getInputs().keySet());
+    Map<String, FloatTensor> inputs = rows ? fromRows(req.get("instances"), sig, names)
+        : fromColumns(req.get("inputs"), sig, names);
+    long batch = inputs.values().iterator().next().shape()[0];
+    if (batch > maxBatch) {
+      throw new IllegalArgumentException("a batch of " + batch + " exceeds the limit of " + maxBatch
+          + " (--max-batch)");
+    }
+    Map<String, FloatTensor> outputs = p.run(key, inputs);
+    JsonObject out = new JsonObject();
+    if (rows) {
+      JsonArray preds = new JsonArray();
+      for (int i = 0; i < batch; i++) {
+        if (outputs.size() == 1) {
+          preds.add(JsonTensors.example(outputs.values().iterator().next(), i));
+        } else {
+          JsonObject o = new JsonObject();
+          final int at = i;
+          outputs.forEach((k, t) -> o.add(k, JsonTensors.example(t, at)));
+          preds.add(o);
+        }
+      }
+      out.add("predictions", preds);
+    } else if (outputs.size() == 1) {
+      out.add("outputs", JsonTensors.write(outputs.values().iterator().next()));
+    } else {
+      JsonObject o = new JsonObject();
+      outputs.forEach((k, t) -> o.add(k, JsonTensors.write(t)));
+      out.add("outputs", o);
+    }
+    return out;
+  }
+
+  private Map<String, FloatTensor> fromRows(JsonElement instances, Signature sig,
+      List<String> names) {
+    if (!instances.isJsonArray() || instances.getAsJsonArray().isEmpty()) {
+      throw new IllegalArgumentException("\"instances\" must be a non-empty list");
+    }
+    JsonArray list = instances.getAsJsonArray();
+    if (list.size() > maxBatch) {
+      throw new IllegalArgumentException("a batch of " + list.size() + " exceeds the limit of "
+          + maxBatch + " (--max-batch)");
+    }
+    Map<String, List<FloatTensor>> per = new LinkedHashMap<>();
+    names.forEach(n -> per.put(n, new ArrayList<>()));
+    for (int i = 0; i < list.size(); i++) {
+      JsonElement inst = list.get(i);
+      boolean named = inst.isJsonObject() && !inst.getAsJsonObject().has("b64");
+      if (!named && names.size() != 1) {
+        throw new IllegalArgumentException("instance " + i + " must be an object naming the inputs "
+            + names);
+      }
+      for (String n : names) {
+        JsonElement v = named ? inst.getAsJsonObject().get(n) : inst;
+        if (v == null) {
+          throw new IllegalArgumentException("instance " + i + " has no input '" + n + "'");
+        }
+        per.get(n).add(value(v, sig.getInputs().get(n), "input '" + n + "' of instance " + i,
+            false));
+      }
+    }
+    Map<String, FloatTensor> out = new LinkedHashMap<>();
+    per.forEach((n, l) -> out.put(n, JsonTensors.stack(l, "input '" + n + "'")));
+    return out;
+  }
+
+  private Map<String, FloatTensor> fromColumns(JsonElement inputs, Signature sig,
+      List<String> names) {
+    Map<String, FloatTensor> out = new LinkedHashMap<>();
+    boolean named = inputs.isJsonObject() && !inputs.getAsJsonObject().has("b64");
+    if (!named && names.size() != 1) {
+      throw new IllegalArgumentException("\"inputs\" must be an object naming the inputs " + names);
+    }
+    for (String n : names) {
+      JsonElement v = named ? inputs.getAsJsonObject().get(n) : inputs;
+      if (v == null) {
+        throw new IllegalArgumentException("\"inputs\" has no input '" + n + "'");
+      }
+      out.put(n, value(v, sig.getInputs().get(n), "input '" + n + "'", true));
+    }
+    return out;
+  }
+
+  /**
+   * One input value: nested numbers, or an encoded image ({@code {"b64": ...}}, or a list of them
+   * in columnar form) for a 4-axis image input.
+   */
+  private FloatTensor value(JsonElement v, Signature.TensorDescription d, String what,
+      boolean batched) {
+    boolean image = d.shape.numDimensions() == 4;
+    if (image && v.isJsonObject() && v.getAsJsonObject().has("b64")) {
+      float[] px = decode(v.getAsJsonObject(), d, what);
+      long[] shape = {d.shape.size(1), d.shape.size(2), d.shape.size(3)};
+      return batched ? new FloatTensor(new long[] {1, shape[0], shape[1], shape[2]}, px)
+          : new FloatTensor(shape, px);
+    }
+    if (image && batched && v.isJsonArray() && !v.getAsJsonArray().isEmpty()
+        && v.getAsJsonArray().get(0).isJsonObject()) {
+      List<FloatTensor> images = new ArrayList<>();
+      JsonArray a = v.getAsJsonArray();
+      for (int i = 0; i < a.size(); i++) {
+        images.add(value(a.get(i), d, what + "[" + i + "]", false));
+      }
+      return JsonTensors.stack(images, what);
+    }
+    return JsonTensors.read(v, what);
+  }
+
+  private float[] decode(JsonObject b64, Signature.TensorDescription d, String what) {
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(b64.get("b64").getAsString());
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      throw new IllegalArgumentException(what + " has a \"b64\" value that is not base64");
+    }
+    return ImageFiles.decode(bytes, (int) d.shape.size(1), (int) d.shape.size(2),
+        (int) d.shape.size(3), preprocess, what);
+  }
+
+  private byte[] readBody(HttpExchange ex) throws IOException {
+    String len = ex.getRequestHeaders().getFirst("Content-Length");
+    if (len != null && len.matches("\\d+") && Long.parseLong(len) > maxBody) {
+      // Read and drop a moderately oversized body, so that the client sees the answer rather
+      // than a reset connection; a huge one is answered on a connection closed afterwards.
+      long toDrop = Long.parseLong(len);
+      if (toDrop <= DRAIN_LIMIT) {
+        try (InputStream in = ex.getRequestBody()) {
+          in.transferTo(OutputStream.nullOutputStream());
+        }
+      } else {
+        ex.getResponseHeaders().set("Connection", "close");
+      }
+      throw new ApiError(413, "the request body of " + len + " bytes exceeds the limit of "
+          + maxBody + " (--max-body-bytes)");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[64 * 1024];
+    try (InputStream in = ex.getRequestBody()) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        out.write(buf, 0, n);
+        if (out.size() > maxBody) {
+          throw new ApiError(413, "the request body exceeds the limit of " + maxBody
+              + " bytes (--max-body-bytes)");
+        }
+      }
+    }
+    if (len != null && len.matches("\\d+") && out.size() < Long.parseLong(len)) {
+      throw new IOException("the body ended after " + out.size() + " of " + len + " bytes");
+    }
+    return out.toByteArray();
+  }
+
+  private static JsonElement parse(byte[] body) {
+    try {
+      JsonElement e = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
+      if (e.isJsonNull()) {
+        throw new IllegalArgumentException("the request body is empty; expected a JSON object");
+      }
+      return e;
+    } catch (JsonParseException e) {
+      String m = e.getMessage() == null ? "" : e.getMessage().split("\n")[0];
+      throw new IllegalArgumentException("malformed JSON: " + m);
+    }
+  }
+
+  private static void sendError(HttpExchange ex, int status, String message) {
+    JsonObject o = new JsonObject();
+    o.addProperty("error", message == null ? "" : message.replace('\n', ' '));
+    try {
+      send(ex, status, o);
+    } catch (IOException ignored) {
+      // The client went away; nothing to answer.
+    }
+  }
+
+  private static void send(HttpExchange ex, int status, JsonElement body) throws IOException {
+    byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream os = ex.getResponseBody()) {
+      os.write(bytes);
+    }
+  }
+}
