@@ -14,6 +14,7 @@ import org.dynconv.bench.LayerCase;
 import org.dynconv.bench.Machine;
 import org.dynconv.bench.MemorySoak;
 import org.dynconv.bench.ModelBench;
+import org.dynconv.bench.ServeBench;
 import org.dynconv.bench.TrainBench;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.Predictor;
@@ -41,10 +42,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("layers", "family", "models", "train", "memory", "profile", "all")
+    if (!List.of("layers", "family", "models", "train", "memory", "serve", "profile", "all")
         .contains(suite)) {
       throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, family,"
-          + " models, train, memory, profile or all.");
+          + " models, train, memory, serve, profile or all.");
     }
     Threads th = threads.value();
     Machine machine = Machine.describe(th);
@@ -90,6 +91,19 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("memory: %,d predictions through one SavedModel: RSS %.1f MB after warm-up,"
             + " %.1f MB after, growth %.1f MB%n", r.calls(), r.rssAfterWarmup() / 1e6,
             r.rssAfter() / 1e6, r.growthBytes() / 1e6);
+      } finally {
+        org.dynconv.io.AtomicFiles.deleteTree(dir);
+      }
+    }
+    if (all || suite.equals("serve")) {
+      System.out.println("serve (one-image predict requests to 'serve' on 127.0.0.1, small-cnn-condconv;"
+          + " ratio to the same model called in process):");
+      Path dir = java.nio.file.Files.createTempDirectory("dynconv-bench-serve-");
+      try {
+        List<ServeBench.Row> serve = ServeBench.run(dir, th, quick ? 200 : 1000, System.out);
+        java.nio.file.Files.createDirectories(out);
+        ServeBench.writeCsv(serve, out.resolve("serve.csv"));
+        System.out.println("wrote " + out.resolve("serve.csv"));
       } finally {
         org.dynconv.io.AtomicFiles.deleteTree(dir);
       }

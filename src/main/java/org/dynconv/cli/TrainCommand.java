@@ -202,9 +202,8 @@ final class TrainCommand implements Callable<Integer> {
       return model;
     }
     throw new CliErrors.UsageError("--model=" + model + (conv == null ? "" : " --conv=" + conv)
-        + " is unknown; expected a family (small-cnn with --conv static|condconv|dynamic|dcd|odconv)"
-        + " or one of "
-        + String.join(", ", ModelZoo.names()) + ".");
+        + " is unknown; expected a family (" + String.join(", ", ModelZoo.families())
+        + " with --conv static|condconv|dynamic|dcd|odconv) or one of " + ModelZoo.summary() + ".");
   }
 
   private TrainConfig config(String modelName) {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.dynconv.checkpoint.TensorBundle;
+import org.dynconv.data.ImageNetClasses;
 import org.dynconv.export.SavedModelExporter;
 import org.dynconv.export.WeightsExtractor;
 import org.dynconv.graph.LayerScope;
@@ -120,7 +121,13 @@ public final class GoogleImporter {
       Map<String, String> extra = new LinkedHashMap<>();
       extra.put("imported", "Google checkpoint " + prefix + (plan.fromEma() > 0
           ? " (" + plan.fromEma() + " EMA values)" : " (raw values)"));
-      Path dir = SavedModelExporter.export(spec, weights, target, null, extra, threads);
+      // Google's ImageNet heads predict the 1000 ImageNet classes in sorted-synset order.
+      String[] labels = null;
+      if (spec.numClasses() == 1000) {
+        labels = ImageNetClasses.names();
+        extra.put("labels", ImageNetClasses.SOURCE);
+      }
+      Path dir = SavedModelExporter.export(spec, weights, target, labels, extra, threads);
       return new Result(dir, plan.keys().size(), plan.fromEma());
     } finally {
       AtomicFiles.deleteTree(scratch);

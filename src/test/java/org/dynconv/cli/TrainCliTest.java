@@ -39,12 +39,16 @@ class TrainCliTest {
         "train", "--lr", "-0.1", "--out", o);
     assertFails(2, "dynconv train: Invalid value for option '--epochs': 'many' is not an int (see"
         + " 'dynconv train --help')", out, "train", "--epochs", "many", "--out", o);
-    assertFails(2, "dynconv train: --model=resnet is unknown; expected a family (small-cnn with --conv"
-        + " static|condconv|dynamic|dcd|odconv) or one of small-cnn-static, small-cnn-condconv,"
-        + " small-cnn-dynamic, small-cnn-dcd, small-cnn-odconv, small-cnn-dcd-dycls,"
-        + " efficientnet-b0,"
-        + " efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e,"
-        + " efficientnet-condconv-b0-8e-depth.",
+    assertFails(2, "dynconv train: --model=resnet is unknown; expected a family (small-cnn, "
+        + "mobilenetv2-0.25, mobilenetv2-0.5, mobilenetv2-0.75, mobilenetv2-1.0 "
+        + "with --conv static|condconv|dynamic|dcd|odconv) or one of "
+        + "small-cnn-{static|condconv|dynamic|dcd|odconv}, small-cnn-dcd-dycls, "
+        + "mobilenetv2-0.25-{static|condconv|dynamic|dcd|odconv}, "
+        + "mobilenetv2-0.5-{static|condconv|dynamic|dcd|odconv}, "
+        + "mobilenetv2-0.75-{static|condconv|dynamic|dcd|odconv}, "
+        + "mobilenetv2-1.0-{static|condconv|dynamic|dcd|odconv}, efficientnet-b0, "
+        + "efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e, "
+        + "efficientnet-condconv-b0-8e-depth.",
         out, "train", "--model", "resnet", "--out", o);
     assertFails(2, "dynconv train: --resume: '" + o + "' holds no checkpoint; expected "
         + out.resolve("checkpoints").resolve("latest") + " from an earlier run.", out,

@@ -22,6 +22,7 @@ import org.dynconv.importer.GoogleImporter;
 import org.dynconv.infer.Predictor;
 import org.dynconv.io.AtomicFiles;
 import org.dynconv.models.ModelZoo;
+import org.dynconv.serve.ModelServer;
 import org.dynconv.testing.AllClose;
 import org.dynconv.testing.Json;
 import org.dynconv.train.RunDirectory;
@@ -120,13 +121,20 @@ class PythonInteropIT {
     ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "-x", "-rA");
     pb.environment().put("INTEROP_DIR", DIR.toString());
     pb.redirectErrorStream(true);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
+    // The model server with every export, for test_serving_client.py (a TF-Serving client).
+    Map<String, Path> served = new LinkedHashMap<>();
+    EXPORTS.keySet().forEach(m -> served.put(m, DIR.resolve(m).resolve("savedmodel")));
+    try (ModelServer server = ModelServer.start(served, ModelServer.Options.defaults().withPort(0),
+        Threads.defaults(), new PrintStream(new ByteArrayOutputStream()))) {
+      pb.environment().put("SERVE_URL", "http://127.0.0.1:" + server.port());
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+      }
+      System.out.println(out);
+      assertEquals(0, p.exitValue(), "Python tests failed:\n" + out);
     }
-    System.out.println(out);
-    assertEquals(0, p.exitValue(), "Python tests failed:\n" + out);
   }
 
   @Test
@@ -144,6 +152,10 @@ class PythonInteropIT {
         assertEquals(ema ? r.variables() : 0, r.fromEma(), "EMA values used");
         float[] expected = Json.readFloats(json, ema ? "logits_ema" : "logits_raw");
         try (Predictor p = Predictor.load(r.exportDir())) {
+          // The export names Google's 1000 classes, in the checkpoint's label order.
+          assertEquals(1000, p.labels().size());
+          assertEquals("tench", p.labels().get(0));
+          assertEquals("golden retriever", p.labels().get(207));
           // Dynamic batch: both examples at once, then one at a time.
           AllClose.assertRelClose(AllClose.toDouble(expected), p.logits(x, 2), 1e-4,
               model + (ema ? " EMA" : " raw") + " batch 2");

@@ -103,12 +103,16 @@ class BadInputTableTest {
     String help = " (see 'dynconv train --help')";
     c.add(Arguments.of(2, "dynconv: Unmatched argument at index 0: 'frobnicate' (see 'dynconv --help')",
         "frobnicate"));
-    c.add(Arguments.of(2, "dynconv train: --model=resnet50 is unknown; expected a family (small-cnn"
-        + " with --conv static|condconv|dynamic|dcd|odconv) or one of small-cnn-static,"
-        + " small-cnn-condconv, small-cnn-dynamic, small-cnn-dcd, small-cnn-odconv, small-cnn-dcd-dycls,"
-        + " efficientnet-b0,"
-        + " efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e,"
-        + " efficientnet-condconv-b0-8e-depth.",
+    c.add(Arguments.of(2, "dynconv train: --model=resnet50 is unknown; expected a family "
+        + "(small-cnn, mobilenetv2-0.25, mobilenetv2-0.5, mobilenetv2-0.75, "
+        + "mobilenetv2-1.0 with --conv static|condconv|dynamic|dcd|odconv) or one "
+        + "of small-cnn-{static|condconv|dynamic|dcd|odconv}, small-cnn-dcd-dycls, "
+        + "mobilenetv2-0.25-{static|condconv|dynamic|dcd|odconv}, "
+        + "mobilenetv2-0.5-{static|condconv|dynamic|dcd|odconv}, "
+        + "mobilenetv2-0.75-{static|condconv|dynamic|dcd|odconv}, "
+        + "mobilenetv2-1.0-{static|condconv|dynamic|dcd|odconv}, efficientnet-b0, "
+        + "efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e, "
+        + "efficientnet-condconv-b0-8e-depth.",
         "train --model resnet50 --out {out}"));
     c.add(Arguments.of(2, "dynconv train: --conv=dense is invalid; expected static, condconv,"
         + " dynamic, dcd or odconv.", "train --conv dense --out {out}"));
@@ -156,7 +160,8 @@ class BadInputTableTest {
     c.add(Arguments.of(1, "dynconv predict: error: --model: SavedModel '{dir}/bad-savedmodel' cannot be"
         + " loaded: ...", "predict --model {dir}/bad-savedmodel {dir}/big.png"));
     c.add(Arguments.of(1, "dynconv predict: error: ImageFiles: image '{dir}/big.png' is 32x30; expected"
-        + " 28x28 (the model's input size).", "predict --model {dir}/model {dir}/big.png"));
+        + " 28x28 (the model's input size; --preprocess resize or google accepts any size).",
+        "predict --model {dir}/model {dir}/big.png"));
     c.add(Arguments.of(1, "dynconv predict: error: ImageFiles: '{dir}/notes.png' is not a readable"
         + " image; expected PNG, JPEG, BMP or GIF.", "predict --model {dir}/model {dir}/notes.png"));
     c.add(Arguments.of(2, "dynconv predict: give IMAGE_FILES or --data DIR (one of the two); expected"

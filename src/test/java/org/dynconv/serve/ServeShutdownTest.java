@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -27,47 +28,48 @@ class ServeShutdownTest {
     ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         "org.dynconv.cli.Main", "serve", "--model", dir.resolve("cnn").toString(), "--port", "0");
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    // A file, not a pipe: reading a pipe while the child exits can fail with "Stream closed"
+    // and lose the last lines, which are the ones this test is about.
+    Path log = dir.resolve("serve.log");
     pb.redirectErrorStream(true);
+    pb.redirectOutput(log.toFile());
     Process p = pb.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-        StandardCharsets.UTF_8));
-    StringBuilder seen = new StringBuilder();
-    int port = -1;
-    Pattern url = Pattern.compile("serve: http://127\\.0\\.0\\.1:(\\d+)/v1/models/cnn");
-    for (String line; port < 0 && (line = out.readLine()) != null; ) {
-      seen.append(line).append('\n');
-      Matcher m = url.matcher(line);
-      if (m.find()) {
-        port = Integer.parseInt(m.group(1));
-      }
-    }
-    assertTrue(port > 0, "no URL printed:\n" + seen);
-    JsonArray instances = new JsonArray();
-    instances.add(ServeTest.image(0));
-    byte[] body = ("{\"instances\": " + instances + "}").getBytes(StandardCharsets.UTF_8);
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      OutputStream o = s.getOutputStream();
-      o.write(("POST /v1/models/cnn:predict HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length
-          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      o.write(body, 0, 10);
-      o.flush();
-      Thread.sleep(300);
-      p.destroy();
-      Thread.sleep(500);
-      o.write(body, 10, body.length - 10);
-      o.flush();
-      String status = new BufferedReader(new InputStreamReader(s.getInputStream(),
-          StandardCharsets.US_ASCII)).readLine();
-      assertEquals("HTTP/1.1 200 OK", status);
-    }
     try {
-      for (String line; (line = out.readLine()) != null; ) {
-        seen.append(line).append('\n');
+      int port = -1;
+      Pattern url = Pattern.compile("serve: http://127\\.0\\.0\\.1:(\\d+)/v1/models/cnn");
+      for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+          port < 0 && p.isAlive() && System.nanoTime() < deadline; ) {
+        Matcher m = url.matcher(Files.readString(log, StandardCharsets.UTF_8));
+        if (m.find()) {
+          port = Integer.parseInt(m.group(1));
+        } else {
+          Thread.sleep(100);
+        }
       }
-    } catch (java.io.IOException closedAtExit) {
-      // The process ended; what it printed before is in 'seen'.
+      assertTrue(port > 0, "no URL printed:\n" + Files.readString(log, StandardCharsets.UTF_8));
+      JsonArray instances = new JsonArray();
+      instances.add(ServeTest.image(0));
+      byte[] body = ("{\"instances\": " + instances + "}").getBytes(StandardCharsets.UTF_8);
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        OutputStream o = s.getOutputStream();
+        o.write(("POST /v1/models/cnn:predict HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length
+            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        o.write(body, 0, 10);
+        o.flush();
+        Thread.sleep(300);
+        p.destroy();
+        Thread.sleep(500);
+        o.write(body, 10, body.length - 10);
+        o.flush();
+        String status = new BufferedReader(new InputStreamReader(s.getInputStream(),
+            StandardCharsets.US_ASCII)).readLine();
+        assertEquals("HTTP/1.1 200 OK", status);
+      }
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the server did not exit");
+      String seen = Files.readString(log, StandardCharsets.UTF_8);
+      assertTrue(seen.contains("serve: stopping") && seen.contains("serve: stopped"), seen);
+    } finally {
+      p.destroyForcibly(); // no stray server if an assertion fails
     }
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the server did not exit");
-    assertTrue(seen.toString().contains("serve: stopped"), seen.toString());
   }
 }
