@@ -20,8 +20,8 @@ import org.dynconv.graph.Threads;
  * ({@code com.sun.net.httpserver}): no dependency, HTTP/1.1 with keep-alive, a thread pool of our
  * choosing. Requests run concurrently on the thread-safe {@link
  * org.dynconv.infer.Predictor}; beyond {@code maxConcurrent} predictions in flight a request gets
- * 503. Every model directory is polled for new versions. {@link #stop} stops accepting, lets the
- * requests in flight finish, then closes the models.
+ * 503. Every model directory is polled for new versions. {@link #stop} answers new requests with
+ * 503, lets the requests in flight finish, then closes the listener and the models.
  */
 public final class ModelServer implements AutoCloseable {
   /**
@@ -59,12 +59,14 @@ public final class ModelServer implements AutoCloseable {
 
   private final Map<String, ServedModel> models;
   private final HttpServer http;
+  private final RestApi api;
   private final ExecutorService workers;
   private final ScheduledExecutorService poller;
 
-  private ModelServer(Map<String, ServedModel> models, HttpServer http, ExecutorService workers,
-      ScheduledExecutorService poller) {
+  private ModelServer(Map<String, ServedModel> models, HttpServer http, RestApi api,
+      ExecutorService workers, ScheduledExecutorService poller) {
     this.models = models;
+    this.api = api;
     this.http = http;
     this.workers = workers;
     this.poller = poller;
@@ -82,11 +84,17 @@ public final class ModelServer implements AutoCloseable {
       for (var e : dirs.entrySet()) {
         models.put(e.getKey(), ServedModel.open(e.getKey(), e.getValue(), threads, log));
       }
+      // The JDK server writes a response's headers and body separately; with Nagle's algorithm on,
+      // the body waits for the client's delayed ACK of the headers (40 ms on Linux) and every
+      // request takes at least that. The property is read once, when the server classes load.
+      System.setProperty("sun.net.httpserver.nodelay", System.getProperty(
+          "sun.net.httpserver.nodelay", "true"));
       HttpServer http = HttpServer.create(new InetSocketAddress(opt.host(), opt.port()), 64);
       ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + 4);
       http.setExecutor(workers);
-      http.createContext("/", new RestApi(models, opt.maxConcurrent(), opt.maxBodyBytes(),
-          opt.maxBatch(), opt.preprocess()));
+      RestApi api = new RestApi(models, opt.maxConcurrent(), opt.maxBodyBytes(), opt.maxBatch(),
+          opt.preprocess());
+      http.createContext("/", api);
       ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dynconv-serve-poll");
         t.setDaemon(true);
@@ -96,7 +104,7 @@ public final class ModelServer implements AutoCloseable {
       poller.scheduleWithFixedDelay(() -> models.values().forEach(ServedModel::refresh), ms, ms,
           TimeUnit.MILLISECONDS);
       http.start();
-      return new ModelServer(models, http, workers, poller);
+      return new ModelServer(models, http, api, workers, poller);
     } catch (IOException | RuntimeException e) {
       models.values().forEach(ServedModel::close);
       throw e;
@@ -109,12 +117,18 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting connections, waits up to {@code drainSeconds} for the requests in flight,
-   * then closes every model (each closes once its last request is done).
+   * Answers new requests with 503, waits up to {@code drainSeconds} for the requests in flight
+   * (returning as soon as there are none), closes the listener and every connection, then every
+   * model (each closes once its last request is done).
    */
   public void stop(int drainSeconds) {
     poller.shutdownNow();
-    http.stop(drainSeconds);
+    try {
+      api.drain(TimeUnit.SECONDS.toNanos(drainSeconds));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    http.stop(0);
     workers.shutdown();
     try {
       workers.awaitTermination(drainSeconds, TimeUnit.SECONDS);

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.dynconv.data.DataFormatError;
@@ -77,9 +78,30 @@ final class RestApi implements HttpHandler {
     }
   }
 
+  /** Requests inside {@link #handle}, for a drain that ends as soon as they are done. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean stopping;
+
+  /**
+   * Refuses new requests (503) and waits up to {@code nanos} for those in flight; true when none
+   * is left. The JDK 17 server's own {@code stop(delay)} always waits the whole delay.
+   */
+  boolean drain(long nanos) throws InterruptedException {
+    stopping = true;
+    long deadline = System.nanoTime() + nanos;
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return inFlight.get() == 0;
+  }
+
   @Override
   public void handle(HttpExchange ex) throws IOException {
+    inFlight.incrementAndGet();
     try {
+      if (stopping) {
+        throw new ApiError(503, "the server is stopping");
+      }
       JsonElement body = route(ex);
       send(ex, 200, body);
     } catch (ApiError e) {
@@ -92,6 +114,7 @@ final class RestApi implements HttpHandler {
       sendError(ex, 500, e.getClass().getSimpleName() + ": " + e.getMessage());
     } finally {
       ex.close();
+      inFlight.decrementAndGet();
     }
   }
 
