@@ -7,22 +7,19 @@
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.dynconv.data.FashionMnist;
-import org.dynconv.graph.Threads;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
 
 public class TrainExample {
   public static void main(String[] args) throws Exception {
     FashionMnist.Split data = FashionMnist.embedded();
-    TrainConfig config = new TrainConfig(
-        "small-cnn-dynamic", /* experts */ 4, /* epochs */ 1, /* batch */ 64, /* seed */ 42,
-        "sgd", /* lr */ 0.05, /* momentum */ 0.9, "cosine", /* warm-up epochs */ 0.2,
-        /* weight decay */ 5e-4, /* label smoothing */ 0.0, /* clip norm */ 0.0, /* EMA */ 0.0,
-        /* temperature 30 -> 1 over */ 30, 1, /* epochs */ 0.5, /* augment */ false,
-        /* checkpoint every N steps */ 0, /* training images */ 3000);
+    // Defaults as `dynconv train`; set what differs. build() validates every field in one place.
+    TrainConfig config = TrainConfig.builder().model("small-cnn-dynamic").experts(4).epochs(1)
+        .batchSize(64).seed(42).learningRate(0.05).warmupEpochs(0.2).weightDecay(5e-4)
+        .temperature(30, 1, 0.5).trainLimit(3000).build();
     Path runDir = Files.createTempDirectory("dynconv-example-");
     Trainer.Result result = new Trainer(config, data.train(), data.test(),
-        new Trainer.Options(runDir, false, Threads.defaults(), System.out, false)).run();
+        Trainer.Options.of(runDir)).run();
     System.out.printf("test accuracy %.3f after %d steps; checkpoint %s%n", result.testAccuracy(),
         result.steps(), result.checkpoint().dir());
   }

@@ -13,8 +13,10 @@ import small_cnn_reference
 from conftest import load_json
 
 MODELS = ["small-cnn-condconv", "small-cnn-dynamic"]
-# Exports of every dynamic family member (the last is ODConv with four kernels).
-ALL = MODELS + ["small-cnn-dcd", "small-cnn-dcd-dycls", "small-cnn-odconv", "small-cnn-odconv4"]
+# Exports of every dynamic family member (ODConv with four kernels among them) and of a model a user
+# wrote with dynconv's public layers ("own-net", trained through the same trainer).
+ALL = MODELS + ["small-cnn-dcd", "small-cnn-dcd-dycls", "small-cnn-odconv", "small-cnn-odconv4",
+                "own-net"]
 tf1 = tf.compat.v1
 
 

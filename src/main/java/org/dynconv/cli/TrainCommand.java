@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.dynconv.blocks.ConvType;
 import org.dynconv.data.FashionMnist;
+import org.dynconv.data.ImageFolder;
+import org.dynconv.data.ImageSource;
 import org.dynconv.graph.Threads;
 import org.dynconv.models.ModelZoo;
 import org.dynconv.train.TrainConfig;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", description = "Train a model on Fashion-MNIST (the embedded subset unless"
-    + " --data is given), validating every epoch and checkpointing under --out.")
+    + " --data is given) or an ImageFolder directory, validating every epoch and checkpointing"
+    + " under --out.")
 final class TrainCommand implements Callable<Integer> {
   private static final TrainConfig D = TrainConfig.defaults();
 
@@ -120,13 +123,27 @@ final class TrainCommand implements Callable<Integer> {
   int numClasses;
 
   @Option(names = "--resolution", defaultValue = "0",
-      description = "Input size of an EfficientNet (e.g. 28 for Fashion-MNIST); 0 = its own.")
+      description = "Input size: an EfficientNet's (e.g. 28 for Fashion-MNIST), and the side an"
+          + " ImageFolder's images are resized to (bicubic); 0 = the model's own, with images of"
+          + " one size.")
   int resolution;
+
+  @Option(names = "--channels", defaultValue = "0",
+      description = "Channels an ImageFolder's images are converted to: 1 (grey) or 3 (RGB); 0 ="
+          + " the model's (default).")
+  int channels;
+
+  @Option(names = "--early-stopping", defaultValue = "0",
+      description = "Stop when the validation accuracy has not improved for N epochs; 0 = off"
+          + " (default).")
+  int earlyStopping;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default 1).")
   long seed;
 
-  @Option(names = "--data", description = "Directory with the four Fashion-MNIST IDX files.")
+  @Option(names = "--data", description = "Directory with the four Fashion-MNIST IDX files, or"
+      + " an ImageFolder: DIR/train/<class>/*.png|jpg and DIR/test/<class>/* (labels from the"
+      + " folder names, sorted).")
   Path data;
 
   @Option(names = "--out", description = "Run directory (default runs/<model>-<time>).")
@@ -148,7 +165,9 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     String modelName = resolveModel();
-    TrainConfig cfg = config(modelName);
+    boolean folder = data != null && ImageFolder.isImageFolder(data);
+    ImageFolder.Split images = folder ? openFolder(modelName) : null;
+    TrainConfig cfg = config(modelName, images);
     Threads th = threads.value();
     Path runDir = out != null ? out : defaultRunDir(modelName);
     try {
@@ -159,9 +178,23 @@ final class TrainCommand implements Callable<Integer> {
     if (resume) {
       cfg = resumedConfig(runDir, cfg);
     }
-    FashionMnist.Split split = data == null ? FashionMnist.embedded() : FashionMnist.fromDirectory(data);
-    Trainer trainer = new Trainer(cfg, split.train(), split.test(),
-        new Trainer.Options(runDir, resume, th, System.out, System.console() != null));
+    ImageSource trainSet, testSet;
+    if (images != null) {
+      trainSet = images.train();
+      testSet = images.test();
+    } else {
+      FashionMnist.Split split = data == null ? FashionMnist.embedded()
+          : FashionMnist.fromDirectory(data);
+      trainSet = split.train();
+      testSet = split.test();
+    }
+    Trainer trainer;
+    try {
+      trainer = new Trainer(cfg, trainSet, testSet,
+          new Trainer.Options(runDir, resume, th, System.out, System.console() != null));
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
+    }
     if (export != null && noExport) {
       throw new CliErrors.UsageError("--export and --no-export exclude each other.");
     }
@@ -206,7 +239,27 @@ final class TrainCommand implements Callable<Integer> {
         + " with --conv static|condconv|dynamic|dcd|odconv) or one of " + ModelZoo.summary() + ".");
   }
 
-  private TrainConfig config(String modelName) {
+  /**
+   * Opens an ImageFolder --data: resized to --resolution when given, converted to --channels or the
+   * model's channels.
+   */
+  private ImageFolder.Split openFolder(String modelName) throws IOException {
+    if (channels != 0 && channels != 1 && channels != 3) {
+      throw new CliErrors.UsageError("--channels=" + channels + " is invalid; expected 1 or 3.");
+    }
+    if (resolution < 0) {
+      throw new CliErrors.UsageError("--resolution=" + resolution + " is invalid; expected >= 0.");
+    }
+    int c = channels > 0 ? channels : ModelZoo.get(modelName).channels();
+    ImageFolder.Split split = ImageFolder.open(data, new ImageFolder.Options(resolution, c));
+    System.out.printf("data: %s, %d training and %d test images of %dx%dx%d, %d classes (%s)%n",
+        data, split.train().size(), split.test().size(), split.train().height(),
+        split.train().width(), split.train().channels(), split.train().numClasses(),
+        String.join(", ", split.train().classNames()));
+    return split;
+  }
+
+  private TrainConfig config(String modelName, ImageFolder.Split images) {
     positive("--epochs", epochs);
     positive("--batch-size", batchSize);
     if (!(lr > 0) || !Double.isFinite(lr)) {
@@ -216,10 +269,32 @@ final class TrainCommand implements Callable<Integer> {
       throw new CliErrors.UsageError("--experts=" + experts + " is invalid; expected >= 1.");
     }
     try {
-      TrainConfig c = new TrainConfig(modelName, experts, epochs, batchSize, seed, optimizer, lr, momentum,
-          schedule, warmupEpochs, weightDecay, labelSmoothing, clipNorm, ema, temperatureStart,
-          temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit,
-          initFrom == null ? "" : initFrom.toString(), numClasses, resolution, decayRouting);
+      org.dynconv.models.ModelSpec zoo = ModelZoo.get(modelName);
+      // An ImageFolder's --resolution resizes the images; only an EfficientNet changes its own.
+      int modelResolution = resolution;
+      int classes = numClasses;
+      if (images != null) {
+        boolean resizable = zoo instanceof org.dynconv.models.EfficientNet;
+        if (!resizable && resolution > 0) {
+          if (resolution != zoo.height() || resolution != zoo.width()) {
+            throw new IllegalArgumentException("--resolution=" + resolution + ": model '"
+                + modelName + "' takes " + zoo.height() + "x" + zoo.width() + " images; expected"
+                + " --resolution " + zoo.height() + " (the images are resized to it) or an"
+                + " EfficientNet, whose resolution can change.");
+          }
+          modelResolution = 0;
+        }
+        // The head follows the folder's classes unless --num-classes says otherwise.
+        if (classes == 0 && images.train().numClasses() != zoo.numClasses()) {
+          classes = images.train().numClasses();
+          System.out.printf("model: a new %d-class head for the folder's classes%n", classes);
+        }
+      }
+      TrainConfig c = new TrainConfig(modelName, experts, epochs, batchSize, seed, optimizer, lr,
+          momentum, schedule, warmupEpochs, weightDecay, labelSmoothing, clipNorm, ema,
+          temperatureStart, temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit,
+          initFrom == null ? "" : initFrom.toString(), classes, modelResolution, decayRouting,
+          earlyStopping);
       c.modelSpec();
       if (initFrom != null && !java.nio.file.Files.exists(initFrom)
           && !java.nio.file.Files.exists(Path.of(initFrom + ".index"))) {
@@ -266,6 +341,7 @@ final class TrainCommand implements Callable<Integer> {
     optionOf.put("numClasses", "--num-classes");
     optionOf.put("resolution", "--resolution");
     optionOf.put("decayRouting", "--decay-routing");
+    optionOf.put("earlyStoppingPatience", "--early-stopping");
     var parsed = cmd.commandLine().getParseResult();
     Map<String, String> a = asked.toMap(), s = saved.toMap();
     for (var e : optionOf.entrySet()) {

@@ -3,12 +3,13 @@ package org.dynconv.data;
 import java.util.SplittableRandom;
 
 /**
- * Turns a dataset into float batches: a seeded order per epoch and optional augmentation (random
+ * Turns an image source into float batches: a seeded order per epoch and optional augmentation (random
  * crop after zero padding, horizontal flip). Every random choice is a function of (seed, epoch,
  * image index), so a resumed run sees exactly the batches an uninterrupted one would.
  */
 public final class Batches {
-  private final Dataset data;
+  private final ImageSource data;
+  private float[] scratch = new float[0];
   private final long seed;
   private final int cropPadding;
   private final boolean flip;
@@ -18,7 +19,7 @@ public final class Batches {
    *     no crop)
    * @param flip random horizontal flips
    */
-  public Batches(Dataset data, long seed, int cropPadding, boolean flip) {
+  public Batches(ImageSource data, long seed, int cropPadding, boolean flip) {
     this.data = data;
     this.seed = seed;
     this.cropPadding = cropPadding;
@@ -49,17 +50,18 @@ public final class Batches {
   public void fill(int[] order, int from, int n, int epoch, boolean augment, float[] pixels,
       int[] labels) {
     int h = data.height(), w = data.width(), c = data.channels(), size = data.imageSize();
-    byte[] src = data.pixels();
+    if (scratch.length != size) {
+      scratch = new float[size];
+    }
     for (int i = 0; i < n; i++) {
       int ex = order[from + i];
-      labels[i] = data.labels()[ex];
-      int base = ex * size, out = i * size;
+      labels[i] = data.label(ex);
+      int out = i * size;
       if (!augment || (cropPadding == 0 && !flip)) {
-        for (int k = 0; k < size; k++) {
-          pixels[out + k] = src[base + k] & 0xff;
-        }
+        data.read(ex, pixels, out);
         continue;
       }
+      data.read(ex, scratch, 0);
       SplittableRandom r = new SplittableRandom(mix(seed, epoch, ex));
       int dy = cropPadding == 0 ? 0 : r.nextInt(2 * cropPadding + 1) - cropPadding;
       int dx = cropPadding == 0 ? 0 : r.nextInt(2 * cropPadding + 1) - cropPadding;
@@ -71,14 +73,14 @@ public final class Batches {
           int sx = mirror ? w - 1 - sx0 : sx0;
           boolean inside = sy >= 0 && sy < h && sx0 >= 0 && sx0 < w;
           for (int ch = 0; ch < c; ch++) {
-            pixels[out + (y * w + x) * c + ch] = inside ? src[base + (sy * w + sx) * c + ch] & 0xff : 0f;
+            pixels[out + (y * w + x) * c + ch] = inside ? scratch[(sy * w + sx) * c + ch] : 0f;
           }
         }
       }
     }
   }
 
-  public Dataset data() {
+  public ImageSource data() {
     return data;
   }
 

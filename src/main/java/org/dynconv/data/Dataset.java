@@ -7,7 +7,7 @@ package org.dynconv.data;
  * @param name for messages, e.g. "fashion-mnist train (embedded subset)"
  */
 public record Dataset(String name, byte[] pixels, int[] labels, int height, int width,
-    int channels, int numClasses) {
+    int channels, int numClasses) implements ImageSource {
   public Dataset {
     long expected = (long) labels.length * height * width * channels;
     if (pixels.length != expected) {
@@ -23,15 +23,31 @@ public record Dataset(String name, byte[] pixels, int[] labels, int height, int 
     }
   }
 
+  @Override
   public int size() {
     return labels.length;
   }
 
+  @Override
   public int imageSize() {
     return height * width * channels;
   }
 
+  @Override
+  public int label(int index) {
+    return labels[index];
+  }
+
+  @Override
+  public void read(int index, float[] dst, int offset) {
+    int size = imageSize();
+    for (int k = 0, base = index * size; k < size; k++) {
+      dst[offset + k] = pixels[base + k] & 0xff;
+    }
+  }
+
   /** The same images with the grey value repeated in three channels (grey data, RGB model). */
+  @Override
   public Dataset toRgb() {
     if (channels != 1) {
       return this;
@@ -44,6 +60,7 @@ public record Dataset(String name, byte[] pixels, int[] labels, int height, int 
   }
 
   /** Images {@code from .. from+n-1} as floats 0..255, [n,H,W,C] flattened (a model's input). */
+  @Override
   public float[] floatPixels(int from, int n) {
     int size = imageSize();
     float[] out = new float[n * size];
@@ -54,6 +71,7 @@ public record Dataset(String name, byte[] pixels, int[] labels, int height, int 
   }
 
   /** The first {@code n} images (for quick runs and tests). */
+  @Override
   public Dataset head(int n) {
     int m = Math.min(n, size());
     byte[] p = java.util.Arrays.copyOf(pixels, m * imageSize());

@@ -41,6 +41,37 @@ public final class ImageFiles {
     return pixels(img, height, width, channels, preprocess, "'" + file + "'");
   }
 
+  /** An image's size and whether it is grey, read from its header without decoding it. */
+  public record Header(int width, int height, boolean grey) {}
+
+  /**
+   * The header of {@code file}; an error naming the file when it is not a PNG, JPEG, BMP or GIF
+   * image or its header is damaged.
+   */
+  public static Header header(Path file) throws IOException {
+    try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      java.util.Iterator<javax.imageio.ImageReader> readers =
+          in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new DataFormatError("ImageFiles: '" + file + "' is not a readable image; expected"
+            + " PNG, JPEG, BMP or GIF.");
+      }
+      javax.imageio.ImageReader r = readers.next();
+      try {
+        r.setInput(in, true, true);
+        javax.imageio.ImageTypeSpecifier t = r.getRawImageType(0);
+        boolean grey = t != null && t.getColorModel().getNumComponents() == 1
+            && t.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY;
+        return new Header(r.getWidth(0), r.getHeight(0), grey);
+      } catch (IOException | RuntimeException e) {
+        throw new DataFormatError("ImageFiles: '" + file + "' could not be read (" + e.getMessage()
+            + "); expected an intact PNG, JPEG, BMP or GIF image.");
+      } finally {
+        r.dispose();
+      }
+    }
+  }
+
   /** Decodes an encoded image (PNG, JPEG, BMP, GIF bytes) as {@link #read} does. */
   public static float[] decode(byte[] encoded, int height, int width, int channels,
       Preprocess preprocess, String what) {

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.dynconv.data.Dataset;
+import org.dynconv.data.ImageSource;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.Tensors;
@@ -84,15 +84,15 @@ public final class InferenceModel implements AutoCloseable {
   }
 
   /** Accuracy and per-layer mean routing statistics over a dataset. */
-  public Evaluation evaluate(Dataset data, int batchSize) {
+  public Evaluation evaluate(ImageSource data, int batchSize) {
     return evaluate(data, batchSize, Double.NaN);
   }
 
   /**
-   * As {@link #evaluate(Dataset, int)}, with DynamicConv's temperature set to {@code temperature}
+   * As {@link #evaluate(ImageSource, int)}, with DynamicConv's temperature set to {@code temperature}
    * (NaN keeps the graph's default), so routing statistics can be taken at a training temperature.
    */
-  public Evaluation evaluate(Dataset data, int batchSize, double temperature) {
+  public Evaluation evaluate(ImageSource data, int batchSize, double temperature) {
     int n = data.size(), classes = spec.numClasses();
     List<String> layers = new ArrayList<>(model.routing().keySet());
     double[] entropy = new double[layers.size()];
@@ -120,7 +120,7 @@ public final class InferenceModel implements AutoCloseable {
         try (Result r = runner.run()) {
           float[] logits = Tensors.toArray((TFloat32) r.get(0));
           for (int i = 0; i < m; i++) {
-            if (Predictor.argMax(logits, i, classes) == data.labels()[from + i]) {
+            if (Predictor.argMax(logits, i, classes) == data.label(from + i)) {
               correct++;
             }
           }

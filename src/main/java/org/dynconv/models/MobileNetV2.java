@@ -39,7 +39,7 @@ import org.tensorflow.types.TFloat32;
  *        6  32  3  2                                         7x7
  *        6  64  3  2                                         4x4
  *        6  96  2  1                                         4x4
- * head   conv 1x1 -> c(640), BN, ReLU6 (static), average pool, dropout, dense -> 10
+ * head   conv 1x1 -> c(640), BN, ReLU6 (static), average pool, dropout, dense -> classes (10)
  * </pre>
  *
  * The stride plan keeps the first stage at full resolution (28x28 is 8 times smaller than 224 on
@@ -54,9 +54,10 @@ import org.tensorflow.types.TFloat32;
  * @param experts E (CondConv), K (DynamicConv) or n (ODConv); ignored otherwise
  * @param dropout before the classifier
  * @param temperature default of the temperature input (the exported value)
+ * @param classes classifier outputs (10 for Fashion-MNIST; another number is a new head)
  */
 public record MobileNetV2(double widthMultiplier, ConvType type, int experts, double dropout,
-    double temperature) implements ModelSpec {
+    double temperature, int classes) implements ModelSpec {
   static final int[][] STAGES = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 3, 2},
       {6, 96, 2, 1}};
   static final InputNormalisation NORM = SmallCnn.NORM;
@@ -70,6 +71,7 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
     Check.positive("MobileNetV2", "experts", experts);
     Check.inHalfOpen("MobileNetV2", "dropout", dropout, 0, 1);
     Check.positiveFinite("MobileNetV2", "temperature", temperature);
+    Check.inRange("MobileNetV2", "classes", classes, 1, 100_000);
   }
 
   /** The widths the zoo lists. */
@@ -77,7 +79,7 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
 
   /** Four experts or kernels (CondConv, DynamicConv), one ODConv kernel; dropout 0.2. */
   public static MobileNetV2 of(double width, ConvType type) {
-    return new MobileNetV2(width, type, type == ConvType.ODCONV ? 1 : 4, 0.2, 1.0);
+    return new MobileNetV2(width, type, type == ConvType.ODCONV ? 1 : 4, 0.2, 1.0, 10);
   }
 
   /** "mobilenetv2-0.5-dcd". */
@@ -116,7 +118,7 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
 
   @Override
   public int numClasses() {
-    return 10;
+    return classes;
   }
 
   @Override
@@ -134,12 +136,17 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
     if (!type.hasExperts()) {
       return ModelSpec.super.withExperts(e);
     }
-    return new MobileNetV2(widthMultiplier, type, e, dropout, temperature);
+    return new MobileNetV2(widthMultiplier, type, e, dropout, temperature, classes);
+  }
+
+  @Override
+  public ModelSpec withNumClasses(int n) {
+    return new MobileNetV2(widthMultiplier, type, experts, dropout, temperature, n);
   }
 
   @Override
   public ModelSpec withFinalTemperature(double t) {
-    return new MobileNetV2(widthMultiplier, type, experts, dropout, t);
+    return new MobileNetV2(widthMultiplier, type, experts, dropout, t, classes);
   }
 
   @Override
@@ -190,10 +197,10 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
     fp.add(headConv.macs());
     Operand<TFloat32> pooled = Dropout.apply(head.ops(), GlobalAvgPool.apply(head.ops(), x), dropout,
         stepSeed, 1, mode);
-    Dense dense = Dense.create(head.child("dense"), DenseConfig.of(10), last);
+    Dense dense = Dense.create(head.child("dense"), DenseConfig.of(classes), last);
     Operand<TFloat32> logits = root.ops().withName("logits").identity(dense.apply(pooled));
     vars.addAll(dense.variables());
-    fp.add((long) last * 10);
+    fp.add((long) last * classes);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
     return new Model(name(), images, logits, probs, vars, updates, routing.routing(),
         routing.attentions(), temp, stepSeed, fp.macs(), folds);

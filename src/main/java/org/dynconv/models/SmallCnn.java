@@ -35,7 +35,7 @@ import org.tensorflow.types.TFloat32;
  * stem      conv 3x3 -> 32, BN, ReLU (always static)            28x28x32
  * blocks_1  conv 3x3 s2 -> 64, BN, ReLU; conv 3x3 -> 64, BN, ReLU 14x14x64
  * blocks_2  conv 3x3 s2 -> 128, BN, ReLU; conv 3x3 -> 128, BN, ReLU 7x7x128
- * head      global average pool, dropout, dense -> 10
+ * head      global average pool, dropout, dense -> classes (10)
  * </pre>
  *
  * In the CondConv variant the block's convs are CondConv2d sharing one sigmoid routing computed
@@ -51,9 +51,10 @@ import org.tensorflow.types.TFloat32;
  * @param dynamicHead the classifier is DCD's dynamic dense layer ({@link DcdDense}, the official
  *     DCD models' {@code DYCls}) instead of a plain dense layer; the model is then named {@code
  *     <name>-dycls}
+ * @param classes classifier outputs (10 for Fashion-MNIST; another number is a new head)
  */
 public record SmallCnn(ConvType type, int experts, double dropout, double temperature,
-    boolean dynamicHead) implements ModelSpec {
+    boolean dynamicHead, int classes) implements ModelSpec {
   private static final int[][] BLOCKS = {{64, 2}, {128, 2}};
   static final InputNormalisation NORM =
       new InputNormalisation(new float[] {72.94f}, new float[] {90.02f});
@@ -63,6 +64,7 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     Check.positive("SmallCnn", "experts", experts);
     Check.inHalfOpen("SmallCnn", "dropout", dropout, 0, 1);
     Check.positiveFinite("SmallCnn", "temperature", temperature);
+    Check.inRange("SmallCnn", "classes", classes, 1, 100_000);
   }
 
   /** Four experts for CondConv and DynamicConv, one kernel for ODConv ("1x"). */
@@ -72,12 +74,12 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
   /** As {@link #of(ConvType)}, with DCD's dynamic classifier head when {@code dynamicHead}. */
   public static SmallCnn of(ConvType type, boolean dynamicHead) {
-    return new SmallCnn(type, type == ConvType.ODCONV ? 1 : 4, 0.2, 1.0, dynamicHead);
+    return new SmallCnn(type, type == ConvType.ODCONV ? 1 : 4, 0.2, 1.0, dynamicHead, 10);
   }
 
   @Override
   public ModelSpec withFinalTemperature(double t) {
-    return new SmallCnn(type, experts, dropout, t, dynamicHead);
+    return new SmallCnn(type, experts, dropout, t, dynamicHead, classes);
   }
 
   @Override
@@ -85,7 +87,12 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     if (!type.hasExperts()) {
       return ModelSpec.super.withExperts(e);
     }
-    return new SmallCnn(type, e, dropout, temperature, dynamicHead);
+    return new SmallCnn(type, e, dropout, temperature, dynamicHead, classes);
+  }
+
+  @Override
+  public ModelSpec withNumClasses(int n) {
+    return new SmallCnn(type, experts, dropout, temperature, dynamicHead, n);
   }
 
   @Override
@@ -110,7 +117,7 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
   @Override
   public int numClasses() {
-    return 10;
+    return classes;
   }
 
   @Override
@@ -180,7 +187,7 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     Operand<TFloat32> out;
     if (dynamicHead) {
       DcdDense dense = DcdDense.create(head.child("dcd_dense"),
-          DcdDenseConfig.of(10).withBatchNorm(bn), in);
+          DcdDenseConfig.of(classes).withBatchNorm(bn), in);
       DcdOutput o = dense.apply(pooled, mode);
       updates.addAll(o.forward().updates());
       routing.dcd(dense.scope().path(), o.attention());
@@ -188,10 +195,10 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
       vars.addAll(dense.variables());
       fp.add(dense.macs());
     } else {
-      Dense dense = Dense.create(head.child("dense"), DenseConfig.of(10), in);
+      Dense dense = Dense.create(head.child("dense"), DenseConfig.of(classes), in);
       out = dense.apply(pooled);
       vars.addAll(dense.variables());
-      fp.add((long) in * 10);
+      fp.add((long) in * classes);
     }
     Operand<TFloat32> logits = root.ops().withName("logits").identity(out);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);

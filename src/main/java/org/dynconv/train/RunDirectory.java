@@ -41,8 +41,16 @@ public record RunDirectory(Path dir, TrainConfig config, CheckpointStore.Checkpo
     return new RunDirectory(runDir, Trainer.readRunConfig(runDir), ckpt);
   }
 
-  /** The model as trained, with its temperature input defaulting to the final temperature. */
+  /**
+   * The zoo model as trained, with its temperature input defaulting to the final temperature. A
+   * run of a model of the caller's own is not in the zoo: pass its spec to the exporter instead.
+   */
   public ModelSpec modelSpec() {
+    if (!org.dynconv.models.ModelZoo.names().contains(config.model())) {
+      throw new IllegalArgumentException("run '" + dir + "' trained model '" + config.model()
+          + "', which is not in dynconv's zoo; expected a zoo model here (export a run of your"
+          + " own model with RunExporter.export(run, spec, target, threads)).");
+    }
     return config.modelSpec();
   }
 }

@@ -14,11 +14,13 @@ import java.util.Map;
  * @param bestTestAccuracy best validation accuracy so far (NaN before the first validation)
  * @param epochLossSum sum of the losses of the epoch's steps so far (for the epoch's mean)
  * @param epochAccuracySum sum of their batch accuracies
+ * @param epochsWithoutImprovement validations since the best one (for early stopping)
  */
 public record TrainState(long step, int epoch, int stepInEpoch, double temperature,
-    double bestTestAccuracy, double epochLossSum, double epochAccuracySum) {
+    double bestTestAccuracy, double epochLossSum, double epochAccuracySum,
+    int epochsWithoutImprovement) {
   public static TrainState start(double temperature) {
-    return new TrainState(0, 0, 0, temperature, Double.NaN, 0, 0);
+    return new TrainState(0, 0, 0, temperature, Double.NaN, 0, 0, 0);
   }
 
   public Map<String, String> toMap() {
@@ -31,6 +33,7 @@ public record TrainState(long step, int epoch, int stepInEpoch, double temperatu
     m.put("bestTestAccuracy", Double.toString(bestTestAccuracy));
     m.put("epochLossSum", Double.toString(epochLossSum));
     m.put("epochAccuracySum", Double.toString(epochAccuracySum));
+    m.put("epochsWithoutImprovement", Integer.toString(epochsWithoutImprovement));
     return m;
   }
 
@@ -44,7 +47,8 @@ public record TrainState(long step, int epoch, int stepInEpoch, double temperatu
           Integer.parseInt(m.get("stepInEpoch")), Double.parseDouble(m.get("temperature")),
           Double.parseDouble(m.get("bestTestAccuracy")),
           Double.parseDouble(m.getOrDefault("epochLossSum", "0")),
-          Double.parseDouble(m.getOrDefault("epochAccuracySum", "0")));
+          Double.parseDouble(m.getOrDefault("epochAccuracySum", "0")),
+          Integer.parseInt(m.getOrDefault("epochsWithoutImprovement", "0")));
     } catch (NumberFormatException | NullPointerException e) {
       throw new IllegalStateException("TrainState: '" + source + "' is malformed: " + e);
     }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.dynconv.data.Batches;
-import org.dynconv.data.Dataset;
+import org.dynconv.data.ImageSource;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Tensors;
 import org.dynconv.graph.Threads;
@@ -34,10 +34,13 @@ import org.tensorflow.types.TString;
  * epoch), {@code checkpoints/}.
  */
 public final class Trainer {
+  /** Class names of the training source, one per line, beside run.properties. */
+  public static final String CLASSES_FILE = "classes.txt";
+
   private final TrainConfig cfg;
   private final ModelSpec spec;
-  private final Dataset train;
-  private final Dataset test;
+  private final ImageSource train;
+  private final ImageSource test;
   private final Options opt;
 
   /**
@@ -48,11 +51,38 @@ public final class Trainer {
    * @param redraw redraw the progress line in place (a terminal)
    * @param stopAtStep checkpoint and return once this many steps are taken; 0 = run to the end
    * @param listener called after every step, or null
+   * @param callbacks step, epoch-end and checkpoint hooks, called in list order
    */
   public record Options(Path runDir, boolean resume, Threads threads, PrintStream out,
-      boolean redraw, long stopAtStep, StepListener listener) {
+      boolean redraw, long stopAtStep, StepListener listener, List<TrainingCallback> callbacks) {
+    public Options {
+      callbacks = List.copyOf(callbacks);
+    }
+
+    public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw,
+        long stopAtStep, StepListener listener) {
+      this(runDir, resume, threads, out, redraw, stopAtStep, listener, List.of());
+    }
+
     public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw) {
       this(runDir, resume, threads, out, redraw, 0, null);
+    }
+
+    /** A new run in {@code runDir} with default threads, progress on standard output. */
+    public static Options of(Path runDir) {
+      return new Options(runDir, false, Threads.defaults(), System.out, false);
+    }
+
+    /** The same options continuing the run's latest checkpoint. */
+    public Options resuming() {
+      return new Options(runDir, true, threads, out, redraw, stopAtStep, listener, callbacks);
+    }
+
+    /** The same options with {@code more} callbacks after the present ones. */
+    public Options withCallbacks(TrainingCallback... more) {
+      List<TrainingCallback> all = new ArrayList<>(callbacks);
+      all.addAll(List.of(more));
+      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, all);
     }
   }
 
@@ -62,14 +92,41 @@ public final class Trainer {
     void onStep(long step, double loss, double accuracy, double learningRate, double temperature);
   }
 
-  /** What a finished run reports. */
+  /**
+   * What a finished run reports.
+   *
+   * @param testAccuracy the last validation accuracy (NaN when stopped before one)
+   * @param stoppedEarly early stopping ended the run before its last epoch
+   */
   public record Result(double testAccuracy, long parameters, long macsPerImage, double seconds,
-      long steps, CheckpointStore.Checkpoint checkpoint) {}
+      long steps, CheckpointStore.Checkpoint checkpoint, boolean stoppedEarly) {}
 
-  public Trainer(TrainConfig cfg, Dataset train, Dataset test, Options opt) {
+  /** Trains the zoo model {@code cfg.model()}. */
+  public Trainer(TrainConfig cfg, ImageSource train, ImageSource test, Options opt) {
+    this(cfg.modelSpec(), cfg, train, test, opt, true);
+  }
+
+  /**
+   * Trains {@code spec}, a zoo model or one of the caller's own built from dynconv's layers: the
+   * run records {@code spec.name()} as its model, and resuming or exporting it takes the same
+   * spec again ({@link org.dynconv.export.RunExporter#export(RunDirectory, ModelSpec,
+   * org.dynconv.export.SavedModelExporter.Target, Threads)}). {@code cfg}'s experts, classes,
+   * resolution and final temperature are applied to it ({@link TrainConfig#applyTo}).
+   *
+   * @param test validated on after every epoch
+   */
+  public Trainer(ModelSpec spec, TrainConfig cfg, ImageSource train, ImageSource test,
+      Options opt) {
+    this(cfg.applyTo(spec), cfg.model().equals(spec.name()) ? cfg
+        : cfg.toBuilder().model(spec.name()).build(), train, test, opt, true);
+  }
+
+  private Trainer(ModelSpec spec, TrainConfig cfg, ImageSource train, ImageSource test,
+      Options opt, boolean settingsApplied) {
+    // settingsApplied only tells this constructor apart: spec already carries cfg's overrides.
     this.cfg = cfg;
-    this.spec = cfg.modelSpec();
-    Dataset tr = cfg.trainLimit() > 0 ? train.head(cfg.trainLimit()) : train;
+    this.spec = spec;
+    ImageSource tr = cfg.trainLimit() > 0 ? train.head(cfg.trainLimit()) : train;
     // A grey dataset feeds an RGB model with the grey value in every channel.
     if (spec.channels() == 3 && tr.channels() == 1) {
       tr = tr.toRgb();
@@ -86,10 +143,17 @@ public final class Trainer {
           + (spec instanceof org.dynconv.models.EfficientNet ? " (set the resolution to "
               + train.height() + ")" : "") + ".");
     }
-    if (spec.numClasses() < train.numClasses()) {
+    if (!test.classNames().isEmpty() && !train.classNames().isEmpty()
+        && !test.classNames().equals(train.classNames())) {
+      throw new IllegalArgumentException("Trainer: the classes of '" + test.name() + "' "
+          + test.classNames() + " differ from those of '" + train.name() + "' "
+          + train.classNames() + "; expected the same classes in the same order.");
+    }
+    if (spec.numClasses() < Math.max(train.numClasses(), test.numClasses())) {
       throw new IllegalArgumentException("Trainer: dataset '" + train.name() + "' has "
-          + train.numClasses() + " classes but model '" + spec.name() + "' outputs "
-          + spec.numClasses() + ".");
+          + Math.max(train.numClasses(), test.numClasses()) + " classes but model '" + spec.name()
+          + "' outputs " + spec.numClasses() + "; expected a model with at least as many outputs"
+          + " (a zoo model takes --num-classes where it supports a new head).");
     }
   }
 
@@ -121,6 +185,13 @@ public final class Trainer {
   public Result run() throws IOException {
     long t0 = System.nanoTime();
     Optional<CheckpointStore.Checkpoint> resumeFrom = checkRunDir(opt.runDir(), opt.resume());
+    if (resumeFrom.isPresent()) {
+      String saved = readRunConfig(opt.runDir()).model();
+      if (!saved.equals(cfg.model())) {
+        throw new IllegalArgumentException("--resume: run '" + opt.runDir() + "' trained model '"
+            + saved + "'; expected the same model, got '" + cfg.model() + "'.");
+      }
+    }
     CheckpointStore store = new CheckpointStore(opt.runDir());
     int batch = Math.min(cfg.batchSize(), train.size());
     int stepsPerEpoch = Math.max(1, train.size() / batch);
@@ -149,6 +220,11 @@ public final class Trainer {
         } else {
           Files.createDirectories(opt.runDir());
           AtomicFiles.writeProperties(opt.runDir().resolve("run.properties"), cfg.toMap());
+          if (!train.classNames().isEmpty()) {
+            // The export's labels (RunExporter reads them back).
+            AtomicFiles.writeString(opt.runDir().resolve(CLASSES_FILE),
+                String.join("\n", train.classNames()) + "\n");
+          }
           s.initialize();
           if (warm != null) {
             s.runner().addTarget(warm.op()).run();
@@ -166,6 +242,7 @@ public final class Trainer {
         Progress progress = new Progress(opt.out(), opt.redraw(), cfg.epochs());
         CheckpointStore.Checkpoint last = resumeFrom.orElse(null);
         double testAcc = Double.NaN;
+        boolean stoppedEarly = false;
         float[] pixels = new float[batch * train.imageSize()];
         int[] labels = new int[batch];
         while (state.epoch() < cfg.epochs()) {
@@ -193,11 +270,15 @@ public final class Trainer {
             if (opt.listener() != null) {
               opt.listener().onStep(step, out[0], out[1], lr.at(step), t);
             }
+            for (TrainingCallback cb : opt.callbacks()) {
+              cb.onStep(step, out[0], out[1], lr.at(step), t);
+            }
             lossSum += out[0];
             accSum += out[1];
             counted++;
             ran++;
-            state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy(), lossSum, accSum);
+            state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy(), lossSum,
+                accSum, state.epochsWithoutImprovement());
             double secs = (System.nanoTime() - epochStart) / 1e9;
             progress.step(epoch, k + 1, stepsPerEpoch, lossSum / counted, accSum / counted,
                 spec.annealsTemperature() ? t : Double.NaN, ran * batch / secs,
@@ -211,7 +292,7 @@ public final class Trainer {
               attention.flush();
               last = save(store, s, tg, state, last);
               return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
-                  (System.nanoTime() - t0) / 1e9, state.step(), last);
+                  (System.nanoTime() - t0) / 1e9, state.step(), last, false);
             }
           }
           // Validation on the inference graph with the weights the export would use.
@@ -228,8 +309,10 @@ public final class Trainer {
             ev = new InferenceModel.Evaluation(testAcc,
                 eval.evaluate(test, 250, state.temperature()).routingEntropy());
           }
-          double best = Double.isNaN(state.bestTestAccuracy()) ? testAcc
-              : Math.max(testAcc, state.bestTestAccuracy());
+          boolean improved = Double.isNaN(state.bestTestAccuracy())
+              || testAcc > state.bestTestAccuracy();
+          double best = improved ? testAcc : state.bestTestAccuracy();
+          int stale = improved ? 0 : state.epochsWithoutImprovement() + 1;
           double epochSecs = (System.nanoTime() - epochStart) / 1e9;
           log.append(epoch + 1, state.step(), counted == 0 ? Double.NaN : lossSum / counted,
               counted == 0 ? Double.NaN : accSum / counted, testAcc,
@@ -238,19 +321,37 @@ public final class Trainer {
               epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
               testAcc, temperatureNote(state.temperature(), ev.routingEntropy()), epochSecs);
           attention.flush();
-          state = new TrainState(state.step(), epoch + 1, 0, state.temperature(), best, 0, 0);
+          for (TrainingCallback cb : opt.callbacks()) {
+            cb.onEpochEnd(new TrainingCallback.EpochSummary(epoch + 1, state.step(),
+                lossSum / Math.max(1, counted), accSum / Math.max(1, counted), testAcc, best,
+                spec.annealsTemperature() ? state.temperature() : Double.NaN,
+                lr.at(state.step() - 1), epochSecs, ev.routingEntropy()));
+          }
+          boolean stop = cfg.earlyStoppingPatience() > 0 && stale >= cfg.earlyStoppingPatience()
+              && epoch + 1 < cfg.epochs();
+          if (stop) {
+            opt.out().printf("early stopping after epoch %d: the validation accuracy has not"
+                + " improved for %d epochs (best %.4f)%n", epoch + 1, stale, best);
+          }
+          // A run stopped early is saved as finished, so --resume does not train it further.
+          state = new TrainState(state.step(), stop ? cfg.epochs() : epoch + 1, 0,
+              state.temperature(), best, 0, 0, stale);
           last = save(store, s, tg, state, last);
+          stoppedEarly = stop;
         }
         AtomicFiles.deleteTree(evalWeights.getParent());
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(testAcc, tg.model.parameterCount(), tg.model.macsPerImage(), seconds,
-            state.step(), last);
+            state.step(), last, stoppedEarly);
       }
     }
   }
 
-  /** Saves a checkpoint unless a variable has become NaN or infinite (then training stops). */
-  private static CheckpointStore.Checkpoint save(CheckpointStore store, Session s, TrainGraph tg,
+  /**
+   * Saves a checkpoint unless a variable has become NaN or infinite (then training stops), and
+   * tells the callbacks.
+   */
+  private CheckpointStore.Checkpoint save(CheckpointStore store, Session s, TrainGraph tg,
       TrainState state, CheckpointStore.Checkpoint last) throws IOException {
     boolean finite;
     try (org.tensorflow.Result r = s.runner().fetch(tg.allFinite).run()) {
@@ -261,7 +362,11 @@ public final class Trainer {
           + state.step() + ": a weight or optimizer slot is NaN or infinite; the last good checkpoint"
           + " is " + (last == null ? "none (nothing was saved yet)" : last.dir().toString()) + ".");
     }
-    return store.save(s, state);
+    CheckpointStore.Checkpoint c = store.save(s, state);
+    for (TrainingCallback cb : opt.callbacks()) {
+      cb.onCheckpoint(c);
+    }
+    return c;
   }
 
   private float[] runStep(Session s, TrainGraph tg, float[] pixels, int[] labels, int n,

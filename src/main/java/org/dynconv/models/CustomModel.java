@@ -1,0 +1,223 @@
+package org.dynconv.models;
+
+import java.util.Arrays;
+import java.util.List;
+import org.dynconv.config.Check;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * A model of the caller's own, built from dynconv's layers by a {@link Body}: the trainer,
+ * checkpoints, EMA, temperature annealing, export and analysis treat it as they treat the zoo's
+ * models. dynconv supplies the inputs ({@code images} in 0..255, normalised here, the dropout seed
+ * and the shared temperature) and the outputs ({@code logits}, {@code probabilities}); the body
+ * maps normalised images {@code [B,H,W,C]} to logits {@code [B, classes]} and registers its layers'
+ * variables, updates and routing in the {@link ModelContext}.
+ *
+ * <pre>{@code
+ * ModelSpec spec = CustomModel.builder("my-net").input(32, 32, 3).classes(5)
+ *     .annealsTemperature(true)
+ *     .body((ctx, x) -> { ... return logits; })
+ *     .build();
+ * new Trainer(spec, TrainConfig.builder().epochs(3).build(), train, test, options).run();
+ * }</pre>
+ */
+public final class CustomModel implements ModelSpec {
+  /** Builds the layers between the normalised images and the logits. */
+  @FunctionalInterface
+  public interface Body {
+    /**
+     * @param images normalised images {@code [B,H,W,C]}
+     * @return logits {@code [B, classes]}
+     */
+    Operand<TFloat32> logits(ModelContext ctx, Operand<TFloat32> images);
+  }
+
+  private final String name;
+  private final int height;
+  private final int width;
+  private final int channels;
+  private final int classes;
+  private final InputNormalisation normalisation;
+  private final boolean annealsTemperature;
+  private final double temperature;
+  private final Body body;
+
+  private CustomModel(Builder b) {
+    String c = "CustomModel";
+    Check.notNull(c, "name", b.name);
+    if (!b.name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw Check.invalid(c, "name", b.name, "letters, digits, '_', '.' or '-' (it is the"
+          + " variables' root scope)");
+    }
+    Check.inRange(c, "height", b.height, 1, 4096);
+    Check.inRange(c, "width", b.width, 1, 4096);
+    Check.inRange(c, "channels", b.channels, 1, 4096);
+    Check.inRange(c, "classes", b.classes, 1, 100_000);
+    Check.notNull(c, "body", b.body);
+    Check.positiveFinite(c, "temperature", b.temperature);
+    InputNormalisation n = b.normalisation != null ? b.normalisation : rescale(b.channels);
+    if (n.mean().length != b.channels || n.std().length != b.channels) {
+      throw new IllegalArgumentException(c + ": normalisation has " + n.mean().length + " means and "
+          + n.std().length + " stds; expected one of each per channel (" + b.channels + ").");
+    }
+    this.name = b.name;
+    this.height = b.height;
+    this.width = b.width;
+    this.channels = b.channels;
+    this.classes = b.classes;
+    this.normalisation = n;
+    this.annealsTemperature = b.annealsTemperature;
+    this.temperature = b.temperature;
+    this.body = b.body;
+  }
+
+  /** x / 255 in every channel (Keras' {@code Rescaling(1/255)}). */
+  private static InputNormalisation rescale(int channels) {
+    float[] mean = new float[channels];
+    float[] std = new float[channels];
+    Arrays.fill(std, 255f);
+    return new InputNormalisation(mean, std);
+  }
+
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public int height() {
+    return height;
+  }
+
+  @Override
+  public int width() {
+    return width;
+  }
+
+  @Override
+  public int channels() {
+    return channels;
+  }
+
+  @Override
+  public int numClasses() {
+    return classes;
+  }
+
+  @Override
+  public boolean annealsTemperature() {
+    return annealsTemperature;
+  }
+
+  @Override
+  public String inputNormalisation() {
+    return normalisation.describe();
+  }
+
+  @Override
+  public ModelSpec withFinalTemperature(double t) {
+    Builder b = toBuilder();
+    b.temperature = t;
+    return b.build();
+  }
+
+  @Override
+  public Model build(LayerScope root, BuildOptions options) {
+    Mode mode = options.mode();
+    Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());
+    Operand<TInt64> stepSeed = ModelInputs.stepSeed(root, mode);
+    Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
+    LayerScope scope = root.child(name);
+    ModelContext ctx = new ModelContext(scope, mode, options.batch(), temp, stepSeed, classes);
+    Operand<TFloat32> out = body.logits(ctx, normalisation.apply(scope.ops(), images));
+    if (out == null) {
+      throw new IllegalStateException("CustomModel '" + name + "': the body returned null; expected"
+          + " logits [B, " + classes + "].");
+    }
+    org.tensorflow.ndarray.Shape shape = out.shape();
+    if (shape.numDimensions() != 2 || (shape.size(1) >= 0 && shape.size(1) != classes)) {
+      throw new IllegalStateException("CustomModel '" + name + "': the body returned " + shape
+          + "; expected logits [B, " + classes + "].");
+    }
+    Operand<TFloat32> logits = root.ops().withName("logits").identity(out);
+    Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
+    return new Model(name, images, logits, probs, List.copyOf(ctx.registeredVariables()),
+        List.copyOf(ctx.registeredUpdates()), ctx.registeredRouting().routing(),
+        ctx.registeredRouting().attentions(), temp, stepSeed, ctx.registeredMacs(), List.of());
+  }
+
+  private Builder toBuilder() {
+    Builder b = new Builder(name);
+    b.height = height;
+    b.width = width;
+    b.channels = channels;
+    b.classes = classes;
+    b.normalisation = normalisation;
+    b.annealsTemperature = annealsTemperature;
+    b.temperature = temperature;
+    b.body = body;
+    return b;
+  }
+
+  /** Sets the model's shape and body; {@link #build} validates them. */
+  public static final class Builder {
+    private final String name;
+    private int height;
+    private int width;
+    private int channels;
+    private int classes;
+    private InputNormalisation normalisation;
+    private boolean annealsTemperature;
+    private double temperature = 1.0;
+    private Body body;
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** The input images' size: {@code [B, height, width, channels]}. */
+    public Builder input(int height, int width, int channels) {
+      this.height = height;
+      this.width = width;
+      this.channels = channels;
+      return this;
+    }
+
+    public Builder classes(int classes) {
+      this.classes = classes;
+      return this;
+    }
+
+    /** {@code (x - mean[c]) / std[c]} on pixels in 0..255; x / 255 when not set. */
+    public Builder normalisation(float[] mean, float[] std) {
+      this.normalisation = new InputNormalisation(mean.clone(), std.clone());
+      return this;
+    }
+
+    /**
+     * Whether the model has DynamicConv or ODConv layers reading {@link ModelContext#temperature},
+     * which the trainer then anneals.
+     */
+    public Builder annealsTemperature(boolean anneals) {
+      this.annealsTemperature = anneals;
+      return this;
+    }
+
+    public Builder body(Body body) {
+      this.body = body;
+      return this;
+    }
+
+    public CustomModel build() {
+      return new CustomModel(this);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The per-example signal of each family: CondConv's sigmoid routing, DynamicConv's softmax
+ * attention and its temperature, DCD's dynamic branch (lambda and Phi), ODConv's four attentions,
+ * and {@link org.dynconv.routing.RoutingOutputs}, which carries them to training logs and the
+ * routing signature.
+ */
+package org.dynconv.routing;
