@@ -53,10 +53,13 @@ import org.tensorflow.types.TFloat32;
  * @param experts CondConv experts for {@code cc} blocks
  * @param numClasses classifier outputs (1000 for ImageNet)
  * @param normalisation in-graph input normalisation of pixels 0..255
+ * @param survivalProb drop-connect's survival probability of the last block (Google's 0.8; block i
+ *     of n keeps its residual branch with probability 1 - (1 - survivalProb) i / n); 1 = none
  */
 public record EfficientNet(String name, List<String> blocks, double widthCoefficient,
     double depthCoefficient,
-    int resolution, double dropout, int experts, int numClasses, InputNormalisation normalisation)
+    int resolution, double dropout, int experts, int numClasses, InputNormalisation normalisation,
+    double survivalProb)
     implements ModelSpec {
   static final double SURVIVAL_PROB = 0.8;
   static final int DEPTH_DIVISOR = 8;
@@ -71,6 +74,17 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
     Check.inHalfOpen("EfficientNet", "dropout", dropout, 0, 1);
     Check.positive("EfficientNet", "experts", experts);
     Check.positive("EfficientNet", "numClasses", numClasses);
+    if (!(survivalProb > 0 && survivalProb <= 1)) {
+      throw Check.invalid("EfficientNet", "survivalProb", survivalProb, "a probability in (0, 1]");
+    }
+  }
+
+  /** Google's global parameters: drop-connect survival probability 0.8. */
+  public EfficientNet(String name, List<String> blocks, double widthCoefficient,
+      double depthCoefficient, int resolution, double dropout, int experts, int numClasses,
+      InputNormalisation normalisation) {
+    this(name, blocks, widthCoefficient, depthCoefficient, resolution, dropout, experts, numClasses,
+        normalisation, SURVIVAL_PROB);
   }
 
   static final List<String> B0_BLOCKS = List.of("r1_k3_s11_e1_i32_o16_se0.25",
@@ -130,19 +144,28 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
       return ModelSpec.super.withExperts(e);
     }
     return new EfficientNet(name, blocks, widthCoefficient, depthCoefficient, resolution, dropout, e, numClasses,
-        normalisation);
+        normalisation, survivalProb);
   }
 
   /** The same network at another input resolution (fine-tuning on small images). */
   public EfficientNet withResolution(int r) {
     return new EfficientNet(name, blocks, widthCoefficient, depthCoefficient, r, dropout, experts, numClasses,
-        normalisation);
+        normalisation, survivalProb);
   }
 
   @Override
   public ModelSpec withNumClasses(int classes) {
     return new EfficientNet(name, blocks, widthCoefficient, depthCoefficient, resolution, dropout, experts, classes,
-        normalisation);
+        normalisation, survivalProb);
+  }
+
+  /**
+   * The same network with other regularisation rates, as timm's {@code drop_rate} and {@code
+   * drop_path_rate} (= 1 - survivalProb): fine-tuning on little data often lowers both.
+   */
+  public EfficientNet withRegularisation(double dropout, double survivalProb) {
+    return new EfficientNet(name, blocks, widthCoefficient, depthCoefficient, resolution, dropout,
+        experts, numClasses, normalisation, survivalProb);
   }
 
   /** The blocks after depth scaling and filter rounding, one entry per block. */
@@ -202,7 +225,7 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
       if (a.condconv()) {
         condconvIndex++;
       }
-      double survival = 1.0 - (1.0 - SURVIVAL_PROB) * i / all.size();
+      double survival = 1.0 - (1.0 - survivalProb) * i / all.size();
       x = collect(block.apply(x, mode, survival, stepSeed, 100 + i, routing), updates);
       vars.addAll(block.variables());
       fp.add(block.macs());

@@ -197,20 +197,21 @@ class PythonInteropIT {
     Assumptions.assumeFalse(skipPython(), "-DskipPython");
     Path imported = DIR.resolve("google").resolve("efficientnet-condconv-b0-4e").resolve("export-ema");
     FashionMnist.Split data = FashionMnist.embedded();
-    // One batch of 16 images seen 60 times (60 epochs of one step): with dropout, drop-connect and
-    // random reference weights, losses of different batches are too noisy to compare, but a model
-    // that trains must fit a batch it sees repeatedly. Even one batch's loss jumps by 2-3 nats from
-    // step to step (drop-connect masks on random weights), so means over ten steps are compared,
-    // at a rate (3e-4) that keeps Adam from amplifying the jumps; the float order of an update
-    // changing by one rounding is enough to move a 40-step, 1e-3 run across the threshold.
-    int steps = 60;
-    TrainConfig cfg = new TrainConfig("efficientnet-condconv-b0-4e", 0, steps, 16, 3, "adam", 3e-4,
+    // One batch of 16 images seen 40 times (40 epochs of one step) must be fitted. Without dropout
+    // and drop-connect (withRegularisation(0, 1)): with them, on the reference's random weights,
+    // one batch's loss jumps by 2-3 nats from step to step, and whether 40 steps show a decrease
+    // depended on the rounding of a run.
+    int steps = 40;
+    TrainConfig cfg = new TrainConfig("efficientnet-condconv-b0-4e", 0, steps, 16, 3, "adam", 1e-4,
         0.9, "constant", 0, 1e-5, 0, 0, 0, 30, 1, 0, false, 0, 16, imported.toString(), 10, 28);
+    org.dynconv.models.EfficientNet spec = ((org.dynconv.models.EfficientNet) cfg.modelSpec())
+        .withRegularisation(0, 1);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<double[]> losses = new java.util.ArrayList<>();
     Path run = DIR.resolve("finetune");
-    Trainer.Result r = new Trainer(cfg, data.train(), data.test().head(200), new Trainer.Options(run,
-        false, Threads.defaults(), new PrintStream(log, true), false, 0,
+    AtomicFiles.deleteTree(run);
+    Trainer.Result r = new Trainer(spec, cfg, data.train(), data.test().head(200),
+        new Trainer.Options(run, false, Threads.defaults(), new PrintStream(log, true), false, 0,
         (step, loss, acc, lr, t) -> losses.add(new double[] {loss}))).run();
     String text = log.toString(StandardCharsets.UTF_8);
     // Everything but the 1000-class head came from the import.
@@ -220,12 +221,12 @@ class PythonInteropIT {
     org.junit.jupiter.api.Assertions.assertEquals(steps, r.steps());
     double first = 0;
     double last = 0;
-    for (int i = 0; i < 10; i++) {
-      first += losses.get(i)[0] / 10;
-      last += losses.get(steps - 1 - i)[0] / 10;
+    for (int i = 0; i < 5; i++) {
+      first += losses.get(i)[0] / 5;
+      last += losses.get(steps - 1 - i)[0] / 5;
     }
-    org.junit.jupiter.api.Assertions.assertTrue(last < 0.8 * first,
-        "mean loss of the first 10 steps " + first + ", of the last 10 " + last);
+    org.junit.jupiter.api.Assertions.assertTrue(last < 0.5 * first,
+        "mean loss of the first 5 steps " + first + ", of the last 5 " + last);
   }
 
   @Test

@@ -80,4 +80,21 @@ class EfficientNetTest {
     assertEquals(23, repeats.size());
     assertEquals(320, e.expandedBlocks().get(22).inputFilters());
   }
+
+  @Test
+  void regularisationRatesChangeNothingElseAndAreValidated() {
+    EfficientNet base = EfficientNet.condconvB0(4, 1.0).withResolution(32);
+    EfficientNet quiet = base.withRegularisation(0, 1);
+    assertEquals(0.25, base.dropout());
+    assertEquals(0.8, base.survivalProb());
+    assertEquals(0.0, quiet.dropout());
+    assertEquals(1.0, quiet.survivalProb());
+    assertEquals(base.withRegularisation(base.dropout(), base.survivalProb()), base);
+    assertEquals(1.0, quiet.withNumClasses(10).withExperts(8) instanceof EfficientNet e
+        ? e.survivalProb() : -1, "the other with* methods keep the rates");
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> base.withRegularisation(0, 0));
+    assertEquals("EfficientNet: survivalProb=0.0 is invalid; expected a probability in (0, 1].",
+        e.getMessage());
+  }
 }
