@@ -5,8 +5,14 @@ import org.dynconv.config.ConvGeometry;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
+import org.dynconv.layers.DcdConv2d;
+import org.dynconv.layers.DcdConv2dConfig;
+import org.dynconv.layers.DcdOutput;
 import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
+import org.dynconv.layers.OdConv2d;
+import org.dynconv.layers.OdConv2dConfig;
+import org.dynconv.layers.OdOutput;
 import org.dynconv.models.CustomModel;
 import org.dynconv.models.ModelContext;
 import org.dynconv.nn.Activations;
@@ -63,6 +69,39 @@ public final class OwnModel {
     x = dyn.apply(x, att, ctx.mode());
     ctx.variables(dyn.variables());
     ctx.routing(dyn.scope().path(), att);
+
+    Dense head = Dense.create(s.child("head"), DenseConfig.of(ctx.numClasses()), 16);
+    ctx.variables(head.variables());
+    return head.apply(GlobalAvgPool.apply(ctx.ops(), x));
+  }
+
+  /** The successors in a model of one's own: a DcdConv2d block, then an ODConv (n = 4) block. */
+  public static CustomModel successors(String name, int size, int channels, int classes) {
+    return CustomModel.builder(name).input(size, size, channels).classes(classes)
+        .annealsTemperature(true).body(OwnModel::successorsBody).build();
+  }
+
+  private static Operand<TFloat32> successorsBody(ModelContext ctx, Operand<TFloat32> x) {
+    LayerScope s = ctx.scope();
+    int channels = (int) x.shape().size(3);
+    Conv2d stem = Conv2d.create(s.child("stem"), Conv2dConfig.of(8, ConvGeometry.of(3).withStride(2))
+        .withActivation(Activation.RELU), channels);
+    ctx.variables(stem.variables());
+    x = stem.apply(x);
+
+    DcdConv2d dcd = DcdConv2d.create(s.child("dcd"),
+        DcdConv2dConfig.resnetBasic(16, ConvGeometry.of(3).withStride(2), 8), 8);
+    DcdOutput d = dcd.apply(x, ctx.mode());
+    x = Activations.apply(ctx.ops(), ctx.forward(d.forward()), Activation.RELU);
+    ctx.variables(dcd.variables());
+    ctx.routingOutputs().dcd(dcd.scope().path(), d.attention());
+
+    OdConv2d od = OdConv2d.create(s.child("od"), OdConv2dConfig.of(16, ConvGeometry.of(3), 4), 16,
+        ctx.temperature());
+    OdOutput o = od.apply(x, ctx.mode());
+    x = Activations.apply(ctx.ops(), ctx.forward(o.forward()), Activation.RELU);
+    ctx.variables(od.variables());
+    ctx.routingOutputs().odconv(od.scope().path(), o.attention());
 
     Dense head = Dense.create(s.child("head"), DenseConfig.of(ctx.numClasses()), 16);
     ctx.variables(head.variables());

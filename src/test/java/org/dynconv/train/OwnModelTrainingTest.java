@@ -199,4 +199,34 @@ class OwnModelTrainingTest {
         () -> ArraySource.ofBytes("bad", tr.pixels(), labels, 28, 28, 1, 10, List.of()));
     assertEquals("ArraySource 'bad': label 3 is 10; expected 0..9.", d.getMessage());
   }
+
+  @Test
+  void aModelWithDcdAndOdConvLayersTrainsResumesAndExportsItsAttentions(@TempDir Path dir)
+      throws IOException {
+    CustomModel spec = OwnModel.successors("own-successors", 28, 1, 10);
+    Trainer.Result full = new Trainer(spec, config(1), train, test, quiet(dir.resolve("a"))).run();
+    Trainer.Options part = new Trainer.Options(dir.resolve("b"), false, Threads.defaults(),
+        new PrintStream(new ByteArrayOutputStream()), false, 5, null);
+    new Trainer(spec, config(1), train, test, part).run();
+    Trainer.Result resumed = new Trainer(spec, config(1), train, test,
+        quiet(dir.resolve("b")).resuming()).run();
+    assertArrayEquals(
+        Files.readAllBytes(full.checkpoint().prefix().resolveSibling("model.data-00000-of-00001")),
+        Files.readAllBytes(resumed.checkpoint().prefix().resolveSibling("model.data-00000-of-00001")),
+        "DCD's and ODConv's variables, BatchNorm statistics and slots resume bit-exactly");
+    Path export = RunExporter.export(RunDirectory.open(dir.resolve("a")), spec,
+        new SavedModelExporter.Target(dir.resolve("export"), false, 0), Threads.defaults());
+    try (Predictor p = Predictor.load(export)) {
+      float[] x = test.floatPixels(0, test.size());
+      float[] probs = p.predict(x, test.size());
+      int correct = 0;
+      for (int i = 0; i < test.size(); i++) {
+        correct += Predictor.argMax(probs, i, 10) == test.label(i) ? 1 : 0;
+      }
+      assertEquals(full.testAccuracy(), correct / (double) test.size(), 1e-12);
+      java.util.Set<String> keys = p.attentions(java.util.Arrays.copyOf(x, 784), 1).keySet();
+      assertTrue(keys.stream().anyMatch(k -> k.contains("own-successors/dcd/"))
+          && keys.stream().anyMatch(k -> k.contains("own-successors/od/")), keys.toString());
+    }
+  }
 }
