@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.dynconv.data.ImageSource;
 import org.dynconv.graph.Tensors;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -192,6 +193,29 @@ public final class Predictor implements AutoCloseable {
   /** The SavedModel directory. */
   public Path dir() {
     return dir;
+  }
+
+  /**
+   * Top-1 accuracy on {@code data}: the share of its images whose most probable class is their
+   * label, predicted {@code batch} images at a time (read from the source as needed).
+   */
+  public double accuracy(ImageSource data, int batch) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("Predictor.accuracy: batch is " + batch
+          + "; expected >= 1.");
+    }
+    long correct = 0;
+    for (int from = 0; from < data.size(); from += batch) {
+      int n = Math.min(batch, data.size() - from);
+      float[] probs = predict(data.floatPixels(from, n), n);
+      int classes = probs.length / n;
+      for (int i = 0; i < n; i++) {
+        if (argMax(probs, i, classes) == data.label(from + i)) {
+          correct++;
+        }
+      }
+    }
+    return (double) correct / data.size();
   }
 
   /** The index of the largest of {@code scores[row*classes .. row*classes+classes-1]}. */

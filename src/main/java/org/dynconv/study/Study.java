@@ -115,7 +115,7 @@ public final class Study {
       RunExporter.export(RunDirectory.open(runDir), new SavedModelExporter.Target(export, true, 0),
           threads);
       try (Predictor p = Predictor.load(export, threads)) {
-        testAcc = accuracy(p, test);
+        testAcc = p.accuracy(test, 250);
       }
       AtomicFiles.deleteTree(export);
     }
@@ -135,22 +135,6 @@ public final class Study {
       var m = spec.build(org.dynconv.graph.LayerScope.root(g, 0), org.dynconv.graph.Mode.INFER);
       return new long[] {m.parameterCount(), m.macsPerImage()};
     }
-  }
-
-  /** Top-1 accuracy of an export on a dataset. */
-  static double accuracy(Predictor p, Dataset data) {
-    long correct = 0;
-    int classes = data.numClasses();
-    for (int from = 0; from < data.size(); from += 250) {
-      int m = Math.min(250, data.size() - from);
-      float[] probs = p.predict(data.floatPixels(from, m), m);
-      for (int i = 0; i < m; i++) {
-        if (Predictor.argMax(probs, i, classes) == data.labels()[from + i]) {
-          correct++;
-        }
-      }
-    }
-    return (double) correct / data.size();
   }
 
   static String clock(double seconds) {

@@ -83,17 +83,9 @@ class OwnModelTrainingTest {
         false, 0), Threads.defaults());
     try (Predictor p = Predictor.load(export)) {
       assertEquals(NAMES, p.labels());
-    }
-    try (Predictor p = Predictor.load(export)) {
-      float[] x = test.floatPixels(0, test.size());
-      float[] probs = p.predict(x, test.size());
-      int correct = 0;
-      for (int i = 0; i < test.size(); i++) {
-        correct += Predictor.argMax(probs, i, 10) == test.label(i) ? 1 : 0;
-      }
-      assertEquals(full.testAccuracy(), correct / (double) test.size(), 1e-12,
+      assertEquals(full.testAccuracy(), p.accuracy(test, test.size()), 1e-12,
           "the export's accuracy is the run's last validation accuracy");
-      assertEquals(2, p.attentions(java.util.Arrays.copyOf(x, 784), 1).size(),
+      assertEquals(2, p.attentions(test.floatPixels(0, 1), 1).size(),
           "the routing signature holds the CondConv routing and the DynamicConv attention");
     }
 
@@ -217,14 +209,8 @@ class OwnModelTrainingTest {
     Path export = RunExporter.export(RunDirectory.open(dir.resolve("a")), spec,
         new SavedModelExporter.Target(dir.resolve("export"), false, 0), Threads.defaults());
     try (Predictor p = Predictor.load(export)) {
-      float[] x = test.floatPixels(0, test.size());
-      float[] probs = p.predict(x, test.size());
-      int correct = 0;
-      for (int i = 0; i < test.size(); i++) {
-        correct += Predictor.argMax(probs, i, 10) == test.label(i) ? 1 : 0;
-      }
-      assertEquals(full.testAccuracy(), correct / (double) test.size(), 1e-12);
-      java.util.Set<String> keys = p.attentions(java.util.Arrays.copyOf(x, 784), 1).keySet();
+      assertEquals(full.testAccuracy(), p.accuracy(test, test.size()), 1e-12);
+      java.util.Set<String> keys = p.attentions(test.floatPixels(0, 1), 1).keySet();
       assertTrue(keys.stream().anyMatch(k -> k.contains("own-successors/dcd/"))
           && keys.stream().anyMatch(k -> k.contains("own-successors/od/")), keys.toString());
     }
