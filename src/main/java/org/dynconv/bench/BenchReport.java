@@ -18,24 +18,33 @@ import org.dynconv.io.AtomicFiles;
 public final class BenchReport {
   private BenchReport() {}
 
-  public static void write(List<BenchRow> rows, Machine machine, String when, Path out)
-      throws IOException {
+  /**
+   * @param bandwidth the run's measured streaming-read bandwidth in bytes per second, or NaN
+   */
+  public static void write(List<BenchRow> rows, Machine machine, double bandwidth, String when,
+      Path out) throws IOException {
     Files.createDirectories(out);
     StringBuilder csv = new StringBuilder(BenchRow.HEADER).append('\n');
     rows.forEach(r -> csv.append(r.csv()).append('\n'));
     AtomicFiles.writeString(out.resolve("bench.csv"), csv.toString());
-    AtomicFiles.writeString(out.resolve("bench.md"), markdown(rows, machine, when));
+    AtomicFiles.writeString(out.resolve("bench.md"), markdown(rows, machine, bandwidth, when));
     if (!rows.isEmpty()) {
       chart(rows, machine, out.resolve("bench.png"));
     }
   }
 
   /** Ratio tables per suite: one row per case, batch, experts and pass, one column per strategy. */
-  public static String markdown(List<BenchRow> rows, Machine machine, String when) {
+  public static String markdown(List<BenchRow> rows, Machine machine, double bandwidth,
+      String when) {
     StringBuilder sb = new StringBuilder();
     sb.append("Measured ").append(when).append(" on ").append(machine.line()).append(".\n")
         .append("Each figure is the median ratio of time to the static twin measured interleaved in"
-            + " the same process (range in brackets); lower is faster.\n\n");
+            + " the same process (range in brackets); lower is faster.");
+    if (Double.isFinite(bandwidth)) {
+      sb.append(String.format(Locale.ROOT, " Memory bandwidth (streaming read in the same process):"
+          + " %.1f GB/s.", bandwidth / 1e9));
+    }
+    sb.append("\n\n");
     for (String suite : List.of("layers", "models", "train")) {
       List<BenchRow> s = rows.stream().filter(r -> r.suite().equals(suite)).toList();
       if (s.isEmpty()) {
@@ -69,8 +78,40 @@ public final class BenchReport {
         sb.append(autoVersusLoop(s));
       }
     }
+    sb.append(limits(rows));
     sb.append(family(rows.stream().filter(r -> r.suite().equals("family")).toList()));
     return sb.toString();
+  }
+
+  /**
+   * Batch-1 inference against its two limits: per AUTO layer cell and model pair, the weight
+   * bytes per image, the floor time they imply, the time ratio, the multiply-add ratio, the floor
+   * over the static time, and the time ratio over the higher of the two (1.0 = at the limit).
+   */
+  public static String limits(List<BenchRow> rows) {
+    List<BenchRow> at1 = rows.stream().filter(r -> r.weightBytes() > 0 && r.batch() == 1
+        && r.pass().equals("forward") && (r.suite().equals("models")
+            || r.strategy().startsWith("AUTO"))).toList();
+    if (at1.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder("### batch 1 against its limits\n\n"
+        + "Relative to its static twin, a conditional layer or model at B = 1 can be no faster than"
+        + " its multiply-adds allow (MACs) or than reading its weights once at the measured"
+        + " bandwidth allows (floor = weight bytes / bandwidth / static time); *time / limit* is"
+        + " the time ratio over the higher of the two (1.00 = at the limit). *MACs + reads* is"
+        + " the ratio if the weights the twin does not have were read without overlapping"
+        + " compute.\n\n"
+        + "| case | E | weights MB (static) | floor ms | static ms | time ratio | MACs | floor |"
+        + " time / limit | MACs + reads |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for (BenchRow r : at1) {
+      sb.append(String.format(Locale.ROOT, "| %s%s | %d | %.2f (%.2f) | %.3f | %.3f | %.2f | %.2f |"
+          + " %.2f | %.2f | %.2f |%n", r.caseName(), r.suite().equals("layers") ? " " + r.strategy()
+          : "", r.experts(), r.weightBytes() / 1e6, r.baselineWeightBytes() / 1e6, r.floorMs(),
+          r.baselineMs(), r.ratioMedian(), r.macRatio(), r.floorRatio(), r.limitDistance(),
+          r.serialLimit()));
+    }
+    return sb.append('\n').toString();
   }
 
   private static String macs(double ratio) {

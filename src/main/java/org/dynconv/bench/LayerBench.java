@@ -34,7 +34,8 @@ import org.tensorflow.types.TFloat32;
  * 1, 8 and 32 and 4 or 8 experts, for every strategy that can compute it plus MIXTURE, against a
  * static Conv2D or DepthwiseConv2dNative of the same shape; forward (inference mode) and forward
  * plus backward (gradients with respect to the input and the kernels). Inputs are variables, so
- * no feeding enters the times.
+ * no feeding enters the times. At batch 1 every row carries its weight floor: each strategy and
+ * MIXTURE read the whole expert bank ({@code E} kernels, float32) per image.
  */
 public final class LayerBench {
   static final List<Strategy> STRATEGIES = List.of(Strategy.LOOP, Strategy.GROUPED,
@@ -44,15 +45,19 @@ public final class LayerBench {
 
   private LayerBench() {}
 
+  /**
+   * @param bandwidth bytes per second of a streaming read ({@link Bandwidth}), for the batch-1
+   *     floors
+   */
   public static List<BenchRow> run(List<LayerCase> cases, int[] batches, int[] experts,
-      boolean train, Threads threads, int warmup, int reps, PrintStream log) {
+      boolean train, Threads threads, int warmup, int reps, double bandwidth, PrintStream log) {
     List<BenchRow> rows = new ArrayList<>();
     for (LayerCase c : cases) {
       for (int b : batches) {
         for (int e : experts) {
-          rows.addAll(one(c, b, e, false, threads, warmup, reps, log));
+          rows.addAll(one(c, b, e, false, threads, warmup, reps, bandwidth, log));
           if (train) {
-            rows.addAll(one(c, b, e, true, threads, warmup, reps, log));
+            rows.addAll(one(c, b, e, true, threads, warmup, reps, bandwidth, log));
           }
         }
       }
@@ -61,7 +66,7 @@ public final class LayerBench {
   }
 
   static List<BenchRow> one(LayerCase c, int b, int e, boolean train, Threads threads, int warmup,
-      int reps, PrintStream log) {
+      int reps, double bandwidth, PrintStream log) {
     String pass = train ? "train" : "forward";
     try (Graph g = new Graph()) {
       Built built = build(LayerScope.root(g, 1), c, b, e, train);
@@ -73,12 +78,17 @@ public final class LayerBench {
             candidates, warmup, reps);
         List<BenchRow> rows = new ArrayList<>();
         double macRatio = macRatio(c, e);
+        long bankBytes = Float.BYTES * e * c.kernelParams();
+        double floorMs = Bandwidth.floorMs(bankBytes, bandwidth);
         for (int i = 0; i < built.names().size(); i++) {
-          rows.add(BenchRow.of("layers", c.name(), b, e, built.names().get(i), pass, ratios.get(i),
-              built.names().get(i).equals("MIXTURE") ? (double) e : macRatio));
+          BenchRow row = BenchRow.of("layers", c.name(), b, e, built.names().get(i), pass,
+              ratios.get(i), built.names().get(i).equals("MIXTURE") ? (double) e : macRatio);
+          rows.add(b == 1 ? row.withFloor(bankBytes, Float.BYTES * c.kernelParams(), floorMs) : row);
         }
-        log.printf("  %-32s B=%-2d E=%d %-7s static %7.3f ms | %s%n", c.name(), b, e, pass,
-            ratios.get(0).baselineMs(), summary(built.names(), ratios));
+        log.printf("  %-32s B=%-2d E=%d %-7s static %7.3f ms | %s%s%n", c.name(), b, e, pass,
+            ratios.get(0).baselineMs(), summary(built.names(), ratios), b != 1 ? ""
+                : String.format("| bank %.2f MB: floor %.3f ms = %.2fx static", bankBytes / 1e6,
+                    floorMs, floorMs / ratios.get(0).baselineMs()));
         return rows;
       }
     }

@@ -61,6 +61,12 @@ public record LayerCase(String name, ConvKind kind, int size, int inChannels, in
         : kind == ConvKind.DEPTHWISE ? "depthwise" : "regular";
   }
 
+  /** Weights of the static convolution: {@code kh*kw*Cin*Cout}, or {@code kh*kw*C} depthwise. */
+  public long kernelParams() {
+    return (long) geometry.kernelH() * geometry.kernelW() * inChannels
+        * (kind == ConvKind.DEPTHWISE ? 1 : kernelOut);
+  }
+
   /** Multiply-adds of the convolution per example. */
   public long convMacs() {
     int o = geometry.outputHeight(size);

@@ -22,7 +22,8 @@ import org.tensorflow.Session;
 /**
  * The models suite: conditional models against their static twin, inference at batch 1 and 32,
  * each exported as a SavedModel (random weights) and loaded through {@link Predictor}, the path
- * users take.
+ * users take. At batch 1 a row carries the conditional model's weight floor: every variable
+ * (float32) is read once per image.
  */
 public final class ModelBench {
   private ModelBench() {}
@@ -58,8 +59,12 @@ public final class ModelBench {
       new Pair("small-cnn-odconv", "small-cnn-static", 1, "batch-1"),
       new Pair("small-cnn-odconv", "small-cnn-static", 1, "batch-32"));
 
+  /**
+   * @param bandwidth bytes per second of a streaming read ({@link Bandwidth}), for the batch-1
+   *     floors
+   */
   public static List<BenchRow> run(List<Pair> pairs, int[] batches, Threads threads, int warmup,
-      int reps, PrintStream log) throws IOException {
+      int reps, double bandwidth, PrintStream log) throws IOException {
     Path dir = Files.createTempDirectory("dynconv-bench-models-");
     List<BenchRow> rows = new ArrayList<>();
     try {
@@ -75,10 +80,19 @@ public final class ModelBench {
             float[] px = pixels(b, base);
             Interleaved.Ratio r = Interleaved.measure(() -> base.predict(px, b),
                 List.of(() -> cond.predict(px, b)), warmup, reps).get(0);
-            rows.add(BenchRow.of("models", pair.label(), b, pair.experts(), "AUTO", "forward", r,
-                (double) macs(pair.model()) / macs(pair.baseline())));
-            log.printf("  %-66s B=%-2d %8.2f ms vs %8.2f ms: %.2fx (%.2f-%.2f)%n", pair.label(), b,
-                r.candidateMs(), r.baselineMs(), r.median(), r.min(), r.max());
+            BenchRow row = BenchRow.of("models", pair.label(), b, pair.experts(), "AUTO",
+                "forward", r, (double) macs(pair.model()) / macs(pair.baseline()));
+            String floor = "";
+            if (b == 1) {
+              long bytes = weightBytes(pair.model()), baseBytes = weightBytes(pair.baseline());
+              row = row.withFloor(bytes, baseBytes, Bandwidth.floorMs(bytes, bandwidth));
+              floor = String.format(" | weights %.1f MB vs %.1f MB: floors %.2f ms vs %.2f ms",
+                  bytes / 1e6, baseBytes / 1e6, row.floorMs(),
+                  Bandwidth.floorMs(baseBytes, bandwidth));
+            }
+            rows.add(row);
+            log.printf("  %-66s B=%-2d %8.2f ms vs %8.2f ms: %.2fx (%.2f-%.2f)%s%n", pair.label(), b,
+                r.candidateMs(), r.baselineMs(), r.median(), r.min(), r.max(), floor);
           }
         }
       }
@@ -92,6 +106,17 @@ public final class ModelBench {
   static long macs(String name) {
     try (Graph g = new Graph()) {
       return ModelZoo.get(name).build(LayerScope.root(g, 0), Mode.INFER).macsPerImage();
+    }
+  }
+
+  /**
+   * Bytes of weights a zoo model reads per image at batch 1: every variable of its inference
+   * graph (trainable and BatchNorm moving statistics) as float32.
+   */
+  static long weightBytes(String name) {
+    try (Graph g = new Graph()) {
+      return Float.BYTES * ModelZoo.get(name).build(LayerScope.root(g, 0), Mode.INFER).variables()
+          .stream().mapToLong(org.dynconv.graph.VariableRef::size).sum();
     }
   }
 

@@ -11,6 +11,7 @@ import org.dynconv.bench.BenchRow;
 import org.dynconv.bench.FamilyBench;
 import org.dynconv.bench.LayerBench;
 import org.dynconv.bench.LayerCase;
+import org.dynconv.bench.Bandwidth;
 import org.dynconv.bench.Machine;
 import org.dynconv.bench.MemorySoak;
 import org.dynconv.bench.ModelBench;
@@ -53,12 +54,20 @@ final class BenchCommand implements Callable<Integer> {
     int warmup = quick ? 1 : 3, reps = quick ? 3 : 15;
     List<BenchRow> rows = new ArrayList<>();
     boolean all = suite.equals("all");
+    double bandwidth = Double.NaN;
+    if (all || suite.equals("layers") || suite.equals("models")) {
+      int readers = Runtime.getRuntime().availableProcessors();
+      bandwidth = Bandwidth.measure(readers);
+      System.out.printf("memory bandwidth: %.1f GB/s (streaming read of 256 MB, %d threads); batch-1"
+          + " rows show the weight bytes per image and the floor time they imply%n", bandwidth / 1e9,
+          readers);
+    }
     if (all || suite.equals("layers")) {
       System.out.println("layers (forward and forward + backward, ratio to static):");
       List<LayerCase> cases = new ArrayList<>(LayerCase.efficientnetCondconvB0());
       cases.addAll(LayerCase.smallCnn());
       List<BenchRow> layers = LayerBench.run(cases, new int[] {1, 8, 32},
-          quick ? new int[] {8} : new int[] {4, 8}, true, th, warmup, reps, System.out);
+          quick ? new int[] {8} : new int[] {4, 8}, true, th, warmup, reps, bandwidth, System.out);
       rows.addAll(layers);
       java.util.Map<String, String> kinds = new java.util.HashMap<>();
       cases.forEach(c -> kinds.put(c.name(), c.kindKey()));
@@ -77,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
     if (all || suite.equals("models")) {
       System.out.println("models (inference through SavedModel, ratio to static twin):");
       rows.addAll(ModelBench.run(ModelBench.PAIRS, new int[] {1, 32}, th, warmup,
-          quick ? 3 : 10, System.out));
+          quick ? 3 : 10, bandwidth, System.out));
     }
     if (all || suite.equals("train")) {
       System.out.println("train (one step at batch 64, ratio to static):");
@@ -112,8 +121,8 @@ final class BenchCommand implements Callable<Integer> {
       profile(th);
     }
     if (!rows.isEmpty()) {
-      BenchReport.write(rows, machine, LocalDate.now().toString(), out);
-      System.out.println(BenchReport.markdown(rows, machine, LocalDate.now().toString()));
+      BenchReport.write(rows, machine, bandwidth, LocalDate.now().toString(), out);
+      System.out.println(BenchReport.markdown(rows, machine, bandwidth, LocalDate.now().toString()));
       System.out.println("wrote " + out.resolve("bench.md") + ", " + out.resolve("bench.csv") + ", "
           + out.resolve("bench.png"));
     }

@@ -33,9 +33,61 @@ class BenchReportTest {
     BenchRow r = new BenchRow("models", "a vs b", 32, 8, "AUTO", "forward", 1.25, 1.2, 1.3, 17.5,
         1.0625);
     assertEquals(r, BenchRow.parse(r.csv()));
+    BenchRow floored = r.withFloor(96_000_000L, 21_000_000L, 4.5);
+    assertEquals(floored, BenchRow.parse(floored.csv()));
+    // Reports written before the floor columns still read, without a floor.
+    BenchRow old = BenchRow.parse("models,a vs b,32,8,AUTO,forward,1.25,1.2,1.3,17.5,1.0625");
+    assertEquals(0, old.weightBytes());
+    assertTrue(Double.isNaN(old.floorMs()));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> BenchRow.parse("layers,x,1"));
-    assertEquals("BenchRow: line 'layers,x,1' has 3 fields; expected 11 (" + BenchRow.HEADER + ").",
-        e.getMessage());
+    assertEquals("BenchRow: line 'layers,x,1' has 3 fields; expected 14 (" + BenchRow.HEADER
+        + ") or the first 11.", e.getMessage());
+  }
+
+  @Test
+  void theLimitIsTheHigherOfMultiplyAddsAndTheWeightFloor() {
+    // Static 0.5 ms; a 10 MB bank at 20 GB/s is 0.5 ms: floor ratio 1.0 < MACs 1.1, so the limit
+    // is 1.1 and a time ratio of 1.32 is 1.2 times it.
+    BenchRow computeBound = row("AUTO(FUSED)", 1, 1.32).withFloor(10_000_000L, 2_000_000L,
+        Bandwidth.floorMs(10_000_000L, 20e9));
+    assertEquals(0.5, computeBound.floorMs(), 1e-12);
+    assertEquals(1.0, computeBound.floorRatio(), 1e-12);
+    assertEquals(1.2, computeBound.limitDistance(), 1e-12);
+    // Not overlapped: 1.1 + 8 MB / 20 GB/s / 0.5 ms = 1.1 + 0.8.
+    assertEquals(1.9, computeBound.serialLimit(), 1e-12);
+    // A 40 MB bank: floor 2 ms = 4x static, which binds; 6x is 1.5 times it.
+    BenchRow bandwidthBound = row("AUTO(FUSED)", 1, 6).withFloor(40_000_000L, 5_000_000L,
+        Bandwidth.floorMs(40_000_000L, 20e9));
+    assertEquals(1.5, bandwidthBound.limitDistance(), 1e-12);
+    String md = BenchReport.limits(List.of(computeBound, row("LOOP", 1, 2).withFloor(1, 1, 1),
+        row("AUTO(LOOP)", 32, 2.0)));
+    assertTrue(md.contains("| expand 80->480 14x14 AUTO(FUSED) | 4 | 10.00 (2.00) | 0.500 | 0.500 |"
+        + " 1.32 | 1.10 | 1.00 | 1.20 | 1.90 |"), md);
+    // Only AUTO cells at batch 1 with a floor.
+    assertEquals(1, md.lines().filter(l -> l.startsWith("| expand")).count(), md);
+  }
+
+  @Test
+  void layerCaseKernelParamsByHand() {
+    LayerCase expand = LayerCase.efficientnetCondconvB0().stream()
+        .filter(c -> c.name().equals("expand 112->672 14x14")).findFirst().orElseThrow();
+    assertEquals(112L * 672, expand.kernelParams());
+    LayerCase dw = LayerCase.efficientnetCondconvB0().stream()
+        .filter(c -> c.name().startsWith("depthwise 5x5 s1 672")).findFirst().orElseThrow();
+    assertEquals(5L * 5 * 672, dw.kernelParams());
+  }
+
+  @Test
+  void aStreamingSumAddsEveryElement() {
+    float[] a = new float[1003];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = i % 7;
+    }
+    double expected = 0;
+    for (int i = 5; i < 1002; i++) {
+      expected += i % 7;
+    }
+    assertEquals(expected, Bandwidth.sum(a, 5, 1002), 0);
   }
 }
