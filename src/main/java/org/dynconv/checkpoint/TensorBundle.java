@@ -103,23 +103,31 @@ public final class TensorBundle {
 
   /** The float32 tensor {@code key}, row-major. */
   public float[] readFloats(String key) throws IOException {
-    BundleEntryProto e = entries.get(key);
-    if (e == null) {
-      throw new IllegalArgumentException("TensorBundle: checkpoint '" + prefix + "' has no key '"
-          + key + "'.");
-    }
+    BundleEntryProto e = proto(key);
     if (e.getDtype() != DataType.DT_FLOAT) {
       throw new IllegalArgumentException("TensorBundle: '" + key + "' in '" + prefix + "' has dtype "
           + e.getDtype() + "; expected DT_FLOAT.");
-    }
-    if (e.getSlicesCount() > 0) {
-      throw new IllegalArgumentException("TensorBundle: '" + key + "' in '" + prefix
-          + "' is stored in slices; partitioned variables are not supported.");
     }
     long n = entry(key, e).size();
     if (e.getSize() != n * 4) {
       throw new CheckpointFormatError("TensorBundle: '" + key + "' in '" + prefix + "' has " + e.getSize()
           + " bytes for shape " + entry(key, e).shapeString() + "; expected " + n * 4 + ".");
+    }
+    byte[] bytes = readBytes(key);
+    float[] out = new float[(int) n];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    return out;
+  }
+
+  /**
+   * The stored bytes of {@code key} of any dtype (numbers little-endian, row-major), checked
+   * against their CRC32C.
+   */
+  public byte[] readBytes(String key) throws IOException {
+    BundleEntryProto e = proto(key);
+    if (e.getSlicesCount() > 0) {
+      throw new IllegalArgumentException("TensorBundle: '" + key + "' in '" + prefix
+          + "' is stored in slices; partitioned variables are not supported.");
     }
     Path data = prefix.resolveSibling(String.format("%s.data-%05d-of-%05d", prefix.getFileName(),
         e.getShardId(), shards));
@@ -143,9 +151,16 @@ public final class TensorBundle {
       throw new CheckpointFormatError("TensorBundle: '" + key + "' in data file '" + data
           + "' fails its CRC32C check; the file is corrupt.");
     }
-    float[] out = new float[(int) n];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-    return out;
+    return bytes;
+  }
+
+  private BundleEntryProto proto(String key) {
+    BundleEntryProto e = entries.get(key);
+    if (e == null) {
+      throw new IllegalArgumentException("TensorBundle: checkpoint '" + prefix + "' has no key '"
+          + key + "'.");
+    }
+    return e;
   }
 
   public Path prefix() {

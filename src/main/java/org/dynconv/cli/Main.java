@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     subcommands = {VersionCommand.class, ModelsCommand.class, TrainCommand.class,
         ExportCommand.class, PredictCommand.class, InspectCommand.class,
-        InspectCheckpointCommand.class, ImportGoogleCommand.class, AnalyzeCommand.class,
-        BenchCommand.class, StudyCommand.class, ServeCommand.class, DemoCommand.class,
+        InspectCheckpointCommand.class, CompareCheckpointsCommand.class, ImportGoogleCommand.class,
+        AnalyzeCommand.class, BenchCommand.class, StudyCommand.class, ServeCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.",
