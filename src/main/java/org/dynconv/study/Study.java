@@ -106,7 +106,7 @@ public final class Study {
     PrintStream epochs = new PrintStream(new EpochLines(log, "  " + label + " "), true,
         StandardCharsets.UTF_8);
     new Trainer(tc, split.train(), split.validation(), new Trainer.Options(runDir, resume, threads,
-        epochs, false)).run();
+        epochs, false).withEvaluationName("val")).run();
     RunLog runLog = RunLog.read(runDir.resolve("log.csv"));
     double testAcc = Double.NaN;
     Path export = runDir.resolve("export");

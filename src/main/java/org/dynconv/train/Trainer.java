@@ -52,11 +52,23 @@ public final class Trainer {
    * @param stopAtStep checkpoint and return once this many steps are taken; 0 = run to the end
    * @param listener called after every step, or null
    * @param callbacks step, epoch-end and checkpoint hooks, called in list order
+   * @param evaluationName what the per-epoch line calls the set the trainer evaluates on
+   *     ("test" by default; "val" when a program passes a validation split)
    */
   public record Options(Path runDir, boolean resume, Threads threads, PrintStream out,
-      boolean redraw, long stopAtStep, StepListener listener, List<TrainingCallback> callbacks) {
+      boolean redraw, long stopAtStep, StepListener listener, List<TrainingCallback> callbacks,
+      String evaluationName) {
     public Options {
       callbacks = List.copyOf(callbacks);
+      if (evaluationName == null || evaluationName.isBlank()) {
+        throw new IllegalArgumentException("Trainer.Options: evaluationName is '" + evaluationName
+            + "'; expected a short name such as test or val.");
+      }
+    }
+
+    public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw,
+        long stopAtStep, StepListener listener, List<TrainingCallback> callbacks) {
+      this(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks, "test");
     }
 
     public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw,
@@ -75,14 +87,22 @@ public final class Trainer {
 
     /** The same options continuing the run's latest checkpoint. */
     public Options resuming() {
-      return new Options(runDir, true, threads, out, redraw, stopAtStep, listener, callbacks);
+      return new Options(runDir, true, threads, out, redraw, stopAtStep, listener, callbacks,
+          evaluationName);
     }
 
     /** The same options with {@code more} callbacks after the present ones. */
     public Options withCallbacks(TrainingCallback... more) {
       List<TrainingCallback> all = new ArrayList<>(callbacks);
       all.addAll(List.of(more));
-      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, all);
+      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, all,
+          evaluationName);
+    }
+
+    /** The same options with the evaluation set called {@code name} in the per-epoch line. */
+    public Options withEvaluationName(String name) {
+      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks,
+          name);
     }
   }
 
@@ -317,9 +337,9 @@ public final class Trainer {
           log.append(epoch + 1, state.step(), counted == 0 ? Double.NaN : lossSum / counted,
               counted == 0 ? Double.NaN : accSum / counted, testAcc,
               spec.annealsTemperature() ? state.temperature() : Double.NaN, lr.at(state.step() - 1), epochSecs, ev.routingEntropy());
-          opt.out().printf("epoch %d/%d: train loss %.4f acc %.4f | test acc %.4f%s | %.1f s%n",
+          opt.out().printf("epoch %d/%d: train loss %.4f acc %.4f | %s acc %.4f%s | %.1f s%n",
               epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
-              testAcc, temperatureNote(state.temperature(), ev.routingEntropy()), epochSecs);
+              opt.evaluationName(), testAcc, temperatureNote(state.temperature(), ev.routingEntropy()), epochSecs);
           attention.flush();
           for (TrainingCallback cb : opt.callbacks()) {
             cb.onEpochEnd(new TrainingCallback.EpochSummary(epoch + 1, state.step(),

@@ -1,6 +1,7 @@
 package org.dynconv.study;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,9 @@ class StudyTest {
     assertEquals(2, rows.size(), log);
     assertTrue(log.contains("2 cells (0 done, 2 to run)"), log);
     assertTrue(log.contains("resuming mobilenetv2-0.25-dcd at epoch 1, step 2"), log);
+    // The per-epoch lines name the validation split, the set the study validates on.
+    assertTrue(log.contains("| val acc "), log);
+    assertFalse(log.contains("test acc"), log);
     assertTrue(rows.stream().allMatch(r -> r.testAccuracy() >= 0 && r.testAccuracy() <= 1
         && r.valAccuracy() >= 0 && r.valAccuracy() <= 1 && r.parameters() > 0), log);
     assertTrue(Files.exists(dir.resolve("accuracy_vs_macs.png")));
