@@ -91,7 +91,10 @@ public final class BenchReport {
   public static String limits(List<BenchRow> rows) {
     List<BenchRow> at1 = rows.stream().filter(r -> r.weightBytes() > 0 && r.batch() == 1
         && r.pass().equals("forward") && (r.suite().equals("models")
-            || r.strategy().startsWith("AUTO"))).toList();
+            || r.strategy().startsWith("AUTO")
+            // DCD, and ODConv's AUTO or only path ("ODConv1 AUTO(FUSED)", "ODConv1").
+            || r.suite().equals("family") && (!r.strategy().contains(" ")
+                || r.strategy().contains("AUTO")))).toList();
     if (at1.isEmpty()) {
       return "";
     }
@@ -106,8 +109,8 @@ public final class BenchReport {
         + " time / limit | MACs + reads |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (BenchRow r : at1) {
       sb.append(String.format(Locale.ROOT, "| %s%s | %d | %.2f (%.2f) | %.3f | %.3f | %.2f | %.2f |"
-          + " %.2f | %.2f | %.2f |%n", r.caseName(), r.suite().equals("layers") ? " " + r.strategy()
-          : "", r.experts(), r.weightBytes() / 1e6, r.baselineWeightBytes() / 1e6, r.floorMs(),
+          + " %.2f | %.2f | %.2f |%n", r.caseName(), r.suite().equals("models") ? ""
+          : " " + r.strategy(), r.experts(), r.weightBytes() / 1e6, r.baselineWeightBytes() / 1e6, r.floorMs(),
           r.baselineMs(), r.ratioMedian(), r.macRatio(), r.floorRatio(), r.limitDistance(),
           r.serialLimit()));
     }

@@ -43,24 +43,32 @@ import org.tensorflow.types.TFloat32;
 public final class FamilyBench {
   private FamilyBench() {}
 
-  /** A candidate layer built into the case's graph: its name, timed ops and multiply-adds. */
-  private record Candidate(String name, int experts, List<Operand<?>> ops, long macs) {}
+  /**
+   * A candidate layer built into the case's graph: its name, timed ops, multiply-adds and the
+   * bytes of its variables (float32), all of which inference reads per image at batch 1.
+   */
+  private record Candidate(String name, int experts, List<Operand<?>> ops, long macs,
+      long weightBytes) {}
 
+  /**
+   * @param bandwidth bytes per second of a streaming read ({@link Bandwidth}), for the batch-1
+   *     floors
+   */
   public static List<BenchRow> run(List<LayerCase> cases, boolean train, Threads threads,
-      int warmup, int reps, PrintStream log) {
+      int warmup, int reps, double bandwidth, PrintStream log) {
     List<BenchRow> rows = new ArrayList<>();
     for (LayerCase c : cases) {
-      rows.addAll(one(c, 1, false, threads, warmup, reps, log));
-      rows.addAll(one(c, 32, false, threads, warmup, reps, log));
+      rows.addAll(one(c, 1, false, threads, warmup, reps, bandwidth, log));
+      rows.addAll(one(c, 32, false, threads, warmup, reps, bandwidth, log));
       if (train) {
-        rows.addAll(one(c, 32, true, threads, warmup, reps, log));
+        rows.addAll(one(c, 32, true, threads, warmup, reps, bandwidth, log));
       }
     }
     return rows;
   }
 
   static List<BenchRow> one(LayerCase c, int b, boolean train, Threads threads, int warmup,
-      int reps, PrintStream log) {
+      int reps, double bandwidth, PrintStream log) {
     String pass = train ? "train" : "forward";
     try (Graph g = new Graph()) {
       LayerScope root = LayerScope.root(g, 1);
@@ -83,6 +91,10 @@ public final class FamilyBench {
           double macRatio = (double) k.macs() / c.convMacs();
           BenchRow row = BenchRow.of("family", c.name(), b, k.experts(), k.name(), pass,
               ratios.get(i), macRatio);
+          if (b == 1) {
+            row = row.withFloor(k.weightBytes(), Float.BYTES * c.kernelParams(),
+                Bandwidth.floorMs(k.weightBytes(), bandwidth));
+          }
           rows.add(row);
           line.append(String.format("%s %.2fx/%.2f=%.2f  ", k.name(), row.ratioMedian(), macRatio,
               row.efficiency()));
@@ -143,7 +155,7 @@ public final class FamilyBench {
       DcdConv2d dcd = DcdConv2d.create(root.child("dcd"), cfg, c.inChannels());
       Operand<TFloat32> y = dcd.apply(x, mode).output();
       out.add(new Candidate("DCD", cfg.latent(), targets(tf, y, x, dcd.variables(), train),
-          dcd.macs(size, size)));
+          dcd.macs(size, size), bytes(dcd.variables())));
     }
     Operand<TFloat32> temperature = tf.constant(1f);
     List<Strategy> oneKernel = c.geometry().isPointwise() ? List.of(Strategy.AUTO)
@@ -183,10 +195,15 @@ public final class FamilyBench {
         macs = od.macs(size, size);
       }
       String path = used == null ? "" : st == Strategy.AUTO ? " AUTO(" + used + ")" : " " + used;
-      out.add(new Candidate("ODConv" + n + path, n, targets(root.ops(), y, x, vars, train), macs));
+      out.add(new Candidate("ODConv" + n + path, n, targets(root.ops(), y, x, vars, train), macs,
+          bytes(vars)));
     } catch (IllegalArgumentException notApplicable) {
       // GROUPED cannot train without oneDNN; FUSED needs a batch of 1.
     }
+  }
+
+  private static long bytes(List<VariableRef> vars) {
+    return Float.BYTES * vars.stream().mapToLong(VariableRef::size).sum();
   }
 
   private static List<Operand<?>> targets(Ops tf, Operand<TFloat32> y, Operand<TFloat32> x,

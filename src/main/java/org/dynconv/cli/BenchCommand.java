@@ -55,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     List<BenchRow> rows = new ArrayList<>();
     boolean all = suite.equals("all");
     double bandwidth = Double.NaN;
-    if (all || suite.equals("layers") || suite.equals("models")) {
+    if (all || suite.equals("layers") || suite.equals("family") || suite.equals("models")) {
       int readers = Runtime.getRuntime().availableProcessors();
       bandwidth = Bandwidth.measure(readers);
       System.out.printf("memory bandwidth: %.1f GB/s (streaming read of 256 MB, %d threads); batch-1"
@@ -81,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
           + " efficiency):");
       List<LayerCase> cases = new ArrayList<>(LayerCase.efficientnetCondconvB0());
       cases.addAll(LayerCase.smallCnn());
-      rows.addAll(FamilyBench.run(cases, true, th, warmup, reps, System.out));
+      rows.addAll(FamilyBench.run(cases, true, th, warmup, reps, bandwidth, System.out));
     }
     if (all || suite.equals("models")) {
       System.out.println("models (inference through SavedModel, ratio to static twin):");

@@ -1,6 +1,7 @@
 package org.dynconv.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,6 +67,18 @@ class BenchReportTest {
         + " 1.32 | 1.10 | 1.00 | 1.20 | 1.90 |"), md);
     // Only AUTO cells at batch 1 with a floor.
     assertEquals(1, md.lines().filter(l -> l.startsWith("| expand")).count(), md);
+    // DCD and ODConv: DCD and AUTO's path, not the alternatives.
+    List<BenchRow> family = new java.util.ArrayList<>();
+    for (String name : List.of("DCD", "ODConv1 AUTO(FUSED)", "ODConv1 TAPS", "ODConv1")) {
+      BenchRow r = row(name, 1, 2);
+      family.add(new BenchRow("family", r.caseName(), 1, 1, name, "forward", 2, 1.9, 2.1, 0.5,
+          1.1).withFloor(1_000_000L, 500_000L, 0.05));
+    }
+    String fam = BenchReport.limits(family);
+    assertTrue(fam.contains("| expand 80->480 14x14 DCD |"), fam);
+    assertTrue(fam.contains("| expand 80->480 14x14 ODConv1 AUTO(FUSED) |"), fam);
+    assertTrue(fam.contains("| expand 80->480 14x14 ODConv1 |"), fam);
+    assertFalse(fam.contains("TAPS"), fam);
   }
 
   @Test
