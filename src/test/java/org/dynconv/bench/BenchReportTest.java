@@ -92,6 +92,15 @@ class BenchReportTest {
   }
 
   @Test
+  void bandwidthNeedsAReaderAndFloorsAreBytesOverRate() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Bandwidth.measure(0));
+    assertEquals("Bandwidth: threads is 0; expected >= 1.", e.getMessage());
+    // 96 MB at 48 GB/s: 2 ms.
+    assertEquals(2.0, Bandwidth.floorMs(96_000_000L, 48e9), 1e-12);
+  }
+
+  @Test
   void aStreamingSumAddsEveryElement() {
     float[] a = new float[1003];
     for (int i = 0; i < a.length; i++) {
