@@ -12,8 +12,8 @@ import java.util.concurrent.Future;
  * threads each sum their share of a 256 MB array (far larger than any cache), best of seven
  * passes after one warm-up. It is the rate at which batch-1 inference can read weights that do
  * not stay in cache, so {@code bytes / bandwidth} is the floor a bandwidth-bound run cannot beat.
- * oneDNN's vectorised reads can reach somewhat more than this Java loop, so the floor is
- * slightly optimistic about the hardware and, if anything, generous to the measured time.
+ * oneDNN's vectorised reads may reach somewhat more than this Java loop; then the true floor is
+ * a little lower than the one printed, and a measured time looks closer to its floor than it is.
  */
 public final class Bandwidth {
   static final int FLOATS = 64 << 20;
