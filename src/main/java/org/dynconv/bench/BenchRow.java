@@ -59,7 +59,7 @@ public record BenchRow(String suite, String caseName, int batch, int experts, St
   }
 
   /**
-   * How far the time ratio is from the lower of the two limits that bind a candidate: its
+   * How far the time ratio is from the higher of the two limits that bind a candidate: its
    * multiply-adds (at the static twin's efficiency) and its weight reads (at the measured
    * bandwidth); {@code ratio / max(mac_ratio, floor_ratio)}, 1.0 = at the limit. NaN without a
    * floor.
