@@ -18,6 +18,11 @@ import org.dynconv.graph.Threads;
 import org.dynconv.models.ModelZoo;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
+import org.dynconv.train.distributed.Cluster;
+import org.dynconv.train.distributed.Peers;
+import org.dynconv.train.distributed.Replica;
+import org.dynconv.train.distributed.Supervisor;
+import org.dynconv.train.distributed.WorkerServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -160,6 +165,30 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-export", description = "Do not export at the end.")
   boolean noExport;
 
+  @Option(names = "--workers", defaultValue = "1",
+      description = "Data-parallel workers on this machine: starts N processes on free loopback"
+          + " ports, each taking --batch-size images of every step (default 1: this process).")
+  int workers;
+
+  @Option(names = "--cluster", description = "Run one worker of a multi-host run: a file with"
+      + " every worker's host:port, one per line, task 0 first; the same command on every host,"
+      + " each with its --task. --out must be a directory all workers share.")
+  Path cluster;
+
+  @Option(names = "--task", defaultValue = "-1",
+      description = "This worker's line in --cluster, from 0 (worker 0 writes the run).")
+  int task;
+
+  @Option(names = "--collective-timeout", defaultValue = "300",
+      description = "Seconds a worker waits for the others at a step before it fails"
+          + " (default 300).")
+  double collectiveTimeout;
+
+  @Option(names = "--max-restarts", defaultValue = "2",
+      description = "With --workers: restart all workers from the last checkpoint after a"
+          + " failure up to this many times (default 2).")
+  int maxRestarts;
+
   @Mixin ThreadOptions threads;
 
   @Override
@@ -169,9 +198,10 @@ final class TrainCommand implements Callable<Integer> {
     ImageFolder.Split images = folder ? openFolder(modelName) : null;
     TrainConfig cfg = config(modelName, images);
     Threads th = threads.value();
+    Replica replica = replica();
     Path runDir = out != null ? out : defaultRunDir(modelName);
     try {
-      Trainer.checkRunDir(runDir, resume);
+      Trainer.checkRunDir(runDir, resume, replica.chief());
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
@@ -191,18 +221,36 @@ final class TrainCommand implements Callable<Integer> {
     Trainer trainer;
     try {
       trainer = new Trainer(cfg, trainSet, testSet,
-          new Trainer.Options(runDir, resume, th, System.out, System.console() != null));
+          new Trainer.Options(runDir, resume, th, System.out, System.console() != null)
+              .withReplica(replica));
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
     if (export != null && noExport) {
       throw new CliErrors.UsageError("--export and --no-export exclude each other.");
     }
-    Path exportDir = noExport ? null : export != null ? export : runDir.resolve("export");
+    Path exportDir = noExport || !replica.chief() ? null
+        : export != null ? export : runDir.resolve("export");
     if (exportDir != null && Files.exists(exportDir)) {
       throw new CliErrors.UsageError("--export '" + exportDir + "' exists; expected a new directory.");
     }
-    Trainer.Result r = trainer.run();
+    if (workers > 1) {
+      return supervise(runDir);
+    }
+    Trainer.Result r;
+    if (replica.distributed()) {
+      WorkerServer.start(replica.cluster(), th);
+      try {
+        r = trainer.run();
+      } catch (RuntimeException e) {
+        if (Peers.isCollectiveFailure(e)) {
+          throw new IllegalStateException(Peers.describe(replica.cluster(), collectiveTimeout), e);
+        }
+        throw e;
+      }
+    } else {
+      r = trainer.run();
+    }
     if (exportDir != null) {
       Path dir = ExportCommand.exportRun(org.dynconv.train.RunDirectory.open(runDir),
           new org.dynconv.export.SavedModelExporter.Target(exportDir, false, 0), th);
@@ -211,7 +259,77 @@ final class TrainCommand implements Callable<Integer> {
     System.out.printf("done: test accuracy %.2f%% | %,d parameters | %,d MACs/image | %s wall time"
         + " (%d steps) | run %s%n", 100 * r.testAccuracy(), r.parameters(), r.macsPerImage(),
         clock(r.seconds()), r.steps(), runDir);
+    if (replica.distributed() && !replica.chief()) {
+      // A grace period: the chief may still be reading this worker's last exchange.
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     return 0;
+  }
+
+  /** Which worker this process is, from --cluster and --task; checks the distributed options. */
+  private Replica replica() throws IOException {
+    if (workers < 1) {
+      throw new CliErrors.UsageError("--workers=" + workers + " is invalid; expected >= 1.");
+    }
+    if (maxRestarts < 0) {
+      throw new CliErrors.UsageError("--max-restarts=" + maxRestarts
+          + " is invalid; expected >= 0.");
+    }
+    if (!(collectiveTimeout > 0) || !Double.isFinite(collectiveTimeout)) {
+      throw new CliErrors.UsageError("--collective-timeout=" + collectiveTimeout
+          + " is invalid; expected a finite number of seconds > 0.");
+    }
+    if (cluster == null) {
+      if (task != -1) {
+        throw new CliErrors.UsageError("--task=" + task + " needs --cluster FILE.");
+      }
+      return Replica.single();
+    }
+    if (workers > 1) {
+      throw new CliErrors.UsageError("--workers and --cluster exclude each other: --workers starts"
+          + " local workers, --cluster FILE --task I runs one of a cluster.");
+    }
+    if (task < 0) {
+      throw new CliErrors.UsageError("--cluster needs --task I, this worker's line in '" + cluster
+          + "' (from 0).");
+    }
+    if (out == null) {
+      throw new CliErrors.UsageError("--cluster needs --out DIR, the run directory every worker"
+          + " shares.");
+    }
+    try {
+      return Replica.of(Cluster.read(cluster, task), collectiveTimeout);
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
+    }
+  }
+
+  /** --workers N: this process starts and watches N worker processes. */
+  private int supervise(Path runDir) throws IOException {
+    List<String> args = new java.util.ArrayList<>();
+    // The parse result holds the whole command line; the workers get what follows "train".
+    List<String> given = cmd.commandLine().getParseResult().originalArgs();
+    for (int i = given.indexOf(cmd.name()) + 1; i < given.size(); i++) {
+      String a = given.get(i);
+      if (a.equals("--workers") || a.equals("--max-restarts")) {
+        i++;
+      } else if (!a.startsWith("--workers=") && !a.startsWith("--max-restarts=")) {
+        args.add(a);
+      }
+    }
+    if (out == null) {
+      args.addAll(List.of("--out", runDir.toString()));
+    }
+    try {
+      return Supervisor.run(new Supervisor.Launch(args, runDir, workers, maxRestarts, System.out));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
   }
 
   private String resolveModel() {

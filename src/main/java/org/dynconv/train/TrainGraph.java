@@ -13,6 +13,8 @@ import org.dynconv.train.optim.GradAndVar;
 import org.dynconv.train.optim.Optimizer;
 import org.dynconv.train.optim.RmsProp;
 import org.dynconv.train.optim.Sgd;
+import org.dynconv.train.distributed.Collectives;
+import org.dynconv.train.distributed.Replica;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -29,6 +31,11 @@ import org.tensorflow.types.TString;
  * smoothing), gradients of the explicit trainable list, optional clipping by global norm, the
  * optimizer step, BatchNorm updates, the optional EMA, and an op that saves the weights an
  * inference graph needs (EMA shadows when enabled) under the model's variable names.
+ *
+ * <p>For a worker of a data-parallel run ({@link Replica#distributed()}) the gradients are averaged
+ * over the workers before clipping and the optimizer, so every worker applies the gradient of the
+ * global batch and the weights stay identical; the loss and accuracy fetched are the global ones.
+ * BatchNorm uses each worker's own batch moments.
  */
 public final class TrainGraph {
   public final Model model;
@@ -48,11 +55,32 @@ public final class TrainGraph {
   public final Operand<TFloat32> routingEntropy;
   /** True when every model and optimizer variable is finite; checked before each checkpoint. */
   public final Operand<TBool> allFinite;
+  /**
+   * A scalar the chief feeds and every worker receives as {@link #valueFromChief} (the others feed
+   * 0): how the chief's validation accuracy reaches the workers that do not validate. Null in a
+   * single process.
+   */
+  public final Operand<TFloat32> chiefValue;
+  public final Operand<TFloat32> valueFromChief;
+  /** Completes once every worker runs it (before a worker exits). Null in a single process. */
+  public final Operand<TFloat32> barrier;
+  /**
+   * Each worker feeds a hash of its settings below 2^24 (exact in float32); {@link #settingsSpread}
+   * is the largest minus the smallest over the workers, 0 when all agree. Null in a single process.
+   */
+  public final Operand<TFloat32> settingsHash;
+  public final Operand<TFloat32> settingsSpread;
+
+  /** Instance keys of the collectives, the same on every worker. */
+  static final int GRADIENTS_KEY = 1, METRICS_KEY = 2, FROM_CHIEF_KEY = 3, BARRIER_KEY = 4,
+      HASH_MAX_KEY = 5, HASH_MIN_KEY = 6;
 
   private TrainGraph(Model model, Operand<TInt32> labels, Operand<TFloat32> learningRate,
       Operand<TFloat32> loss, Operand<TFloat32> accuracy, Op step, Ema ema,
       List<VariableRef> optimizerVariables, Operand<TString> weightsFile, Op saveWeights,
-      Operand<TBool> allFinite, Operand<TFloat32> routingEntropy) {
+      Operand<TBool> allFinite, Operand<TFloat32> routingEntropy, Operand<TFloat32> chiefValue,
+      Operand<TFloat32> valueFromChief, Operand<TFloat32> barrier, Operand<TFloat32> settingsHash,
+      Operand<TFloat32> settingsSpread) {
     this.model = model;
     this.labels = labels;
     this.learningRate = learningRate;
@@ -65,12 +93,26 @@ public final class TrainGraph {
     this.saveWeights = saveWeights;
     this.allFinite = allFinite;
     this.routingEntropy = routingEntropy;
+    this.chiefValue = chiefValue;
+    this.valueFromChief = valueFromChief;
+    this.barrier = barrier;
+    this.settingsHash = settingsHash;
+    this.settingsSpread = settingsSpread;
   }
 
   /**
    * @param batch the static batch every step feeds (training drops the last partial batch)
    */
   public static TrainGraph build(LayerScope root, ModelSpec spec, TrainConfig cfg, long batch) {
+    return build(root, spec, cfg, batch, Replica.single());
+  }
+
+  /**
+   * @param batch this worker's share of the global batch
+   * @param replica which worker of a data-parallel run this graph is for
+   */
+  public static TrainGraph build(LayerScope root, ModelSpec spec, TrainConfig cfg, long batch,
+      Replica replica) {
     Model model = spec.build(root, Mode.TRAIN, batch);
     Ops tf = root.child("training").ops();
     Operand<TInt32> labels =
@@ -89,6 +131,10 @@ public final class TrainGraph {
     List<Operand<TFloat32>> g = new ArrayList<>();
     for (int i = 0; i < trainable.size(); i++) {
       g.add(grads.dy(i));
+    }
+    Collectives.Group group = replica.group();
+    if (replica.distributed()) {
+      g = Collectives.meanPacked(tf.withSubScope("allreduce"), g, group, GRADIENTS_KEY);
     }
     if (cfg.clipNorm() > 0) {
       g = clipByGlobalNorm(tf, g, cfg.clipNorm());
@@ -112,6 +158,24 @@ public final class TrainGraph {
       step = tf.withName("train_step").withControlDependencies(after).noOp();
     }
     Operand<TFloat32> accuracy = Losses.accuracy(tf, model.logits(), labels);
+    Operand<TFloat32> reportedLoss = loss;
+    Operand<TFloat32> chiefValue = null, fromChief = null, barrier = null, hash = null;
+    Operand<TFloat32> spread = null;
+    if (replica.distributed()) {
+      Ops c = tf.withSubScope("allreduce");
+      Operand<TFloat32> both = Collectives.mean(c, c.stack(List.of(loss, accuracy)), group,
+          METRICS_KEY);
+      reportedLoss = c.squeeze(c.slice(both, c.constant(new int[] {0}), c.constant(new int[] {1})));
+      accuracy = c.squeeze(c.slice(both, c.constant(new int[] {1}), c.constant(new int[] {1})));
+      chiefValue = root.ops().withName("chief_value").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.scalar()));
+      fromChief = Collectives.sum(c, chiefValue, group, FROM_CHIEF_KEY);
+      barrier = Collectives.sum(c, c.constant(0f), group, BARRIER_KEY);
+      hash = root.ops().withName("settings_hash").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.scalar()));
+      spread = c.math.sub(Collectives.max(c, hash, group, HASH_MAX_KEY),
+          Collectives.min(c, hash, group, HASH_MIN_KEY));
+    }
 
     // Saves what an inference graph restores: each model variable under its own name, with the
     // EMA shadow's value when the EMA is on.
@@ -138,8 +202,8 @@ public final class TrainGraph {
       finite = tf.math.logicalAnd(finite, tf.reduceAll(f, tf.range(tf.constant(0), tf.rank(f),
           tf.constant(1))));
     }
-    return new TrainGraph(model, labels, lr, loss, accuracy, step, ema, optVars, file, save, finite,
-        routingEntropy(tf, model));
+    return new TrainGraph(model, labels, lr, reportedLoss, accuracy, step, ema, optVars, file, save,
+        finite, routingEntropy(tf, model), chiefValue, fromChief, barrier, hash, spread);
   }
 
   /** Mean entropy of the routing weights of the model's distinct routing tensors. */

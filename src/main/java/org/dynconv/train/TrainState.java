@@ -15,12 +15,14 @@ import java.util.Map;
  * @param epochLossSum sum of the losses of the epoch's steps so far (for the epoch's mean)
  * @param epochAccuracySum sum of their batch accuracies
  * @param epochsWithoutImprovement validations since the best one (for early stopping)
+ * @param imagesPerStep images in one step over all workers (the global batch); 0 in checkpoints
+ *     written before it was recorded
  */
 public record TrainState(long step, int epoch, int stepInEpoch, double temperature,
     double bestTestAccuracy, double epochLossSum, double epochAccuracySum,
-    int epochsWithoutImprovement) {
-  public static TrainState start(double temperature) {
-    return new TrainState(0, 0, 0, temperature, Double.NaN, 0, 0, 0);
+    int epochsWithoutImprovement, long imagesPerStep) {
+  public static TrainState start(double temperature, long imagesPerStep) {
+    return new TrainState(0, 0, 0, temperature, Double.NaN, 0, 0, 0, imagesPerStep);
   }
 
   public Map<String, String> toMap() {
@@ -34,6 +36,7 @@ public record TrainState(long step, int epoch, int stepInEpoch, double temperatu
     m.put("epochLossSum", Double.toString(epochLossSum));
     m.put("epochAccuracySum", Double.toString(epochAccuracySum));
     m.put("epochsWithoutImprovement", Integer.toString(epochsWithoutImprovement));
+    m.put("imagesPerStep", Long.toString(imagesPerStep));
     return m;
   }
 
@@ -48,7 +51,8 @@ public record TrainState(long step, int epoch, int stepInEpoch, double temperatu
           Double.parseDouble(m.get("bestTestAccuracy")),
           Double.parseDouble(m.getOrDefault("epochLossSum", "0")),
           Double.parseDouble(m.getOrDefault("epochAccuracySum", "0")),
-          Integer.parseInt(m.getOrDefault("epochsWithoutImprovement", "0")));
+          Integer.parseInt(m.getOrDefault("epochsWithoutImprovement", "0")),
+          Long.parseLong(m.getOrDefault("imagesPerStep", "0")));
     } catch (NumberFormatException | NullPointerException e) {
       throw new IllegalStateException("TrainState: '" + source + "' is malformed: " + e);
     }

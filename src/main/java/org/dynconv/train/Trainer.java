@@ -16,6 +16,7 @@ import org.dynconv.graph.Threads;
 import org.dynconv.infer.InferenceModel;
 import org.dynconv.io.AtomicFiles;
 import org.dynconv.models.ModelSpec;
+import org.dynconv.train.distributed.Replica;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
@@ -32,6 +33,13 @@ import org.tensorflow.types.TString;
  *
  * <p>Run directory: {@code run.properties} (the {@link TrainConfig}), {@code log.csv} (one line per
  * epoch), {@code checkpoints/}.
+ *
+ * <p>Data parallel ({@link Options#replica()} a worker of N): each step takes a global batch of N
+ * x {@code batchSize} images from the seeded order, worker i the i-th slice of it; the gradients
+ * are averaged over the workers ({@link TrainGraph}). Only the chief (worker 0) writes the run
+ * directory and validates; the others receive its validation accuracy, so early stopping ends
+ * every worker at the same epoch. Every worker resumes from the chief's checkpoint, so the run
+ * directory must be shared by all of them.
  */
 public final class Trainer {
   /** Class names of the training source, one per line, beside run.properties. */
@@ -54,12 +62,18 @@ public final class Trainer {
    * @param callbacks step, epoch-end and checkpoint hooks, called in list order
    * @param evaluationName what the per-epoch line calls the set the trainer evaluates on
    *     ("test" by default; "val" when a program passes a validation split)
+   * @param replica which worker of a data-parallel run this is ({@link Replica#single()} by
+   *     default)
    */
   public record Options(Path runDir, boolean resume, Threads threads, PrintStream out,
       boolean redraw, long stopAtStep, StepListener listener, List<TrainingCallback> callbacks,
-      String evaluationName) {
+      String evaluationName, Replica replica) {
     public Options {
       callbacks = List.copyOf(callbacks);
+      if (replica == null) {
+        throw new IllegalArgumentException("Trainer.Options: replica is null; expected"
+            + " Replica.single() for a run in one process.");
+      }
       if (evaluationName == null || evaluationName.isBlank()) {
         throw new IllegalArgumentException("Trainer.Options: evaluationName is '" + evaluationName
             + "'; expected a short name such as test or val.");
@@ -68,7 +82,8 @@ public final class Trainer {
 
     public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw,
         long stopAtStep, StepListener listener, List<TrainingCallback> callbacks) {
-      this(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks, "test");
+      this(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks, "test",
+          Replica.single());
     }
 
     public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw,
@@ -88,7 +103,7 @@ public final class Trainer {
     /** The same options continuing the run's latest checkpoint. */
     public Options resuming() {
       return new Options(runDir, true, threads, out, redraw, stopAtStep, listener, callbacks,
-          evaluationName);
+          evaluationName, replica);
     }
 
     /** The same options with {@code more} callbacks after the present ones. */
@@ -96,13 +111,19 @@ public final class Trainer {
       List<TrainingCallback> all = new ArrayList<>(callbacks);
       all.addAll(List.of(more));
       return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, all,
-          evaluationName);
+          evaluationName, replica);
     }
 
     /** The same options with the evaluation set called {@code name} in the per-epoch line. */
     public Options withEvaluationName(String name) {
       return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks,
-          name);
+          name, replica);
+    }
+
+    /** The same options for worker {@code r} of a data-parallel run. */
+    public Options withReplica(Replica r) {
+      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks,
+          evaluationName, r);
     }
   }
 
@@ -180,8 +201,20 @@ public final class Trainer {
   /** Checks the run directory suits a new run or a resume, before anything is written. */
   public static Optional<CheckpointStore.Checkpoint> checkRunDir(Path runDir, boolean resume)
       throws IOException {
+    return checkRunDir(runDir, resume, true);
+  }
+
+  /**
+   * As {@link #checkRunDir(Path, boolean)}; a worker other than the chief ({@code writer} false)
+   * does not require a new run's directory to be empty, because the chief may have written it.
+   */
+  public static Optional<CheckpointStore.Checkpoint> checkRunDir(Path runDir, boolean resume,
+      boolean writer) throws IOException {
     Path props = runDir.resolve("run.properties");
     if (!resume) {
+      if (!writer) {
+        return Optional.empty();
+      }
       if (Files.exists(props)) {
         throw new IllegalArgumentException("--out '" + runDir + "' already holds a training run;"
             + " expected --resume to continue it, or another --out.");
@@ -204,7 +237,10 @@ public final class Trainer {
 
   public Result run() throws IOException {
     long t0 = System.nanoTime();
-    Optional<CheckpointStore.Checkpoint> resumeFrom = checkRunDir(opt.runDir(), opt.resume());
+    Replica replica = opt.replica();
+    boolean chief = replica.chief();
+    int workers = replica.workers();
+    Optional<CheckpointStore.Checkpoint> resumeFrom = checkRunDir(opt.runDir(), opt.resume(), chief);
     if (resumeFrom.isPresent()) {
       String saved = readRunConfig(opt.runDir()).model();
       if (!saved.equals(cfg.model())) {
@@ -213,8 +249,13 @@ public final class Trainer {
       }
     }
     CheckpointStore store = new CheckpointStore(opt.runDir());
-    int batch = Math.min(cfg.batchSize(), train.size());
-    int stepsPerEpoch = Math.max(1, train.size() / batch);
+    // batch is this worker's share of a step; a step takes batch * workers images.
+    int batch = Math.min(cfg.batchSize(), train.size() / workers);
+    if (batch < 1) {
+      throw new IllegalArgumentException("Trainer: " + train.size() + " training images cannot feed "
+          + workers + " workers; expected at least one image per worker.");
+    }
+    int stepsPerEpoch = Math.max(1, train.size() / (batch * workers));
     long totalSteps = (long) stepsPerEpoch * cfg.epochs();
     LearningRateSchedule lr = schedule(stepsPerEpoch, totalSteps);
     TemperatureSchedule temp = new TemperatureSchedule(cfg.temperatureStart(), cfg.temperatureEnd(),
@@ -224,19 +265,29 @@ public final class Trainer {
 
     try (Graph g = new Graph();
         InferenceModel eval = InferenceModel.create(spec, opt.threads())) {
-      TrainGraph tg = TrainGraph.build(LayerScope.root(g, cfg.seed()), spec, cfg, batch);
+      TrainGraph tg = TrainGraph.build(LayerScope.root(g, cfg.seed()), spec, cfg, batch, replica);
       WarmStart warm = !resumeFrom.isPresent() && !cfg.initFrom().isEmpty()
           ? WarmStart.build(LayerScope.root(g, cfg.seed()).child("warm_start"),
               Path.of(cfg.initFrom()), tg.model.variables())
           : null;
-      try (Session s = opt.threads().session(g)) {
+      try (Session s = replica.session(g, opt.threads())) {
         TrainState state;
+        long imagesPerStep = (long) batch * workers;
         if (resumeFrom.isPresent()) {
-          store.removeTemporaries();
+          if (chief) {
+            store.removeTemporaries();
+          }
           s.restore(resumeFrom.get().prefix().toString());
-          state = resumeFrom.get().state();
+          state = rescale(resumeFrom.get().state(), imagesPerStep, stepsPerEpoch,
+              Math.min(cfg.batchSize(), train.size()));
           opt.out().printf("resuming %s at epoch %d, step %d (%s)%n", spec.name(), state.epoch() + 1,
               state.step(), resumeFrom.get().dir());
+        } else if (!chief) {
+          s.initialize();
+          if (warm != null) {
+            s.runner().addTarget(warm.op()).run();
+          }
+          state = TrainState.start(temp.at(0), imagesPerStep);
         } else {
           Files.createDirectories(opt.runDir());
           AtomicFiles.writeProperties(opt.runDir().resolve("run.properties"), cfg.toMap());
@@ -250,15 +301,24 @@ public final class Trainer {
             s.runner().addTarget(warm.op()).run();
             opt.out().println(warm.describe());
           }
-          state = TrainState.start(temp.at(0));
+          state = TrainState.start(temp.at(0), imagesPerStep);
+        }
+        if (replica.distributed()) {
+          checkSameSettings(s, tg, imagesPerStep);
         }
         opt.out().printf("training %s: %,d parameters, %,d MACs/image, %d images, batch %d, %d"
-            + " epochs, %s, %s%n", spec.name(), tg.model.parameterCount(), tg.model.macsPerImage(),
-            train.size(), batch, cfg.epochs(), cfg.optimizer(), opt.threads());
-        Log log = new Log(opt.runDir().resolve("log.csv"), tg.model.routing().keySet());
-        log.truncateTo(state.epoch());
-        RoutingLog attention = new RoutingLog(opt.runDir().resolve("routing_entropy.csv"));
-        attention.truncateTo(state.step());
+            + " epochs, %s, %s%s%n", spec.name(), tg.model.parameterCount(), tg.model.macsPerImage(),
+            train.size(), batch, cfg.epochs(), cfg.optimizer(), opt.threads(),
+            replica.distributed() ? ", " + replica + " (global batch " + imagesPerStep + ")" : "");
+        // Only the chief writes the run directory.
+        Log log = chief ? new Log(opt.runDir().resolve("log.csv"), tg.model.routing().keySet())
+            : null;
+        RoutingLog attention = chief ? new RoutingLog(opt.runDir().resolve("routing_entropy.csv"))
+            : null;
+        if (chief) {
+          log.truncateTo(state.epoch());
+          attention.truncateTo(state.step());
+        }
         Progress progress = new Progress(opt.out(), opt.redraw(), cfg.epochs());
         CheckpointStore.Checkpoint last = resumeFrom.orElse(null);
         double testAcc = Double.NaN;
@@ -275,11 +335,12 @@ public final class Trainer {
           progress.newEpoch();
           for (int k = state.stepInEpoch(); k < stepsPerEpoch; k++) {
             long step = state.step();
-            batches.fill(order, k * batch, batch, epoch, cfg.augment(), pixels, labels);
+            batches.fill(order, (k * workers + replica.task()) * batch, batch, epoch, cfg.augment(),
+                pixels, labels);
             double t = temp.at(step);
             boolean sample = tg.routingEntropy != null && step % Math.max(1, stepsPerEpoch / 20) == 0;
             float[] out = runStep(s, tg, pixels, labels, batch, lr.at(step), t, step, sample);
-            if (sample) {
+            if (sample && chief) {
               attention.add(step, (double) step / stepsPerEpoch, t, out[2]);
             }
             if (!Double.isFinite(out[0])) {
@@ -298,32 +359,32 @@ public final class Trainer {
             counted++;
             ran++;
             state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy(), lossSum,
-                accSum, state.epochsWithoutImprovement());
+                accSum, state.epochsWithoutImprovement(), imagesPerStep);
             double secs = (System.nanoTime() - epochStart) / 1e9;
             progress.step(epoch, k + 1, stepsPerEpoch, lossSum / counted, accSum / counted,
                 spec.annealsTemperature() ? t : Double.NaN, ran * batch / secs,
                 secs / ran * (stepsPerEpoch - k - 1));
             if (cfg.checkpointEvery() > 0 && state.step() % cfg.checkpointEvery() == 0
-                && k + 1 < stepsPerEpoch) {
+                && k + 1 < stepsPerEpoch && chief) {
               attention.flush();
               last = save(store, s, tg, state, last);
             }
             if (opt.stopAtStep() > 0 && state.step() >= opt.stopAtStep() && k + 1 < stepsPerEpoch) {
-              attention.flush();
-              last = save(store, s, tg, state, last);
+              if (chief) {
+                attention.flush();
+                last = save(store, s, tg, state, last);
+              }
               return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
                   (System.nanoTime() - t0) / 1e9, state.step(), last, false);
             }
           }
-          // Validation on the inference graph with the weights the export would use.
-          Files.createDirectories(evalWeights.getParent());
-          try (TString f = TString.scalarOf(evalWeights.toString())) {
-            s.runner().feed(tg.weightsFile, f).addTarget(tg.saveWeights).run();
-          }
-          eval.loadWeights(evalWeights);
-          InferenceModel.Evaluation ev = eval.evaluate(test, 250);
-          testAcc = ev.accuracy();
-          if (spec.annealsTemperature() && state.temperature() != cfg.temperatureEnd()) {
+          // Validation on the inference graph with the weights the export would use; the chief
+          // validates, the other workers receive its accuracy.
+          InferenceModel.Evaluation ev = chief ? validate(s, tg, eval, evalWeights)
+              : new InferenceModel.Evaluation(Double.NaN, Map.of());
+          testAcc = replica.distributed() ? fromChief(s, tg, chief ? ev.accuracy() : 0)
+              : ev.accuracy();
+          if (chief && spec.annealsTemperature() && state.temperature() != cfg.temperatureEnd()) {
             // Attention statistics at the temperature training runs at now (the graph's default,
             // used above, is the final temperature).
             ev = new InferenceModel.Evaluation(testAcc,
@@ -334,13 +395,18 @@ public final class Trainer {
           double best = improved ? testAcc : state.bestTestAccuracy();
           int stale = improved ? 0 : state.epochsWithoutImprovement() + 1;
           double epochSecs = (System.nanoTime() - epochStart) / 1e9;
-          log.append(epoch + 1, state.step(), counted == 0 ? Double.NaN : lossSum / counted,
-              counted == 0 ? Double.NaN : accSum / counted, testAcc,
-              spec.annealsTemperature() ? state.temperature() : Double.NaN, lr.at(state.step() - 1), epochSecs, ev.routingEntropy());
+          if (chief) {
+            log.append(epoch + 1, state.step(), counted == 0 ? Double.NaN : lossSum / counted,
+                counted == 0 ? Double.NaN : accSum / counted, testAcc,
+                spec.annealsTemperature() ? state.temperature() : Double.NaN,
+                lr.at(state.step() - 1), epochSecs, ev.routingEntropy());
+          }
           opt.out().printf("epoch %d/%d: train loss %.4f acc %.4f | %s acc %.4f%s | %.1f s%n",
               epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
               opt.evaluationName(), testAcc, temperatureNote(state.temperature(), ev.routingEntropy()), epochSecs);
-          attention.flush();
+          if (chief) {
+            attention.flush();
+          }
           for (TrainingCallback cb : opt.callbacks()) {
             cb.onEpochEnd(new TrainingCallback.EpochSummary(epoch + 1, state.step(),
                 lossSum / Math.max(1, counted), accSum / Math.max(1, counted), testAcc, best,
@@ -355,11 +421,19 @@ public final class Trainer {
           }
           // A run stopped early is saved as finished, so --resume does not train it further.
           state = new TrainState(state.step(), stop ? cfg.epochs() : epoch + 1, 0,
-              state.temperature(), best, 0, 0, stale);
-          last = save(store, s, tg, state, last);
+              state.temperature(), best, 0, 0, stale, imagesPerStep);
+          if (chief) {
+            last = save(store, s, tg, state, last);
+          }
           stoppedEarly = stop;
         }
-        AtomicFiles.deleteTree(evalWeights.getParent());
+        if (replica.distributed()) {
+          // No worker leaves while another may still be exchanging with it.
+          s.runner().fetch(tg.barrier).run().close();
+        }
+        if (chief) {
+          AtomicFiles.deleteTree(evalWeights.getParent());
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(testAcc, tg.model.parameterCount(), tg.model.macsPerImage(), seconds,
             state.step(), last, stoppedEarly);
@@ -399,7 +473,8 @@ public final class Trainer {
       in.add(y);
       TFloat32 rate = TFloat32.scalarOf((float) learningRate);
       in.add(rate);
-      TInt64 seed = TInt64.vectorOf(cfg.seed(), step);
+      // Each worker draws its own dropout masks (worker 0 those of a single process).
+      TInt64 seed = TInt64.vectorOf(cfg.seed() + WORKER_SEED_STRIDE * opt.replica().task(), step);
       in.add(seed);
       Session.Runner r = s.runner().feed(tg.model.images(), x).feed(tg.labels, y)
           .feed(tg.learningRate, rate).feed(tg.model.stepSeed(), seed);
@@ -424,6 +499,76 @@ public final class Trainer {
     } finally {
       in.forEach(Tensor::close);
     }
+  }
+
+  /** Seed offset between workers' dropout seeds. */
+  private static final long WORKER_SEED_STRIDE = 0x9E3779B97F4A7C15L;
+
+  private InferenceModel.Evaluation validate(Session s, TrainGraph tg, InferenceModel eval,
+      Path evalWeights) throws IOException {
+    Files.createDirectories(evalWeights.getParent());
+    try (TString f = TString.scalarOf(evalWeights.toString())) {
+      s.runner().feed(tg.weightsFile, f).addTarget(tg.saveWeights).run();
+    }
+    eval.loadWeights(evalWeights);
+    return eval.evaluate(test, 250);
+  }
+
+  /**
+   * Fails on every worker when the workers were started with different settings: each feeds a
+   * hash of its configuration, model and data sizes, and the spread over the workers must be 0.
+   */
+  private void checkSameSettings(Session s, TrainGraph tg, long imagesPerStep) {
+    String settings = new java.util.TreeMap<>(cfg.toMap()) + "|" + spec.name() + "|" + train.size()
+        + "|" + test.size() + "|" + imagesPerStep;
+    float hash = settings.hashCode() & 0xFFFFFF;
+    try (TFloat32 h = TFloat32.scalarOf(hash);
+        org.tensorflow.Result r = s.runner().feed(tg.settingsHash, h).fetch(tg.settingsSpread)
+            .run()) {
+      if (((TFloat32) r.get(0)).getFloat() != 0f) {
+        throw new IllegalArgumentException(opt.replica() + ": the workers were started with"
+            + " different settings (the hashes of their options, model and data sizes differ);"
+            + " expected the same train command and data on every worker.");
+      }
+    }
+  }
+
+  /** The chief's {@code value} on every worker (each feeds its own; only the chief's counts). */
+  private static double fromChief(Session s, TrainGraph tg, double value) {
+    try (TFloat32 v = TFloat32.scalarOf((float) value);
+        org.tensorflow.Result r = s.runner().feed(tg.chiefValue, v).fetch(tg.valueFromChief).run()) {
+      return ((TFloat32) r.get(0)).getFloat();
+    }
+  }
+
+  /**
+   * A checkpoint's state for a run whose global batch is now {@code imagesPerStep}: when the
+   * number of workers changed, the step count is converted so that the same images of the epoch
+   * count as done and the schedules continue at the same point of the run.
+   *
+   * @param legacyImagesPerStep the global batch of a checkpoint that did not record it
+   */
+  static TrainState rescale(TrainState s, long imagesPerStep, int stepsPerEpoch,
+      long legacyImagesPerStep) {
+    long before = s.imagesPerStep() > 0 ? s.imagesPerStep() : legacyImagesPerStep;
+    if (before == imagesPerStep) {
+      return new TrainState(s.step(), s.epoch(), s.stepInEpoch(), s.temperature(),
+          s.bestTestAccuracy(), s.epochLossSum(), s.epochAccuracySum(),
+          s.epochsWithoutImprovement(), imagesPerStep);
+    }
+    long images = s.stepInEpoch() * before;
+    if (images % imagesPerStep != 0) {
+      throw new IllegalArgumentException("--resume: the checkpoint is " + s.stepInEpoch()
+          + " steps of " + before + " images (" + images + ") into epoch " + (s.epoch() + 1)
+          + ", which is not a"
+          + " whole number of steps of " + imagesPerStep + " images (the global batch now); expected"
+          + " the run's earlier number of workers, or a checkpoint at an epoch's end.");
+    }
+    int k = (int) (images / imagesPerStep);
+    double scale = s.stepInEpoch() == 0 ? 0 : (double) k / s.stepInEpoch();
+    return new TrainState((long) s.epoch() * stepsPerEpoch + k, s.epoch(), k, s.temperature(),
+        s.bestTestAccuracy(), s.epochLossSum() * scale, s.epochAccuracySum() * scale,
+        s.epochsWithoutImprovement(), imagesPerStep);
   }
 
   private LearningRateSchedule schedule(int stepsPerEpoch, long totalSteps) {

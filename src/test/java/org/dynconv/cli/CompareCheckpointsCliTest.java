@@ -91,7 +91,7 @@ class CompareCheckpointsCliTest {
   /** A TrainState the checkpoint store accepts. */
   private static String stateProperties() {
     StringBuilder sb = new StringBuilder();
-    org.dynconv.train.TrainState.start(1.0).toMap().forEach((k, v) -> sb.append(k).append('=')
+    org.dynconv.train.TrainState.start(1.0, 32).toMap().forEach((k, v) -> sb.append(k).append('=')
         .append(v).append('\n'));
     return sb.toString();
   }

@@ -107,4 +107,42 @@ public final class OwnModel {
     ctx.variables(head.variables());
     return head.apply(GlobalAvgPool.apply(ctx.ops(), x));
   }
+
+  /**
+   * A CondConv and a DynamicConv block between a static stem and a dense head, without BatchNorm:
+   * its gradient on a batch is the mean of its gradients on equal slices of the batch, which is
+   * what data-parallel training relies on.
+   */
+  public static CustomModel withoutBatchNorm(String name, int size, int channels, int classes) {
+    return CustomModel.builder(name).input(size, size, channels).classes(classes)
+        .annealsTemperature(true).body(OwnModel::withoutBatchNormBody).build();
+  }
+
+  private static Operand<TFloat32> withoutBatchNormBody(ModelContext ctx, Operand<TFloat32> x) {
+    LayerScope s = ctx.scope();
+    int channels = (int) x.shape().size(3);
+    Conv2d stem = Conv2d.create(s.child("stem"), Conv2dConfig.of(8, ConvGeometry.of(3).withStride(2))
+        .withActivation(Activation.RELU), channels);
+    ctx.variables(stem.variables());
+    x = stem.apply(x);
+    SigmoidRouting route = SigmoidRouting.create(s.child("cond").child("dense"), 4, 8);
+    Operand<TFloat32> r = route.route(x);
+    CondConv2d cond = CondConv2d.create(s.child("cond").child("cond_conv2d"),
+        CondConv2dConfig.of(16, ConvGeometry.of(3).withStride(2), 4)
+            .withActivation(Activation.RELU), 8);
+    x = cond.apply(x, r, ctx.mode());
+    ctx.variables(route.variables());
+    ctx.variables(cond.variables());
+    ctx.routing(cond.scope().path(), r);
+    DynamicConv2d dyn = DynamicConv2d.create(s.child("dyn"),
+        DynamicConv2dConfig.of(16, ConvGeometry.of(3), 4).withActivation(Activation.RELU), 16,
+        ctx.temperature());
+    Operand<TFloat32> att = dyn.routing().route(x);
+    x = dyn.apply(x, att, ctx.mode());
+    ctx.variables(dyn.variables());
+    ctx.routing(dyn.scope().path(), att);
+    Dense head = Dense.create(s.child("head"), DenseConfig.of(ctx.numClasses()), 16);
+    ctx.variables(head.variables());
+    return head.apply(GlobalAvgPool.apply(ctx.ops(), x));
+  }
 }

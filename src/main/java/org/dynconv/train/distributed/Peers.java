@@ -1,0 +1,64 @@
+package org.dynconv.train.distributed;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Names the worker that stopped answering when a collective fails. TensorFlow reports only that a
+ * collective timed out, so the other workers' ports are probed: a task whose port refuses
+ * connections is gone; if every port answers, a worker is alive but hung.
+ */
+public final class Peers {
+  private Peers() {}
+
+  /** True when {@code e} (or a cause) is TensorFlow's collective timeout or abort. */
+  public static boolean isCollectiveFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && (m.contains("Collective has timed out") || m.contains("Collective ops is"
+          + " aborted") || m.contains("collective") && m.contains("timed out"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The tasks other than this one whose ports refuse a connection within {@code timeoutMs}. */
+  public static List<Integer> unreachable(Cluster cluster, int timeoutMs) {
+    List<Integer> gone = new ArrayList<>();
+    for (int i = 0; i < cluster.size(); i++) {
+      if (i == cluster.task()) {
+        continue;
+      }
+      String a = cluster.addresses().get(i);
+      int colon = a.lastIndexOf(':');
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(a.substring(0, colon),
+            Integer.parseInt(a.substring(colon + 1))), timeoutMs);
+      } catch (IOException e) {
+        gone.add(i);
+      }
+    }
+    return gone;
+  }
+
+  /** One line for a collective failure on this worker, naming the task(s) that stopped answering. */
+  public static String describe(Cluster cluster, double timeoutSeconds) {
+    List<Integer> gone = unreachable(cluster, 2000);
+    String who;
+    if (gone.isEmpty()) {
+      who = "every other worker's port still answers, so one of them is hung";
+    } else {
+      List<String> names = new ArrayList<>();
+      for (int t : gone) {
+        names.add("task " + t + " (" + cluster.addresses().get(t) + ")");
+      }
+      who = String.join(", ", names) + " stopped answering (refuses connections)";
+    }
+    return "worker " + cluster.task() + ": a collective found no answer within " + timeoutSeconds
+        + " s: " + who + "; restart every worker from the last checkpoint (--resume).";
+  }
+}

@@ -1,0 +1,139 @@
+package org.dynconv.train.distributed;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.dynconv.train.CheckpointStore;
+
+/**
+ * Runs the workers of a data-parallel run on this machine as child processes ({@code train
+ * --workers N}): picks free loopback ports, writes the cluster file, starts one JVM per task with
+ * the same train arguments plus {@code --cluster FILE --task i}, and watches them. Worker 0's
+ * output goes to this process's; worker i's to {@code <run>/worker-i.log}.
+ *
+ * <p>When a worker fails (exit code other than 0 and 2), the others are stopped and, while
+ * restarts remain and a checkpoint exists, every worker is started again with {@code --resume}
+ * on new ports (a failed collective poisons its process, so survivors cannot continue). A worker
+ * exiting with 2 (bad arguments) ends the run at once with 2.
+ */
+public final class Supervisor {
+  /**
+   * @param trainArgs the train command's arguments without --workers (with --out)
+   * @param runDir the run directory (holds the cluster file and the worker logs)
+   * @param workers processes to start
+   * @param maxRestarts restarts of all workers after a failure
+   * @param out where the supervisor reports
+   */
+  public record Launch(List<String> trainArgs, Path runDir, int workers, int maxRestarts,
+      PrintStream out) {
+    public Launch {
+      trainArgs = List.copyOf(trainArgs);
+      if (workers < 2) {
+        throw new IllegalArgumentException("Supervisor: workers is " + workers
+            + "; expected >= 2 (one worker trains in this process).");
+      }
+      if (maxRestarts < 0) {
+        throw new IllegalArgumentException("Supervisor: maxRestarts is " + maxRestarts
+            + "; expected >= 0.");
+      }
+    }
+  }
+
+  /** The cluster file a supervised run writes into its run directory. */
+  public static final String CLUSTER_FILE = "cluster.txt";
+
+  private Supervisor() {}
+
+  /** Runs the workers to the end; returns the exit code for the train command. */
+  public static int run(Launch l) throws IOException, InterruptedException {
+    Files.createDirectories(l.runDir());
+    boolean resume = l.trainArgs().contains("--resume");
+    for (int attempt = 0; ; attempt++) {
+      Cluster cluster = Cluster.loopback(l.workers());
+      Path file = l.runDir().resolve(CLUSTER_FILE);
+      cluster.write(file);
+      List<Process> procs = new ArrayList<>();
+      Thread reaper = new Thread(() -> procs.forEach(Process::destroyForcibly));
+      Runtime.getRuntime().addShutdownHook(reaper);
+      int failed = -1, code = 0;
+      try {
+        for (int i = 0; i < l.workers(); i++) {
+          List<String> cmd = new ArrayList<>(javaCommand());
+          cmd.add("train");
+          cmd.addAll(l.trainArgs());
+          if (resume && !l.trainArgs().contains("--resume")) {
+            cmd.add("--resume");
+          }
+          cmd.addAll(List.of("--cluster", file.toString(), "--task", Integer.toString(i)));
+          ProcessBuilder pb = new ProcessBuilder(cmd);
+          if (i == 0) {
+            pb.inheritIO();
+          } else {
+            File log = l.runDir().resolve("worker-" + i + ".log").toFile();
+            pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+          }
+          procs.add(pb.start());
+        }
+        // Wait until all end well or one fails.
+        while (failed < 0) {
+          boolean allDone = true;
+          for (int i = 0; i < procs.size(); i++) {
+            Process p = procs.get(i);
+            if (p.isAlive()) {
+              allDone = false;
+            } else if (p.exitValue() != 0) {
+              failed = i;
+              code = p.exitValue();
+              break;
+            }
+          }
+          if (allDone && failed < 0) {
+            return 0;
+          }
+          Thread.sleep(200);
+        }
+      } finally {
+        stopAll(procs);
+        Runtime.getRuntime().removeShutdownHook(reaper);
+      }
+      String where = failed == 0 ? "" : " (its output: " + l.runDir().resolve("worker-" + failed
+          + ".log") + ")";
+      l.out().printf("supervisor: worker %d exited with code %d%s; stopped the other workers%n",
+          failed, code, where);
+      if (code == 2) {
+        return 2;
+      }
+      var last = new CheckpointStore(l.runDir()).latest();
+      if (attempt >= l.maxRestarts() || last.isEmpty()) {
+        l.out().printf("supervisor: giving up after %d restart%s%s%n", attempt,
+            attempt == 1 ? "" : "s", last.isEmpty() ? " (no checkpoint to restart from)" : "");
+        return 1;
+      }
+      resume = true;
+      l.out().printf("supervisor: restart %d of %d: every worker resumes from %s%n", attempt + 1,
+          l.maxRestarts(), last.get().dir());
+    }
+  }
+
+  private static void stopAll(List<Process> procs) throws InterruptedException {
+    for (Process p : procs) {
+      p.destroy();
+    }
+    for (Process p : procs) {
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** This JVM's java binary and class path, running dynconv's command line. */
+  private static List<String> javaCommand() {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return List.of(java, "-cp", System.getProperty("java.class.path"), "org.dynconv.cli.Main");
+  }
+}

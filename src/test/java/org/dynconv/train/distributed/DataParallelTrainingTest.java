@@ -1,0 +1,120 @@
+package org.dynconv.train.distributed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.dynconv.checkpoint.CheckpointDiff;
+import org.dynconv.checkpoint.TensorBundle;
+import org.dynconv.data.Dataset;
+import org.dynconv.data.FashionMnist;
+import org.dynconv.graph.Threads;
+import org.dynconv.models.CustomModel;
+import org.dynconv.testing.OwnModel;
+import org.dynconv.train.CheckpointStore;
+import org.dynconv.train.TrainConfig;
+import org.dynconv.train.Trainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Server;
+
+/**
+ * N workers in this JVM (N gRPC servers on free loopback ports, one trainer thread each) against
+ * one process training on the combined batch (20 steps with two workers): the chief's weights
+ * and every step's loss agree within 1e-5, because the averaged gradient of equal slices is the
+ * gradient of the whole batch (the model has no BatchNorm, whose moments are per worker). Only the
+ * summation order differs; the momentum slots, sums of gradients, agree within 1e-4.
+ */
+class DataParallelTrainingTest {
+  static final CustomModel SPEC = OwnModel.withoutBatchNorm("dp-net", 28, 1, 10);
+  static final Dataset TRAIN = FashionMnist.embedded().train().head(160);
+  static final Dataset TEST = FashionMnist.embedded().test().head(32);
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void twoWorkersTrainAsOneProcessOnTheCombinedBatch() throws Exception {
+    compare(2, 8);
+  }
+
+  @Test
+  void threeWorkersTrainAsOneProcessOnTheCombinedBatch() throws Exception {
+    compare(3, 8);
+  }
+
+  private void compare(int n, int perWorker) throws Exception {
+    List<Double> single = new ArrayList<>();
+    TrainConfig one = config(perWorker * n);
+    Trainer.Result ref = new Trainer(SPEC, one, TRAIN, TEST, listening(dir.resolve("single2"),
+        single)).run();
+
+    Cluster cluster = Cluster.loopback(n);
+    List<Server> servers = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      servers.add(WorkerServer.start(cluster.forTask(i), new Threads(1, 1)));
+    }
+    Path run = dir.resolve("distributed");
+    List<List<Double>> losses = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<Trainer.Result>> results = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        List<Double> l = new ArrayList<>();
+        losses.add(l);
+        Trainer.Options o = listening(run, l)
+            .withReplica(Replica.of(cluster.forTask(i), 60));
+        Trainer t = new Trainer(SPEC, config(perWorker), TRAIN, TEST, o);
+        results.add(pool.submit(t::run));
+      }
+      List<Trainer.Result> rs = new ArrayList<>();
+      for (Future<Trainer.Result> f : results) {
+        rs.add(f.get(300, TimeUnit.SECONDS));
+      }
+      assertEquals(ref.steps(), rs.get(0).steps(), "global steps");
+      for (int i = 0; i < n; i++) {
+        // Every worker reports the global loss and the chief's validation accuracy.
+        assertEquals(single.size(), losses.get(i).size());
+        for (int k = 0; k < single.size(); k++) {
+          assertEquals(single.get(k), losses.get(i).get(k), 1e-5, "worker " + i + " step " + k);
+        }
+        assertEquals(rs.get(0).testAccuracy(), rs.get(i).testAccuracy(), 0.0);
+      }
+      assertTrue(rs.get(1).checkpoint() == null, "only the chief checkpoints");
+    } finally {
+      pool.shutdownNow();
+    }
+    CheckpointStore.Checkpoint a = new CheckpointStore(dir.resolve("single2")).latest().get();
+    CheckpointStore.Checkpoint b = new CheckpointStore(run).latest().get();
+    CheckpointDiff.Result diff = CheckpointDiff.compare(TensorBundle.open(a.prefix()),
+        TensorBundle.open(b.prefix()));
+    assertTrue(diff.layoutDifferences().isEmpty(), diff.layoutDifferences().toString());
+    for (CheckpointDiff.Row r : diff.rows()) {
+      boolean slot = r.key().endsWith("/Momentum");
+      assertTrue(r.agrees(slot ? 1e-4 : 1e-5), r.toString());
+    }
+    assertTrue(diff.rows().stream().anyMatch(r -> r.key().endsWith("/Momentum")), "slots compared");
+    assertFalse(Files.exists(run.resolve(".eval")));
+  }
+
+  static TrainConfig config(int batch) {
+    return TrainConfig.builder().epochs(2).batchSize(batch).seed(3).learningRate(0.05)
+        .temperature(30, 1, 1).build();
+  }
+
+  static Trainer.Options listening(Path d, List<Double> losses) {
+    return new Trainer.Options(d, false, new Threads(1, 1),
+        new PrintStream(new ByteArrayOutputStream()), false, 0,
+        (step, loss, acc, lr, t) -> losses.add(loss));
+  }
+}
