@@ -184,6 +184,11 @@ final class TrainCommand implements Callable<Integer> {
           + " (default 300).")
   double collectiveTimeout;
 
+  @Option(names = "--sync-batchnorm", description = "With several workers: BatchNorm normalises"
+      + " with the moments of the global batch, all-reduced at every layer (Google's cross-replica"
+      + " BatchNorm); by default each worker uses its own slice's.")
+  boolean syncBatchNorm;
+
   @Option(names = "--max-restarts", defaultValue = "2",
       description = "With --workers: restart all workers from the last checkpoint after a"
           + " failure up to this many times (default 2).")
@@ -302,7 +307,8 @@ final class TrainCommand implements Callable<Integer> {
           + " shares.");
     }
     try {
-      return Replica.of(Cluster.read(cluster, task), collectiveTimeout);
+      return Replica.of(Cluster.read(cluster, task), collectiveTimeout)
+          .withSyncBatchNorm(syncBatchNorm);
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }

@@ -33,7 +33,20 @@ public final class LayerScope {
 
   /** The root scope of a graph. {@code seed} seeds every initializer created under it. */
   public static LayerScope root(Graph graph, long seed) {
-    return new LayerScope(new Registry(graph, Ops.create(graph), seed), "");
+    return root(graph, seed, null);
+  }
+
+  /**
+   * The root scope of a training graph whose batch statistics span the workers of {@code
+   * replicas} (null: this worker's batch only).
+   */
+  public static LayerScope root(Graph graph, long seed, CrossReplica replicas) {
+    return new LayerScope(new Registry(graph, Ops.create(graph), seed, replicas), "");
+  }
+
+  /** The workers batch statistics are shared with, or null when they are this graph's own. */
+  public CrossReplica crossReplica() {
+    return registry.crossReplica;
   }
 
   /** The child scope {@code path/name}; the same object every time it is asked for. */
@@ -108,11 +121,13 @@ public final class LayerScope {
     final Map<String, Ops> ops = new HashMap<>();
     final Map<String, Map<String, Integer>> counters = new HashMap<>();
     final Set<String> variableNames = new HashSet<>();
+    final CrossReplica crossReplica;
 
-    Registry(Graph graph, Ops rootOps, long seed) {
+    Registry(Graph graph, Ops rootOps, long seed, CrossReplica crossReplica) {
       this.graph = graph;
       this.rootOps = rootOps;
       this.seed = seed;
+      this.crossReplica = crossReplica;
     }
   }
 }

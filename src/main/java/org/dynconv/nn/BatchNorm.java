@@ -2,6 +2,7 @@ package org.dynconv.nn;
 
 import java.util.List;
 import org.dynconv.config.Check;
+import org.dynconv.graph.CrossReplica;
 import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
@@ -25,6 +26,11 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Variables (Keras / tf.layers names): {@code gamma} (ones), {@code beta} (zeros), {@code
  * moving_mean} (zeros), {@code moving_variance} (ones), each {@code [C]}.
+ *
+ * <p>Cross-replica (a {@link org.dynconv.graph.CrossReplica} on the scope, Google's cross-replica
+ * BatchNorm): TRAIN takes the mean and variance over the global batch of all workers, in two
+ * passes ({@code mean = mean_w(mean(x))}, {@code var = mean_w(mean((x - mean)^2))} with equal
+ * per-worker batches), and the moving variance gets the global unbiased one.
  *
  * <p>Input is NHWC, or {@code [B,C]} / {@code [B,N,C]} with the channels last (PyTorch's
  * BatchNorm1d over features or over a sequence): statistics are always taken over every axis but
@@ -92,6 +98,9 @@ public final class BatchNorm {
           FusedBatchNorm.isTraining(false));
       return Forward.of(bn.y());
     }
+    if (scope.crossReplica() != null) {
+      return crossReplica(tf, x, eps, scope.crossReplica());
+    }
     Operand<TFloat32> empty = tf.constant(new float[0]);
     FusedBatchNorm<TFloat32, TFloat32> bn = tf.nn.fusedBatchNorm(x, gamma.read(), beta.read(), empty,
         empty, FusedBatchNorm.epsilon(eps), FusedBatchNorm.isTraining(true));
@@ -101,6 +110,26 @@ public final class BatchNorm {
     Op varUpdate = tf.assignSub(movingVariance.variable(),
         tf.math.mul(tf.math.sub(movingVariance.read(), bn.batchVariance()), decay));
     return new Forward(bn.y(), List.of(meanUpdate, varUpdate));
+  }
+
+  private Forward crossReplica(Ops tf, Operand<TFloat32> x, float eps, CrossReplica replicas) {
+    Operand<org.tensorflow.types.TInt32> axes = tf.constant(new int[] {0, 1, 2});
+    Operand<TFloat32> mean = replicas.mean(tf, tf.math.mean(x, axes));
+    Operand<TFloat32> centred = tf.math.sub(x, mean);
+    Operand<TFloat32> variance = replicas.mean(tf, tf.math.mean(tf.math.square(centred), axes));
+    Operand<TFloat32> y = tf.math.add(tf.math.mul(centred, tf.math.mul(gamma.read(),
+        tf.math.rsqrt(tf.math.add(variance, tf.constant(eps))))), beta.read());
+    // Global count n = (B*H*W per worker) * workers; the moving variance takes var * n / (n - 1).
+    Operand<TFloat32> n = tf.math.mul(tf.dtypes.cast(tf.math.div(tf.size(x), tf.constant(channels)),
+        TFloat32.class), tf.constant((float) replicas.replicas()));
+    Operand<TFloat32> unbiased = tf.math.mul(variance, tf.math.div(n,
+        tf.math.maximum(tf.math.sub(n, tf.constant(1f)), tf.constant(1f))));
+    Operand<TFloat32> decay = tf.constant((float) (1 - config.momentum()));
+    Op meanUpdate = tf.assignSub(movingMean.variable(),
+        tf.math.mul(tf.math.sub(movingMean.read(), mean), decay));
+    Op varUpdate = tf.assignSub(movingVariance.variable(),
+        tf.math.mul(tf.math.sub(movingVariance.read(), unbiased), decay));
+    return new Forward(y, List.of(meanUpdate, varUpdate));
   }
 
   /** Inference mode as {@code scale * x + shift}: {@code gamma / sqrt(var + eps)}, {@code beta -

@@ -35,7 +35,8 @@ import org.tensorflow.types.TString;
  * <p>For a worker of a data-parallel run ({@link Replica#distributed()}) the gradients are averaged
  * over the workers before clipping and the optimizer, so every worker applies the gradient of the
  * global batch and the weights stay identical; the loss and accuracy fetched are the global ones.
- * BatchNorm uses each worker's own batch moments.
+ * BatchNorm uses each worker's own batch moments unless the root scope carries a {@link
+ * org.dynconv.graph.CrossReplica} ({@link Replica#trainingRoot}, {@code --sync-batchnorm}).
  */
 public final class TrainGraph {
   public final Model model;

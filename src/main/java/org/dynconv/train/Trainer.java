@@ -265,7 +265,8 @@ public final class Trainer {
 
     try (Graph g = new Graph();
         InferenceModel eval = InferenceModel.create(spec, opt.threads())) {
-      TrainGraph tg = TrainGraph.build(LayerScope.root(g, cfg.seed()), spec, cfg, batch, replica);
+      TrainGraph tg = TrainGraph.build(replica.trainingRoot(g, cfg.seed()), spec, cfg, batch,
+          replica);
       WarmStart warm = !resumeFrom.isPresent() && !cfg.initFrom().isEmpty()
           ? WarmStart.build(LayerScope.root(g, cfg.seed()).child("warm_start"),
               Path.of(cfg.initFrom()), tg.model.variables())
@@ -520,7 +521,7 @@ public final class Trainer {
    */
   private void checkSameSettings(Session s, TrainGraph tg, long imagesPerStep) {
     String settings = new java.util.TreeMap<>(cfg.toMap()) + "|" + spec.name() + "|" + train.size()
-        + "|" + test.size() + "|" + imagesPerStep;
+        + "|" + test.size() + "|" + imagesPerStep + "|" + opt.replica().syncBatchNorm();
     float hash = settings.hashCode() & 0xFFFFFF;
     try (TFloat32 h = TFloat32.scalarOf(hash);
         org.tensorflow.Result r = s.runner().feed(tg.settingsHash, h).fetch(tg.settingsSpread)

@@ -10,8 +10,10 @@ import org.tensorflow.Session;
  *
  * @param cluster the workers and this task, or null for a single process
  * @param collectiveTimeoutSeconds how long a collective waits for the other workers
+ * @param syncBatchNorm BatchNorm takes its training moments over the global batch (Google's
+ *     cross-replica BatchNorm) instead of each worker's slice
  */
-public record Replica(Cluster cluster, double collectiveTimeoutSeconds) {
+public record Replica(Cluster cluster, double collectiveTimeoutSeconds, boolean syncBatchNorm) {
   /** The default collective timeout: long enough for a slow evaluation on the chief. */
   public static final double DEFAULT_TIMEOUT_SECONDS = 300;
 
@@ -25,12 +27,27 @@ public record Replica(Cluster cluster, double collectiveTimeoutSeconds) {
 
   /** Training in this process alone. */
   public static Replica single() {
-    return new Replica(null, 0);
+    return new Replica(null, 0, false);
   }
 
-  /** Task {@code cluster.task()} of {@code cluster}. */
+  /** Task {@code cluster.task()} of {@code cluster}, BatchNorm on each worker's own slice. */
   public static Replica of(Cluster cluster, double collectiveTimeoutSeconds) {
-    return new Replica(cluster, collectiveTimeoutSeconds);
+    return new Replica(cluster, collectiveTimeoutSeconds, false);
+  }
+
+  /** The same worker with cross-replica BatchNorm on or off. */
+  public Replica withSyncBatchNorm(boolean on) {
+    return new Replica(cluster, collectiveTimeoutSeconds, on);
+  }
+
+  /**
+   * The root scope of this worker's training graph: with {@link #syncBatchNorm} in a distributed
+   * run, its BatchNorm layers share their statistics across the workers.
+   */
+  public org.dynconv.graph.LayerScope trainingRoot(org.tensorflow.Graph graph, long seed) {
+    return distributed() && syncBatchNorm
+        ? org.dynconv.graph.LayerScope.root(graph, seed, new CrossReplicaGroup(group()))
+        : org.dynconv.graph.LayerScope.root(graph, seed);
   }
 
   public boolean distributed() {
