@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.dynconv.bench.BenchReport;
 import org.dynconv.bench.AutoTableWriter;
 import org.dynconv.bench.BenchRow;
+import org.dynconv.bench.DistributedBench;
 import org.dynconv.bench.FamilyBench;
 import org.dynconv.bench.LayerBench;
 import org.dynconv.bench.LayerCase;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--suite", defaultValue = "all",
       description = "layers (CondConv strategies, then DCD and ODConv), family (DCD and ODConv"
-          + " only), models, train, memory, profile or all (default all; profile is not part of"
+          + " only), models, train, memory, serve, distributed (data-parallel steps with 1 and 2"
+          + " workers), profile or all (default all; profile and distributed are not part of"
           + " all).")
   String suite;
 
@@ -43,10 +45,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("layers", "family", "models", "train", "memory", "serve", "profile", "all")
-        .contains(suite)) {
+    if (!List.of("layers", "family", "models", "train", "memory", "serve", "distributed",
+        "profile", "all").contains(suite)) {
       throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, family,"
-          + " models, train, memory, serve, profile or all.");
+          + " models, train, memory, serve, distributed, profile or all.");
     }
     Threads th = threads.value();
     Machine machine = Machine.describe(th);
@@ -116,6 +118,15 @@ final class BenchCommand implements Callable<Integer> {
       } finally {
         org.dynconv.io.AtomicFiles.deleteTree(dir);
       }
+    }
+    if (suite.equals("distributed")) {
+      System.out.println("distributed (one synchronous training step, 1 and 2 workers on 127.0.0.1,"
+          + " one TensorFlow thread per worker, batch 8 per worker; EfficientNets at 32x32):");
+      List<DistributedBench.Row> d = DistributedBench.run(quick ? DistributedBench.MODELS.subList(0,
+          2) : DistributedBench.MODELS, 8, warmup, quick ? 5 : 20, System.out);
+      java.nio.file.Files.createDirectories(out);
+      DistributedBench.writeCsv(d, out.resolve("distributed.csv"));
+      System.out.println("wrote " + out.resolve("distributed.csv"));
     }
     if (suite.equals("profile")) {
       profile(th);
