@@ -51,7 +51,8 @@ public final class TrainGraph {
   public final Op saveWeights;
   /**
    * Mean over the batch and the conditional layers of the entropy of their routing weights
-   * (normalised to sum 1), or null for a static model; logged during training.
+   * (normalised to sum 1), or null for a static model; logged during training (over the global
+   * batch when data-parallel).
    */
   public final Operand<TFloat32> routingEntropy;
   /** True when every model and optimizer variable is finite; checked before each checkpoint. */
@@ -160,14 +161,18 @@ public final class TrainGraph {
     }
     Operand<TFloat32> accuracy = Losses.accuracy(tf, model.logits(), labels);
     Operand<TFloat32> reportedLoss = loss;
+    Operand<TFloat32> entropy = routingEntropy(tf, model);
     Operand<TFloat32> chiefValue = null, fromChief = null, barrier = null, hash = null;
     Operand<TFloat32> spread = null;
     if (replica.distributed()) {
       Ops c = tf.withSubScope("allreduce");
-      Operand<TFloat32> both = Collectives.mean(c, c.stack(List.of(loss, accuracy)), group,
-          METRICS_KEY);
-      reportedLoss = c.squeeze(c.slice(both, c.constant(new int[] {0}), c.constant(new int[] {1})));
-      accuracy = c.squeeze(c.slice(both, c.constant(new int[] {1}), c.constant(new int[] {1})));
+      // The logged metrics are the global batch's: the means of the workers' (equal slices).
+      List<Operand<TFloat32>> local = entropy == null ? List.of(loss, accuracy)
+          : List.of(loss, accuracy, entropy);
+      Operand<TFloat32> global = Collectives.mean(c, c.stack(local), group, METRICS_KEY);
+      reportedLoss = element(c, global, 0);
+      accuracy = element(c, global, 1);
+      entropy = entropy == null ? null : element(c, global, 2);
       chiefValue = root.ops().withName("chief_value").placeholder(TFloat32.class,
           Placeholder.shape(Shape.scalar()));
       fromChief = Collectives.sum(c, chiefValue, group, FROM_CHIEF_KEY);
@@ -204,7 +209,11 @@ public final class TrainGraph {
           tf.constant(1))));
     }
     return new TrainGraph(model, labels, lr, reportedLoss, accuracy, step, ema, optVars, file, save,
-        finite, routingEntropy(tf, model), chiefValue, fromChief, barrier, hash, spread);
+        finite, entropy, chiefValue, fromChief, barrier, hash, spread);
+  }
+
+  private static Operand<TFloat32> element(Ops tf, Operand<TFloat32> v, int i) {
+    return tf.squeeze(tf.slice(v, tf.constant(new int[] {i}), tf.constant(new int[] {1})));
   }
 
   /** Mean entropy of the routing weights of the model's distinct routing tensors. */

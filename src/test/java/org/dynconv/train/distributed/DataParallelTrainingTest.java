@@ -67,6 +67,67 @@ class DataParallelTrainingTest {
         + ", cross-replica ones by " + synced);
   }
 
+  /** Workers started with different settings stop before the first step, all of them. */
+  @Test
+  void workersWithDifferentSettingsStopAtStart() throws Exception {
+    Cluster cluster = Cluster.loopback(2);
+    for (int i = 0; i < 2; i++) {
+      WorkerServer.start(cluster.forTask(i), new Threads(1, 1));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Trainer.Result>> fs = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        TrainConfig cfg = TrainConfig.builder().epochs(1).batchSize(8).seed(3)
+            .learningRate(i == 0 ? 0.05 : 0.1).build();
+        Trainer t = new Trainer(SPEC, cfg, TRAIN, TEST, listening(dir.resolve("mismatch"),
+            new ArrayList<>()).withReplica(Replica.of(cluster.forTask(i), 60)));
+        fs.add(pool.submit(t::run));
+      }
+      for (Future<Trainer.Result> f : fs) {
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> f.get(120, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("the workers were started with different"
+            + " settings"), e.getCause().getMessage());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A run of two workers stopped after 4 steps (64 images) resumes in one process with batch 8:
+   * 8 steps of the epoch count as done, and the run ends at 2 epochs of 20 steps.
+   */
+  @Test
+  void resumesWithAnotherNumberOfWorkers() throws Exception {
+    Cluster cluster = Cluster.loopback(2);
+    for (int i = 0; i < 2; i++) {
+      WorkerServer.start(cluster.forTask(i), new Threads(1, 1));
+    }
+    Path run = dir.resolve("rescaled");
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Trainer.Result>> fs = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Trainer.Options o = new Trainer.Options(run, false, new Threads(1, 1),
+            new PrintStream(new ByteArrayOutputStream()), false, 4, null)
+            .withReplica(Replica.of(cluster.forTask(i), 60));
+        fs.add(pool.submit(new Trainer(SPEC, config(8), TRAIN, TEST, o)::run));
+      }
+      for (Future<Trainer.Result> f : fs) {
+        assertEquals(4, f.get(120, TimeUnit.SECONDS).steps());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Trainer.Result r = new Trainer(SPEC, config(8), TRAIN, TEST, new Trainer.Options(run, true,
+        new Threads(1, 1), new PrintStream(log, true), false)).run();
+    assertTrue(log.toString().contains("resuming dp-net at epoch 1, step 8"), log.toString());
+    assertEquals(40, r.steps());
+  }
+
   /** Trains both ways and returns the largest weight difference (asserted <= tolerance). */
   private double compare(CustomModel spec, int n, int perWorker, boolean syncBn, double tolerance)
       throws Exception {
