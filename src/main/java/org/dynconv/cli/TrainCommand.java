@@ -244,6 +244,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     Trainer.Result r;
     if (replica.distributed()) {
+      Supervisor.watchParent();
       WorkerServer.start(replica.cluster(), th);
       try {
         r = trainer.run();

@@ -44,6 +44,40 @@ public final class Supervisor {
     }
   }
 
+  /** The environment variable through which a worker learns its supervisor's process id. */
+  public static final String PARENT_ENV = "DYNCONV_SUPERVISOR_PID";
+
+  /**
+   * In a worker started by a supervisor: a daemon thread that ends this process (exit 1) once
+   * the supervisor is gone, so that no worker outlives a killed supervisor. Does nothing
+   * elsewhere.
+   */
+  public static void watchParent() {
+    String pid = System.getenv(PARENT_ENV);
+    if (pid == null) {
+      return;
+    }
+    java.util.Optional<ProcessHandle> parent;
+    try {
+      parent = ProcessHandle.of(Long.parseLong(pid));
+    } catch (NumberFormatException e) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      while (parent.map(ProcessHandle::isAlive).orElse(false)) {
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      System.err.println("dynconv train: the supervisor (process " + pid + ") is gone; stopping");
+      Runtime.getRuntime().halt(1);
+    }, "dynconv-supervisor-watch");
+    t.setDaemon(true);
+    t.start();
+  }
+
   /** The cluster file a supervised run writes into its run directory. */
   public static final String CLUSTER_FILE = "cluster.txt";
 
@@ -71,6 +105,9 @@ public final class Supervisor {
           }
           cmd.addAll(List.of("--cluster", file.toString(), "--task", Integer.toString(i)));
           ProcessBuilder pb = new ProcessBuilder(cmd);
+          // A worker exits when this process is gone, even if it was killed without a chance
+          // to stop them (see watchParent).
+          pb.environment().put(PARENT_ENV, Long.toString(ProcessHandle.current().pid()));
           if (i == 0) {
             pb.inheritIO();
           } else {
