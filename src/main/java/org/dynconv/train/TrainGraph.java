@@ -73,6 +73,12 @@ public final class TrainGraph {
   public final Operand<TFloat32> settingsHash;
   public final Operand<TFloat32> settingsSpread;
 
+  /**
+   * How many collective timeouts the other workers wait for the chief's validation accuracy
+   * (validation is not part of a step, and only the chief runs it).
+   */
+  public static final int VALIDATION_WAIT_FACTOR = 10;
+
   /** Instance keys of the collectives, the same on every worker. */
   static final int GRADIENTS_KEY = 1, METRICS_KEY = 2, FROM_CHIEF_KEY = 3, BARRIER_KEY = 4,
       HASH_MAX_KEY = 5, HASH_MIN_KEY = 6;
@@ -175,7 +181,11 @@ public final class TrainGraph {
       entropy = entropy == null ? null : element(c, global, 2);
       chiefValue = root.ops().withName("chief_value").placeholder(TFloat32.class,
           Placeholder.shape(Shape.scalar()));
-      fromChief = Collectives.sum(c, chiefValue, group, FROM_CHIEF_KEY);
+      // The other workers wait here while the chief validates, which can take far longer than
+      // a step's exchange.
+      Collectives.Group patient = new Collectives.Group(group.size(), group.key(),
+          VALIDATION_WAIT_FACTOR * group.timeoutSeconds());
+      fromChief = Collectives.sum(c, chiefValue, patient, FROM_CHIEF_KEY);
       barrier = Collectives.sum(c, c.constant(0f), group, BARRIER_KEY);
       hash = root.ops().withName("settings_hash").placeholder(TFloat32.class,
           Placeholder.shape(Shape.scalar()));

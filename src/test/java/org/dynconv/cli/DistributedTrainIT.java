@@ -12,34 +12,67 @@ import java.util.concurrent.TimeUnit;
 import org.dynconv.checkpoint.CheckpointDiff;
 import org.dynconv.checkpoint.TensorBundle;
 import org.dynconv.train.CheckpointStore;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code train --workers 2} end to end in child JVMs: a clean run, and a run whose worker 1 is
- * killed after the first checkpoints, which the supervisor restarts from the last checkpoint and
- * which ends with the clean run's weights.
+ * {@code train --workers 2} end to end in child JVMs: a clean run, and runs whose worker 1 is
+ * killed or hung after the first checkpoints, which the supervisor restarts from the last
+ * checkpoint and which end with the clean run's weights.
  */
 class DistributedTrainIT {
   @TempDir
-  Path dir;
+  static Path dir;
+  static Path clean;
 
   static String[] args(Path out) {
     return new String[] {"train", "--workers", "2", "--epochs", "2", "--train-limit", "512",
         "--batch-size", "16", "--threads", "1", "--checkpoint-every", "4",
-        "--collective-timeout", "20", "--no-export", "--out", out.toString()};
+        "--collective-timeout", "8", "--no-export", "--out", out.toString()};
+  }
+
+  @BeforeAll
+  static void uninterruptedRun() throws Exception {
+    clean = dir.resolve("clean");
+    CliTestSupport.Run a = CliTestSupport.forked(dir, Map.of(), args(clean));
+    assertEquals(0, a.exit(), a.out() + a.err());
+    assertTrue(a.out().contains("worker 0 of 2 (global batch 32)"), a.out());
+    assertTrue(Files.readString(clean.resolve("worker-1.log")).contains("worker 1 of 2"));
   }
 
   @Test
   void aKilledWorkerIsRestartedAndTheRunEndsAsAnUninterruptedOne() throws Exception {
-    Path clean = dir.resolve("clean");
-    CliTestSupport.Run a = CliTestSupport.forked(dir, Map.of(), args(clean));
-    assertEquals(0, a.exit(), a.out() + a.err());
-    assertTrue(a.out().contains("worker 0 of 2 (global batch 32)"), a.out());
-    assertTrue(Files.isRegularFile(clean.resolve("worker-1.log")));
-    assertTrue(Files.readString(clean.resolve("worker-1.log")).contains("worker 1 of 2"));
+    CliTestSupport.Run b = faultAfterStep8("killed", p -> p.destroyForcibly());
+    assertTrue(b.out().contains("supervisor: worker 1 exited with code 137"), b.out());
+  }
 
-    Path faulty = dir.resolve("faulty");
+  /**
+   * A stopped (SIGSTOP) worker still accepts connections: worker 0's collective times out, it
+   * says one worker is hung, and the supervisor names worker 1, still running after the grace.
+   */
+  @Test
+  void aHungWorkerIsNamedStoppedAndRestarted() throws Exception {
+    CliTestSupport.Run b = faultAfterStep8("hung", p -> {
+      try {
+        new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertTrue(b.out().contains("supervisor: worker 0 exited with code 1"), b.out());
+    assertTrue(b.out().contains("supervisor: worker 1 was hung"), b.out());
+    assertTrue(b.err().contains("worker 0: a collective found no answer within 8.0 s: every other"
+        + " worker's port still answers, so one of them is hung"), b.err());
+  }
+
+  /**
+   * Runs the clean run's command in {@code name}, does {@code fault} to worker 1 once step 8 is
+   * checkpointed, and checks the supervisor's restart and the final weights.
+   */
+  private static CliTestSupport.Run faultAfterStep8(String name,
+      java.util.function.Consumer<ProcessHandle> fault) throws Exception {
+    Path faulty = dir.resolve(name);
     CompletableFuture<CliTestSupport.Run> run = CompletableFuture.supplyAsync(() -> {
       try {
         return CliTestSupport.forked(dir, Map.of(), args(faulty));
@@ -52,14 +85,13 @@ class DistributedTrainIT {
     while (!Files.isDirectory(eighth) && System.nanoTime() < deadline && !run.isDone()) {
       Thread.sleep(100);
     }
-    assertTrue(Files.isDirectory(eighth), "the faulty run reached step 8");
+    assertTrue(Files.isDirectory(eighth), "the run reached step 8");
     List<ProcessHandle> victims = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
         .map(c -> c.contains("--task 1") && c.contains(faulty.toString())).orElse(false)).toList();
-    assertEquals(1, victims.size(), "worker 1 of the faulty run");
-    victims.get(0).destroyForcibly();
+    assertEquals(1, victims.size(), "worker 1 of the run");
+    fault.accept(victims.get(0));
     CliTestSupport.Run b = run.get(5, TimeUnit.MINUTES);
     assertEquals(0, b.exit(), b.out() + b.err());
-    assertTrue(b.out().contains("supervisor: worker 1 exited with code 137"), b.out());
     assertTrue(b.out().contains("supervisor: restart 1 of 2: every worker resumes from"), b.out());
 
     CheckpointStore.Checkpoint x = new CheckpointStore(clean).latest().orElseThrow();
@@ -68,5 +100,6 @@ class DistributedTrainIT {
     CheckpointDiff.Result d = CheckpointDiff.compare(TensorBundle.open(x.prefix()),
         TensorBundle.open(y.prefix()));
     assertTrue(d.agrees(1e-5), "largest difference " + d.largest());
+    return b;
   }
 }

@@ -95,6 +95,7 @@ public final class Supervisor {
       Thread reaper = new Thread(() -> procs.forEach(Process::destroyForcibly));
       Runtime.getRuntime().addShutdownHook(reaper);
       int failed = -1, code = 0;
+      List<Integer> hung = List.of();
       try {
         for (int i = 0; i < l.workers(); i++) {
           List<String> cmd = new ArrayList<>(javaCommand());
@@ -118,22 +119,24 @@ public final class Supervisor {
         }
         // Wait until all end well or one fails.
         while (failed < 0) {
-          boolean allDone = true;
-          for (int i = 0; i < procs.size(); i++) {
-            Process p = procs.get(i);
-            if (p.isAlive()) {
-              allDone = false;
-            } else if (p.exitValue() != 0) {
-              failed = i;
-              code = p.exitValue();
-              break;
-            }
+          boolean allDone = true, anyFailed = false;
+          for (Process p : procs) {
+            allDone &= !p.isAlive();
+            anyFailed |= !p.isAlive() && p.exitValue() != 0;
           }
-          if (allDone && failed < 0) {
+          if (anyFailed) {
+            // A worker killed by a signal makes its peers fail at once (connection refused):
+            // let near-simultaneous exits settle, then blame the one a signal ended, if any.
+            Thread.sleep(SETTLE_MILLIS);
+            failed = cause(procs);
+            code = procs.get(failed).exitValue();
+          } else if (allDone) {
             return 0;
+          } else {
+            Thread.sleep(200);
           }
-          Thread.sleep(200);
         }
+        hung = hungWorkers(procs, failed, code);
       } finally {
         stopAll(procs);
         Runtime.getRuntime().removeShutdownHook(reaper);
@@ -142,6 +145,11 @@ public final class Supervisor {
           + ".log") + ")";
       l.out().printf("supervisor: worker %d exited with code %d%s; stopped the other workers%n",
           failed, code, where);
+      for (int h : hung) {
+        l.out().printf("supervisor: worker %d was hung: still running %d s after worker %d's"
+            + " collective failed, when a live worker's would have failed too%n", h,
+            HUNG_GRACE_SECONDS, failed);
+      }
       if (code == 2) {
         return 2;
       }
@@ -157,8 +165,55 @@ public final class Supervisor {
     }
   }
 
+  private static final long SETTLE_MILLIS = 1000;
+
+  /** The ended worker to blame: the first one a signal ended (exit > 128), else the first failed. */
+  private static int cause(List<Process> procs) {
+    int first = -1;
+    for (int i = 0; i < procs.size(); i++) {
+      Process p = procs.get(i);
+      if (!p.isAlive() && p.exitValue() != 0) {
+        if (p.exitValue() > 128) {
+          return i;
+        }
+        if (first < 0) {
+          first = i;
+        }
+      }
+    }
+    return first;
+  }
+
+  /** Seconds the other workers get to fail after one reported a collective failure. */
+  static final int HUNG_GRACE_SECONDS = 10;
+
+  /**
+   * After worker {@code failed} reported an error (exit 1, as on a collective timeout), every
+   * live worker's collectives time out within moments of it; the workers still running after a
+   * grace period are the hung ones. A worker that died of a signal (exit > 128) is itself the
+   * cause, so nothing is looked for then.
+   */
+  private static List<Integer> hungWorkers(List<Process> procs, int failed, int code)
+      throws InterruptedException {
+    if (code != 1) {
+      return List.of();
+    }
+    long deadline = System.nanoTime() + HUNG_GRACE_SECONDS * 1_000_000_000L;
+    for (Process p : procs) {
+      p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+    List<Integer> hung = new ArrayList<>();
+    for (int i = 0; i < procs.size(); i++) {
+      if (i != failed && procs.get(i).isAlive()) {
+        hung.add(i);
+      }
+    }
+    return hung;
+  }
+
   private static void stopAll(List<Process> procs) throws InterruptedException {
     for (Process p : procs) {
+      // A stopped (SIGSTOP) worker ignores SIGTERM; the forcible stop below still ends it.
       p.destroy();
     }
     for (Process p : procs) {
