@@ -110,7 +110,7 @@ public final class CheckpointDiff {
 
   /** "float [3, 3, 32, 64]" (TensorFlow's dtype name, as inspect-checkpoint prints it), or "-". */
   static String layout(TensorBundle.Entry e) {
-    return e == null ? "-" : e.dtype().name().replace("DT_", "").toLowerCase() + " "
+    return e == null ? "-" : e.dtypeName() + " "
         + e.shapeString();
   }
 }

@@ -36,6 +36,11 @@ public final class TensorBundle {
       return n;
     }
 
+    /** TensorFlow's short name of the dtype ("float", "int64"), as tf.train.list_variables. */
+    public String dtypeName() {
+      return dtype.name().replace("DT_", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
     public String shapeString() {
       return java.util.Arrays.toString(shape);
     }

@@ -18,7 +18,7 @@ final class InspectCheckpointCommand implements Callable<Integer> {
     TensorBundle b = TensorBundle.open(prefix);
     long total = 0;
     for (TensorBundle.Entry e : b.entries()) {
-      System.out.printf("%-90s %-10s %s%n", e.name(), e.dtype().name().replace("DT_", "").toLowerCase(),
+      System.out.printf("%-90s %-10s %s%n", e.name(), e.dtypeName(),
           e.shapeString());
       total += e.size();
     }
