@@ -73,6 +73,7 @@ public final class ModelBench {
                 threads);
             Predictor cond = Predictor.load(export(pair.model(), pair.variant(), dir, threads),
                 threads)) {
+          Footprint model = Footprint.of(pair.model()), baseline = Footprint.of(pair.baseline());
           for (int b : batches) {
             if (pair.staticBatch() > 0 && b != pair.staticBatch()) {
               continue;
@@ -81,10 +82,10 @@ public final class ModelBench {
             Interleaved.Ratio r = Interleaved.measure(() -> base.predict(px, b),
                 List.of(() -> cond.predict(px, b)), warmup, reps).get(0);
             BenchRow row = BenchRow.of("models", pair.label(), b, pair.experts(), "AUTO",
-                "forward", r, (double) macs(pair.model()) / macs(pair.baseline()));
+                "forward", r, (double) model.macs() / baseline.macs());
             String floor = "";
             if (b == 1) {
-              long bytes = weightBytes(pair.model()), baseBytes = weightBytes(pair.baseline());
+              long bytes = model.weightBytes(), baseBytes = baseline.weightBytes();
               row = row.withFloor(bytes, baseBytes, Bandwidth.floorMs(bytes, bandwidth));
               floor = String.format(" | weights %.1f MB vs %.1f MB: floors %.2f ms vs %.2f ms",
                   bytes / 1e6, baseBytes / 1e6, row.floorMs(),
@@ -102,21 +103,18 @@ public final class ModelBench {
     return rows;
   }
 
-  /** Multiply-adds per image of a zoo model. */
-  static long macs(String name) {
-    try (Graph g = new Graph()) {
-      return ModelZoo.get(name).build(LayerScope.root(g, 0), Mode.INFER).macsPerImage();
-    }
-  }
-
   /**
-   * Bytes of weights a zoo model reads per image at batch 1: every variable of its inference
-   * graph (trainable and BatchNorm moving statistics) as float32.
+   * A zoo model's multiply-adds per image and the bytes of weights it reads per image at batch 1
+   * (every variable of its inference graph, trainable and BatchNorm moving statistics, as
+   * float32), from one build of its graph.
    */
-  static long weightBytes(String name) {
-    try (Graph g = new Graph()) {
-      return Float.BYTES * ModelZoo.get(name).build(LayerScope.root(g, 0), Mode.INFER).variables()
-          .stream().mapToLong(org.dynconv.graph.VariableRef::size).sum();
+  record Footprint(long macs, long weightBytes) {
+    static Footprint of(String name) {
+      try (Graph g = new Graph()) {
+        org.dynconv.models.Model m = ModelZoo.get(name).build(LayerScope.root(g, 0), Mode.INFER);
+        return new Footprint(m.macsPerImage(), Float.BYTES * m.variables().stream()
+            .mapToLong(org.dynconv.graph.VariableRef::size).sum());
+      }
     }
   }
 
