@@ -23,6 +23,7 @@ import org.dynconv.train.CheckpointStore;
 import org.dynconv.train.RunDirectory;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
+import org.dynconv.train.TrainingDiverged;
 
 /**
  * Runs a study grid: every cell of {@link StudyConfig#cells()} not yet in {@code results.csv}
@@ -79,8 +80,9 @@ public final class Study {
       csv.append(row);
       rows.add(row);
       double perCell = (System.nanoTime() - started) / 1e9 / (i + 1);
-      log.printf(Locale.ROOT, "%s: validation %.4f, test %s, %.0f s training, %.2fx/%.2fx static at"
-          + " B=1/32 | grid %d/%d done, ETA %s%n", label, row.valAccuracy(),
+      log.printf(Locale.ROOT, "%s: validation %s, test %s, %.0f s training, %.2fx/%.2fx static at"
+          + " B=1/32 | grid %d/%d done, ETA %s%n", label, row.diverged() ? "none (diverged)"
+              : String.format(Locale.ROOT, "%.4f", row.valAccuracy()),
           Double.isNaN(row.testAccuracy()) ? "not evaluated" : String.format(Locale.ROOT, "%.4f",
               row.testAccuracy()), row.trainSeconds(), row.ratioB1(), row.ratioB32(), number,
           cells.size(), clock(perCell * (todo.size() - i - 1)));
@@ -105,8 +107,21 @@ public final class Study {
     }
     PrintStream epochs = new PrintStream(new EpochLines(log, "  " + label + " "), true,
         StandardCharsets.UTF_8);
-    new Trainer(tc, split.train(), split.validation(), new Trainer.Options(runDir, resume, threads,
-        epochs, false).withEvaluationName("val")).run();
+    var spec = cell.spec();
+    long[] size = sizes(spec);
+    try {
+      new Trainer(tc, split.train(), split.validation(), new Trainer.Options(runDir, resume,
+          threads, epochs, false).withEvaluationName("val")).run();
+    } catch (TrainingDiverged e) {
+      // A diverged cell is a result: it is recorded without accuracies (the report counts it)
+      // and the grid goes on.
+      log.println(label + ": diverged: " + e.getMessage());
+      double[] ratios = timing.get(cell, cfg.timingReps(), threads, log);
+      AtomicFiles.deleteTree(runDir.resolve("checkpoints"));
+      return new StudyRow(cell.model(), cell.conv(), cell.width(), cell.experts(), cell.seed(),
+          cell.learningRate(), cfg.weightDecay(), size[0], size[1], Double.NaN, Double.NaN,
+          cfg.epochs(), Double.NaN, ratios[0], ratios[1], ratios[2], ratios[3], Double.NaN, commit);
+    }
     RunLog runLog = RunLog.read(runDir.resolve("log.csv"));
     double testAcc = Double.NaN;
     Path export = runDir.resolve("export");
@@ -121,8 +136,6 @@ public final class Study {
     }
     double[] ratios = timing.get(cell, cfg.timingReps(), threads, log);
     AtomicFiles.deleteTree(runDir.resolve("checkpoints"));
-    var spec = cell.spec();
-    long[] size = sizes(spec);
     return new StudyRow(cell.model(), cell.conv(), cell.width(), cell.experts(), cell.seed(),
         cell.learningRate(), cfg.weightDecay(), size[0], size[1], runLog.lastValidation(), testAcc,
         cfg.epochs(), runLog.totalSeconds(), ratios[0], ratios[1], ratios[2], ratios[3],

@@ -25,28 +25,40 @@ import org.dynconv.io.AtomicFiles;
 public final class StudyReport {
   private StudyReport() {}
 
-  /** A member's rows over seeds (one learning rate). */
+  /**
+   * A member's rows over seeds (one learning rate). Statistics are over the seeds that trained;
+   * {@link #diverged()} counts the others.
+   */
   record Member(String conv, double width, double learningRate, List<StudyRow> rows) {
+    /** The rows whose training finished (not diverged). */
+    List<StudyRow> trained() {
+      return rows.stream().filter(r -> !r.diverged()).toList();
+    }
+
+    long diverged() {
+      return rows.stream().filter(StudyRow::diverged).count();
+    }
+
     double mean(ToDoubleFunction<StudyRow> f) {
-      return rows.stream().mapToDouble(f).average().orElse(Double.NaN);
+      return trained().stream().mapToDouble(f).average().orElse(Double.NaN);
     }
 
     double std(ToDoubleFunction<StudyRow> f) {
       double m = mean(f);
-      int n = rows.size();
-      if (n < 2) {
+      List<StudyRow> t = trained();
+      if (t.size() < 2) {
         return Double.NaN;
       }
-      return Math.sqrt(rows.stream().mapToDouble(r -> Math.pow(f.applyAsDouble(r) - m, 2)).sum()
-          / (n - 1));
+      return Math.sqrt(t.stream().mapToDouble(r -> Math.pow(f.applyAsDouble(r) - m, 2)).sum()
+          / (t.size() - 1));
     }
 
     double min(ToDoubleFunction<StudyRow> f) {
-      return rows.stream().mapToDouble(f).min().orElse(Double.NaN);
+      return trained().stream().mapToDouble(f).min().orElse(Double.NaN);
     }
 
     double max(ToDoubleFunction<StudyRow> f) {
-      return rows.stream().mapToDouble(f).max().orElse(Double.NaN);
+      return trained().stream().mapToDouble(f).max().orElse(Double.NaN);
     }
   }
 
@@ -60,15 +72,17 @@ public final class StudyReport {
         : r -> 100 * r.valAccuracy();
     String accName = tested ? "test accuracy (%)" : "validation accuracy (%)";
     List<Member> members = members(rows);
+    // A member none of whose seeds trained has no point to draw; the table says it diverged.
+    List<Member> drawn = members.stream().filter(m -> !m.trained().isEmpty()).toList();
     List<Path> files = new ArrayList<>();
-    files.add(plot(members, acc, accName, r -> r.macs() / 1e6, "multiply-adds per image (millions)",
+    files.add(plot(drawn, acc, accName, r -> r.macs() / 1e6, "multiply-adds per image (millions)",
         "accuracy against multiply-adds", out.resolve("accuracy_vs_macs.png")));
-    files.add(plot(members, acc, accName, StudyRow::msB1, "inference time at batch 1 (ms)",
+    files.add(plot(drawn, acc, accName, StudyRow::msB1, "inference time at batch 1 (ms)",
         "accuracy against measured inference time, batch 1", out.resolve("accuracy_vs_time_b1.png")));
-    files.add(plot(members, acc, accName, StudyRow::msB32, "inference time at batch 32 (ms)",
+    files.add(plot(drawn, acc, accName, StudyRow::msB32, "inference time at batch 32 (ms)",
         "accuracy against measured inference time, batch 32",
         out.resolve("accuracy_vs_time_b32.png")));
-    files.add(plot(members, acc, accName, r -> r.parameters() / 1e6, "parameters (millions)",
+    files.add(plot(drawn, acc, accName, r -> r.parameters() / 1e6, "parameters (millions)",
         "accuracy against parameters", out.resolve("accuracy_vs_params.png")));
     Path entropy = entropy(rows, out);
     if (entropy != null) {
@@ -188,9 +202,10 @@ public final class StudyReport {
             + " static | B=32 ms | training s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Member m : members) {
       StudyRow f = m.rows().get(0);
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %g | %,d | %,d | %.2f ± %.2f (%d) |"
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %g | %,d | %,d | %.2f ± %.2f (%d%s) |"
           + " %.2f | %.2fx | %.2fx | %.2f | %.0f |%n", f.width(), m.conv(), f.experts(),
-          m.learningRate(), f.parameters(), f.macs(), m.mean(a), m.std(a), m.rows().size(),
+          m.learningRate(), f.parameters(), f.macs(), m.mean(a), m.std(a), m.trained().size(),
+          m.diverged() == 0 ? "" : ", " + m.diverged() + " diverged",
           m.mean(r -> 100 * r.valAccuracy()),
           m.mean(StudyRow::ratioB1), m.mean(StudyRow::ratioB32), m.mean(StudyRow::msB32),
           m.mean(StudyRow::trainSeconds)));
@@ -208,9 +223,11 @@ public final class StudyReport {
     StringBuilder sb = new StringBuilder("| width | best dynamic member | its B=32 ms | static member"
         + " of equal or greater B=32 time | its B=32 ms | difference in " + acc + " | spread |"
         + " beyond the spread? |\n|---|---|---|---|---|---|---|---|\n");
-    List<Member> statics = members.stream().filter(m -> m.conv().equals("static")).toList();
+    List<Member> statics = members.stream().filter(m -> m.conv().equals("static")
+        && !m.trained().isEmpty()).toList();
     for (double w : members.stream().mapToDouble(Member::width).distinct().sorted().toArray()) {
-      Member best = members.stream().filter(m -> m.width() == w && !m.conv().equals("static"))
+      Member best = members.stream().filter(m -> m.width() == w && !m.conv().equals("static")
+              && !m.trained().isEmpty())
           .max((p, q) -> Double.compare(p.mean(a), q.mean(a))).orElse(null);
       if (best == null) {
         continue;

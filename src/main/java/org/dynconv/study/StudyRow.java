@@ -33,6 +33,11 @@ public record StudyRow(String model, String conv, double width, int experts, lon
       + "macs,val_accuracy,test_accuracy,epochs,train_seconds,ratio_b1,ratio_b32,ms_b1,ms_b32,"
       + "entropy,commit";
 
+  /** True for a cell whose training diverged (NaN loss): it has no validation accuracy. */
+  public boolean diverged() {
+    return Double.isNaN(valAccuracy);
+  }
+
   public String csv() {
     return String.format(Locale.ROOT,
         "%s,%s,%s,%d,%d,%g,%g,%d,%d,%.5f,%.5f,%d,%.1f,%.4f,%.4f,%.4f,%.4f,%.4f,%s", model, conv,

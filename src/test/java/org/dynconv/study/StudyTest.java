@@ -48,6 +48,37 @@ class StudyTest {
         e.getMessage());
   }
 
+  static StudyRow row(String conv, double width, long seed, double test, double msB32) {
+    return new StudyRow("mobilenetv2-" + width + "-" + conv, conv, width, 4, seed, 0.02, 4e-5, 1000,
+        2000, Double.isNaN(test) ? Double.NaN : test - 0.01, test, 2, Double.isNaN(test)
+            ? Double.NaN : 100, 1, 1, 1, msB32, Double.NaN, "abc1234");
+  }
+
+  /**
+   * A diverged cell (no accuracy) is counted, not averaged: its member's statistics are over the
+   * seeds that trained, and a member no seed of which trained is never the best dynamic one.
+   */
+  @Test
+  void divergedCellsAreCountedNotAveraged() {
+    List<StudyRow> rows = List.of(row("static", 0.25, 1, 0.80, 5), row("static", 0.25, 2, 0.82, 5),
+        row("static", 1.0, 1, 0.90, 12), row("static", 1.0, 2, 0.92, 12),
+        row("odconv4", 0.25, 1, 0.85, 10), row("odconv4", 0.25, 2, Double.NaN, 10),
+        row("dcd", 0.25, 1, Double.NaN, 8), row("dcd", 0.25, 2, Double.NaN, 8));
+    assertTrue(rows.get(5).diverged() && !rows.get(4).diverged());
+    List<StudyReport.Member> members = StudyReport.members(rows);
+    StudyReport.Member od = members.stream().filter(m -> m.conv().equals("odconv4")).findFirst()
+        .orElseThrow();
+    assertEquals(85.0, od.mean(r -> 100 * r.testAccuracy()), 1e-9);
+    assertEquals(1, od.diverged());
+    String md = StudyReport.markdown(members, true);
+    assertTrue(md.contains("85.00 ± NaN (1, 1 diverged)"), md);
+    assertTrue(md.contains("NaN ± NaN (0, 2 diverged)"), md);
+    // Best dynamic member at 0.25: odconv4 (85.00) at 10 ms; the cheapest static member at least
+    // that slow is width 1.0 (91.00): -6.00, spread max(0, 2) = 2.
+    assertTrue(md.contains("| 0.25 | odconv4 (85.00) | 10.00 | static width 1.0 (91.00) | 12.00 |"
+        + " -6.00 | 2.00 | no |"), md);
+  }
+
   @Test
   void holdOutIsBalancedDisjointAndSeeded() {
     Dataset train = FashionMnist.embedded().train();
