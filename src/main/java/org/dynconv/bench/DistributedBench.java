@@ -31,11 +31,12 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * The distributed suite: one synchronous data-parallel training step with 1 and 2 workers (each a
- * gRPC server and a session in this process, one TensorFlow thread each, so two workers use the
- * two cores a single one leaves idle), and the all-reduce of the step's gradient bytes alone. The
- * step with 2 workers is split into that all-reduce and the rest (compute), and the bytes
- * all-reduced per step are 4 x the trainable parameters, whatever the batch.
+ * The distributed suite: one synchronous data-parallel training step in a local session, with one
+ * worker on TensorFlow's gRPC runtime, and with 2 workers (each a gRPC server and a session in
+ * this process, one TensorFlow thread each, so two workers use the two cores a single one leaves
+ * idle), and the all-reduce of the step's gradient bytes alone. A gRPC step is split into that
+ * all-reduce and the rest (compute and the runtime's own cost), and the bytes all-reduced per
+ * step are 4 x the trainable parameters, whatever the batch.
  */
 public final class DistributedBench {
   /** Models of the full suite: the small CNN pair and EfficientNet-B0 with its CondConv 8-expert twin. */
@@ -45,14 +46,16 @@ public final class DistributedBench {
   static final int EFFICIENTNET_RESOLUTION = 32;
 
   /**
-   * @param workers per-step workers (1 trains in one session without collectives)
+   * @param workers per-step workers
+   * @param session "local" (a DirectSession, no collectives) or "grpc" (a session on the worker's
+   *     gRPC server, gradients through CollectiveReduceV2, also for one worker)
    * @param stepMs median step time on worker 0
    * @param allReduceMs median time of the gradient-sized all-reduce alone (0 for one worker)
    * @param bytes gradient bytes all-reduced per step
    * @param imagesPerSecond global batch / step time
    */
-  public record Row(String model, int workers, int batchPerWorker, long parameters, double stepMs,
-      double allReduceMs, long bytes, double imagesPerSecond) {
+  public record Row(String model, int workers, String session, int batchPerWorker, long parameters,
+      double stepMs, double allReduceMs, long bytes, double imagesPerSecond) {
     double computeMs() {
       return stepMs - allReduceMs;
     }
@@ -63,28 +66,31 @@ public final class DistributedBench {
   public static List<Row> run(List<String> models, int batch, int warmup, int reps,
       PrintStream log) throws Exception {
     List<Row> rows = new ArrayList<>();
-    log.printf("  %-28s %7s %10s %10s %12s %10s %10s %9s%n", "model", "workers", "params",
-        "step ms", "all-reduce", "compute", "MB/step", "img/s");
+    log.printf("  %-28s %7s %7s %10s %10s %12s %10s %10s %9s%n", "model", "workers", "session",
+        "params", "step ms", "all-reduce", "compute", "MB/step", "img/s");
     for (String m : models) {
-      for (int n : new int[] {1, 2}) {
-        Row r = measure(m, n, batch, warmup, reps);
+      for (int n : new int[] {1, 1, 2}) {
+        Row r = measure(m, n, rows.isEmpty() || !rows.get(rows.size() - 1).model().equals(m)
+            ? "local" : "grpc", batch, warmup, reps);
         rows.add(r);
-        log.printf(Locale.ROOT, "  %-28s %7d %,10d %10.1f %12.1f %10.1f %10.1f %9.1f%n", r.model(),
-            r.workers(), r.parameters(), r.stepMs(), r.allReduceMs(), r.computeMs(),
-            r.bytes() / 1e6, r.imagesPerSecond());
+        log.printf(Locale.ROOT, "  %-28s %7d %7s %,10d %10.1f %12.1f %10.1f %10.1f %9.1f%n",
+            r.model(), r.workers(), r.session(), r.parameters(), r.stepMs(), r.allReduceMs(),
+            r.computeMs(), r.bytes() / 1e6, r.imagesPerSecond());
       }
     }
     return rows;
   }
 
-  static Row measure(String model, int n, int batch, int warmup, int reps) throws Exception {
+  static Row measure(String model, int n, String session, int batch, int warmup, int reps)
+      throws Exception {
     TrainConfig cfg = TrainConfig.builder().model(model).batchSize(batch).learningRate(0.01)
         .resolution(model.startsWith("efficientnet") ? EFFICIENTNET_RESOLUTION : 0).build();
     Threads one = new Threads(1, 1);
-    if (n == 1) {
+    if (session.equals("local")) {
       try (Worker w = new Worker(cfg, Replica.single(), one)) {
         double ms = w.time(warmup, reps, w::step);
-        return new Row(model, 1, batch, w.parameters, ms, 0, 4 * w.parameters, batch * 1000 / ms);
+        return new Row(model, 1, session, batch, w.parameters, ms, 0, 4 * w.parameters,
+            batch * 1000 / ms);
       }
     }
     Cluster cluster = Cluster.loopback(n);
@@ -108,7 +114,7 @@ public final class DistributedBench {
         f.get(i).get();
       }
       long params = (long) chief[2];
-      return new Row(model, n, batch, params, chief[0], chief[1], 4 * params,
+      return new Row(model, n, session, batch, params, chief[0], chief[1], 4 * params,
           n * batch * 1000 / chief[0]);
     } finally {
       pool.shutdownNow();
@@ -117,11 +123,11 @@ public final class DistributedBench {
 
   /** Writes the rows as CSV. */
   public static void writeCsv(List<Row> rows, Path file) throws IOException {
-    StringBuilder sb = new StringBuilder("model,workers,batch_per_worker,parameters,step_ms,"
-        + "allreduce_ms,compute_ms,bytes_per_step,images_per_second\n");
+    StringBuilder sb = new StringBuilder("model,workers,session,batch_per_worker,parameters,"
+        + "step_ms,allreduce_ms,compute_ms,bytes_per_step,images_per_second\n");
     for (Row r : rows) {
-      sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%.3f,%.3f,%.3f,%d,%.2f%n", r.model(),
-          r.workers(), r.batchPerWorker(), r.parameters(), r.stepMs(), r.allReduceMs(),
+      sb.append(String.format(Locale.ROOT, "%s,%d,%s,%d,%d,%.3f,%.3f,%.3f,%d,%.2f%n", r.model(),
+          r.workers(), r.session(), r.batchPerWorker(), r.parameters(), r.stepMs(), r.allReduceMs(),
           r.computeMs(), r.bytes(), r.imagesPerSecond()));
     }
     AtomicFiles.writeString(file, sb.toString());
