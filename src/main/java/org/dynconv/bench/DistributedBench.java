@@ -6,29 +6,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.dynconv.graph.Tensors;
 import org.dynconv.graph.Threads;
 import org.dynconv.io.AtomicFiles;
-import org.dynconv.models.ModelSpec;
 import org.dynconv.train.TrainConfig;
-import org.dynconv.train.TrainGraph;
 import org.dynconv.train.distributed.Cluster;
 import org.dynconv.train.distributed.Collectives;
 import org.dynconv.train.distributed.Replica;
 import org.dynconv.train.distributed.WorkerServer;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 
 /**
  * The distributed suite: one synchronous data-parallel training step in a local session, with one
@@ -133,57 +123,31 @@ public final class DistributedBench {
     AtomicFiles.writeString(file, sb.toString());
   }
 
-  /** One worker's training graph on a fixed random batch, and a gradient-sized all-reduce. */
+  /** One worker's training step (the train suite's) and a gradient-sized all-reduce beside it. */
   private static final class Worker implements AutoCloseable {
-    private final Graph g = new Graph();
-    private final Session s;
-    private final TrainGraph tg;
+    /** An instance key apart from the training graph's own. */
+    private static final int ALONE_KEY = 900;
+
+    private final TrainBench.Step step;
     private final Operand<TFloat32> reduced;
-    private final TFloat32 x;
-    private final TInt32 y;
-    private final TFloat32 lr = TFloat32.scalarOf(0.01f);
-    private final TFloat32 temperature = TFloat32.scalarOf(1f);
-    private final TInt64 seed = TInt64.vectorOf(1, 2);
     final long parameters;
 
     Worker(TrainConfig cfg, Replica replica, Threads threads) {
-      ModelSpec spec = cfg.modelSpec();
-      tg = TrainGraph.build(replica.trainingRoot(g, 1), spec, cfg, cfg.batchSize(), replica);
-      parameters = tg.model.trainableVariables().stream().mapToLong(v -> v.shape().size()).sum();
-      Ops tf = Ops.create(g).withSubScope("bench_allreduce");
+      step = new TrainBench.Step(cfg, replica, threads, 3 + replica.task());
+      parameters = step.tg.model.trainableVariables().stream().mapToLong(v -> v.shape().size())
+          .sum();
+      Ops tf = Ops.create(step.graph()).withSubScope("bench_allreduce");
       Operand<TFloat32> grads = tf.fill(tf.constant(new long[] {parameters}), tf.constant(1f));
-      reduced = replica.distributed() ? Collectives.mean(tf, grads, replica.group(),
-          CROSS_CHECK_KEY) : grads;
-      s = replica.session(g, threads);
-      s.initialize();
-      int b = cfg.batchSize(), size = spec.height() * spec.width() * spec.channels();
-      SplittableRandom r = new SplittableRandom(3 + replica.task());
-      float[] px = new float[b * size];
-      int[] labels = new int[b];
-      for (int i = 0; i < px.length; i++) {
-        px[i] = (float) (r.nextDouble() * 255);
-      }
-      for (int i = 0; i < b; i++) {
-        labels[i] = r.nextInt(spec.numClasses());
-      }
-      x = Tensors.of(Shape.of(b, spec.height(), spec.width(), spec.channels()), px);
-      y = TInt32.tensorOf(Shape.of(b), DataBuffers.of(labels, true, false));
+      reduced = replica.distributed()
+          ? Collectives.mean(tf, grads, replica.group(), ALONE_KEY) : grads;
     }
 
-    /** An instance key apart from the training graph's own. */
-    private static final int CROSS_CHECK_KEY = 900;
-
     void step() {
-      Session.Runner runner = s.runner().feed(tg.model.images(), x).feed(tg.labels, y)
-          .feed(tg.learningRate, lr).feed(tg.model.stepSeed(), seed).addTarget(tg.step);
-      if (tg.model.temperature() != null) {
-        runner.feed(tg.model.temperature(), temperature);
-      }
-      runner.run().close();
+      step.run();
     }
 
     void allReduce() {
-      s.runner().fetch(reduced).run().close();
+      step.session().runner().fetch(reduced).run().close();
     }
 
     /** Median milliseconds of {@code reps} runs after {@code warmup}. */
@@ -203,13 +167,7 @@ public final class DistributedBench {
 
     @Override
     public void close() {
-      x.close();
-      y.close();
-      lr.close();
-      temperature.close();
-      seed.close();
-      s.close();
-      g.close();
+      step.close();
     }
   }
 }

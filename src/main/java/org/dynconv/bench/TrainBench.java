@@ -4,12 +4,11 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Tensors;
 import org.dynconv.graph.Threads;
-import org.dynconv.models.ModelZoo;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.TrainGraph;
+import org.dynconv.train.distributed.Replica;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -53,7 +52,7 @@ public final class TrainBench {
     return model.endsWith("condconv") || model.endsWith("dynamic") ? 4 : 1;
   }
 
-  /** A training graph with one fixed batch, stepping on every run. */
+  /** A training graph with one fixed batch of random images, stepping on every run. */
   static final class Step implements AutoCloseable {
     private final Graph g = new Graph();
     private final Session s;
@@ -65,24 +64,34 @@ public final class TrainBench {
     private final TFloat32 temperature = TFloat32.scalarOf(1f);
     private final TInt64 seed = TInt64.vectorOf(1, 2);
 
+    /** The train suite's step: {@code model} at batch {@link #BATCH}, in a local session. */
     Step(String model, Threads threads) {
-      TrainConfig cfg = new TrainConfig(model, 0, 1, BATCH, 1, "sgd", 0.01, 0.9, "constant", 0,
-          5e-4, 0, 0, 0, 30, 1, 0, false, 0, 0);
-      spec = ModelZoo.get(model);
-      tg = TrainGraph.build(LayerScope.root(g, 1), spec, cfg, BATCH);
-      s = threads.session(g);
+      this(new TrainConfig(model, 0, 1, BATCH, 1, "sgd", 0.01, 0.9, "constant", 0, 5e-4, 0, 0, 0,
+          30, 1, 0, false, 0, 0), Replica.single(), threads, 3);
+    }
+
+    /**
+     * @param replica the worker this step runs as (its session is on the worker's server when
+     *     distributed)
+     * @param dataSeed seeds the random batch
+     */
+    Step(TrainConfig cfg, Replica replica, Threads threads, long dataSeed) {
+      spec = cfg.modelSpec();
+      int b = cfg.batchSize();
+      tg = TrainGraph.build(replica.trainingRoot(g, 1), spec, cfg, b, replica);
+      s = replica.session(g, threads);
       s.initialize();
-      SplittableRandom r = new SplittableRandom(3);
-      float[] px = new float[BATCH * 784];
-      int[] labels = new int[BATCH];
+      SplittableRandom r = new SplittableRandom(dataSeed);
+      float[] px = new float[b * spec.height() * spec.width() * spec.channels()];
+      int[] labels = new int[b];
       for (int i = 0; i < px.length; i++) {
         px[i] = (float) (r.nextDouble() * 255);
       }
-      for (int i = 0; i < BATCH; i++) {
-        labels[i] = r.nextInt(10);
+      for (int i = 0; i < b; i++) {
+        labels[i] = r.nextInt(spec.numClasses());
       }
-      x = Tensors.of(Shape.of(BATCH, 28, 28, 1), px);
-      y = TInt32.tensorOf(Shape.of(BATCH), DataBuffers.of(labels, true, false));
+      x = Tensors.of(Shape.of(b, spec.height(), spec.width(), spec.channels()), px);
+      y = TInt32.tensorOf(Shape.of(b), DataBuffers.of(labels, true, false));
     }
 
     void run() {
@@ -92,6 +101,14 @@ public final class TrainBench {
         runner.feed(tg.model.temperature(), temperature);
       }
       runner.run().close();
+    }
+
+    Graph graph() {
+      return g;
+    }
+
+    Session session() {
+      return s;
     }
 
     @Override

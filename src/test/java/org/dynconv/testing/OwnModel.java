@@ -52,27 +52,7 @@ public final class OwnModel {
     x = Activations.apply(ctx.ops(), ctx.forward(bn0.apply(stem.apply(x), ctx.mode())),
         Activation.RELU);
 
-    SigmoidRouting route = SigmoidRouting.create(s.child("cond").child("dense"), 4, 8);
-    Operand<TFloat32> r = route.route(x);
-    CondConv2d cond = CondConv2d.create(s.child("cond").child("cond_conv2d"),
-        CondConv2dConfig.of(16, ConvGeometry.of(3).withStride(2), 4)
-            .withActivation(Activation.RELU), 8);
-    x = cond.apply(x, r, ctx.mode());
-    ctx.variables(route.variables());
-    ctx.variables(cond.variables());
-    ctx.routing(cond.scope().path(), r);
-
-    DynamicConv2d dyn = DynamicConv2d.create(s.child("dyn"),
-        DynamicConv2dConfig.of(16, ConvGeometry.of(3), 4).withActivation(Activation.RELU), 16,
-        ctx.temperature());
-    Operand<TFloat32> att = dyn.routing().route(x);
-    x = dyn.apply(x, att, ctx.mode());
-    ctx.variables(dyn.variables());
-    ctx.routing(dyn.scope().path(), att);
-
-    Dense head = Dense.create(s.child("head"), DenseConfig.of(ctx.numClasses()), 16);
-    ctx.variables(head.variables());
-    return head.apply(GlobalAvgPool.apply(ctx.ops(), x));
+    return condDynamicHead(ctx, x);
   }
 
   /** The successors in a model of one's own: a DcdConv2d block, then an ODConv (n = 4) block. */
@@ -125,6 +105,15 @@ public final class OwnModel {
         .withActivation(Activation.RELU), channels);
     ctx.variables(stem.variables());
     x = stem.apply(x);
+    return condDynamicHead(ctx, x);
+  }
+
+  /**
+   * A CondConv2d block with its sigmoid routing (8 to 16 channels, stride 2), a DynamicConv2d
+   * block reading the shared temperature, pooling and a dense head.
+   */
+  private static Operand<TFloat32> condDynamicHead(ModelContext ctx, Operand<TFloat32> x) {
+    LayerScope s = ctx.scope();
     SigmoidRouting route = SigmoidRouting.create(s.child("cond").child("dense"), 4, 8);
     Operand<TFloat32> r = route.route(x);
     CondConv2d cond = CondConv2d.create(s.child("cond").child("cond_conv2d"),
@@ -134,6 +123,7 @@ public final class OwnModel {
     ctx.variables(route.variables());
     ctx.variables(cond.variables());
     ctx.routing(cond.scope().path(), r);
+
     DynamicConv2d dyn = DynamicConv2d.create(s.child("dyn"),
         DynamicConv2dConfig.of(16, ConvGeometry.of(3), 4).withActivation(Activation.RELU), 16,
         ctx.temperature());
@@ -141,6 +131,7 @@ public final class OwnModel {
     x = dyn.apply(x, att, ctx.mode());
     ctx.variables(dyn.variables());
     ctx.routing(dyn.scope().path(), att);
+
     Dense head = Dense.create(s.child("head"), DenseConfig.of(ctx.numClasses()), 16);
     ctx.variables(head.variables());
     return head.apply(GlobalAvgPool.apply(ctx.ops(), x));
