@@ -152,7 +152,8 @@ public final class StudyReport {
   private static Path entropy(List<StudyRow> rows, Path out) throws IOException {
     Map<String, List<double[]>> curves = new LinkedHashMap<>();
     for (StudyRow r : rows) {
-      if (!r.conv().equals("dynamic") && !r.conv().equals("odconv4")) {
+      // A diverged cell has no finished epoch to draw (its log may have no line at all).
+      if (r.diverged() || !r.conv().equals("dynamic") && !r.conv().equals("odconv4")) {
         continue;
       }
       Path log = out.resolve("runs").resolve(r.cell().dirName()).resolve("log.csv");

@@ -79,6 +79,19 @@ class StudyTest {
         + " -6.00 | 2.00 | no |"), md);
   }
 
+  /** The report is written when a diverged cell's run left a log without any epoch line. */
+  @Test
+  void theReportSkipsADivergedCellsRun(@TempDir Path dir) throws IOException {
+    StudyRow diverged = row("odconv4", 0.25, 2, Double.NaN, 10);
+    Path run = dir.resolve("runs").resolve(diverged.cell().dirName());
+    Files.createDirectories(run);
+    Files.writeString(run.resolve("log.csv"), "epoch,step,train_loss\n");
+    List<Path> files = StudyReport.write(List.of(row("static", 0.25, 1, 0.80, 5),
+        row("odconv4", 0.25, 1, 0.85, 10), diverged), dir);
+    assertTrue(files.contains(dir.resolve("study.md")), files.toString());
+    assertTrue(Files.readString(dir.resolve("study.md")).contains("(1, 1 diverged)"));
+  }
+
   @Test
   void holdOutIsBalancedDisjointAndSeeded() {
     Dataset train = FashionMnist.embedded().train();
