@@ -191,7 +191,7 @@ public final class LayerBench {
    * Runs the targets without fetching them. Targets must be the computed ops themselves: grappler
    * prunes the inputs of a NoOp that only has control dependencies on them.
    */
-  private static void run(Session s, List<Operand<?>> targets) {
+  static void run(Session s, List<Operand<?>> targets) {
     Session.Runner r = s.runner();
     targets.forEach(t -> r.addTarget(t.op()));
     r.run().close();
@@ -202,7 +202,7 @@ public final class LayerBench {
    * respect to the input and the kernel (the expert bank, or the static layer's kernel: both sides compute
    * the same two gradients).
    */
-  private static List<Operand<?>> target(Ops tf, Operand<TFloat32> y, Operand<TFloat32> x,
+  static List<Operand<?>> target(Ops tf, Operand<TFloat32> y, Operand<TFloat32> x,
       VariableRef kernel, boolean train) {
     if (!train) {
       return List.of(y);
@@ -218,7 +218,7 @@ public final class LayerBench {
     return out;
   }
 
-  private static List<Operand<?>> baseline(LayerScope scope, LayerCase c, Operand<TFloat32> x,
+  static List<Operand<?>> baseline(LayerScope scope, LayerCase c, Operand<TFloat32> x,
       boolean train) {
     Ops tf = scope.ops();
     if (c.kind() == ConvKind.REGULAR) {

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.dynconv.bench.BenchReport;
 import org.dynconv.bench.AutoTableWriter;
 import org.dynconv.bench.BenchRow;
+import org.dynconv.bench.ChunkBench;
 import org.dynconv.bench.DistributedBench;
 import org.dynconv.bench.FamilyBench;
 import org.dynconv.bench.LayerBench;
@@ -31,8 +32,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--suite", defaultValue = "all",
       description = "layers (CondConv strategies, then DCD and ODConv), family (DCD and ODConv"
           + " only), models, train, memory, serve, distributed (data-parallel steps with 1 and 2"
-          + " workers), profile or all (default all; profile and distributed are not part of"
-          + " all).")
+          + " workers), chunk (BATCHED_MATMUL's chunk sizes at batch 32), profile or all (default"
+          + " all; profile, distributed and chunk are not part of all).")
   String suite;
 
   @Option(names = "--quick", description = "Fewer repetitions and cases: about two minutes.")
@@ -46,9 +47,9 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!List.of("layers", "family", "models", "train", "memory", "serve", "distributed",
-        "profile", "all").contains(suite)) {
+        "chunk", "profile", "all").contains(suite)) {
       throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, family,"
-          + " models, train, memory, serve, distributed, profile or all.");
+          + " models, train, memory, serve, distributed, chunk, profile or all.");
     }
     Threads th = threads.value();
     Machine machine = Machine.describe(th);
@@ -127,6 +128,12 @@ final class BenchCommand implements Callable<Integer> {
       java.nio.file.Files.createDirectories(out);
       DistributedBench.writeCsv(d, out.resolve("distributed.csv"));
       System.out.println("wrote " + out.resolve("distributed.csv"));
+    }
+    if (suite.equals("chunk")) {
+      System.out.println("chunk (BATCHED_MATMUL mixing and multiplying chunks of the batch, 1x1"
+          + " CondConv layers of efficientnet-condconv-b0, B=32, E=8; ratio to static):");
+      rows.addAll(ChunkBench.run(LayerCase.efficientnetCondconvB0(), 32, 8, th, warmup, reps,
+          System.out));
     }
     if (suite.equals("profile")) {
       profile(th);

@@ -14,13 +14,37 @@ import org.tensorflow.types.TFloat32;
  * rows and columns 0, s, 2s, ... so the input is strided first. No grouped conv, any batch,
  * gradients everywhere.
  *
- * <p>With a static batch above {@link #CHUNK} the batch is processed in chunks of {@link #CHUNK}
- * examples, mixing each chunk's kernels just before its product: the mixed kernels (B times
- * Cin*Cout floats, up to 28 MB at batch 32) then stay in cache instead of going through memory.
- * Measured 1.4 to 1.7 times faster than mixing the whole batch at once.
+ * <p>With a static batch above the chunk size ({@link #CHUNK} unless built with {@link
+ * #withChunk}) the batch is processed in chunks, mixing each chunk's kernels just before its
+ * product: the mixed kernels (B times Cin*Cout floats, up to 28 MB at batch 32) then stay in cache
+ * instead of going through memory. {@code bench --suite chunk} measures the chunk sizes against
+ * each other and the static convolution (README, Performance).
  */
-final class BatchedMatMulConv implements PerExampleConv {
-  static final int CHUNK = 4;
+public final class BatchedMatMulConv implements PerExampleConv {
+  /** The chunk size the BATCHED_MATMUL strategy uses. */
+  public static final int CHUNK = 4;
+
+  private final int chunk;
+
+  BatchedMatMulConv() {
+    this(CHUNK);
+  }
+
+  private BatchedMatMulConv(int chunk) {
+    if (chunk < 1) {
+      throw new IllegalArgumentException(
+          "BatchedMatMulConv: chunk must be at least 1 example, got " + chunk + ".");
+    }
+    this.chunk = chunk;
+  }
+
+  /**
+   * The strategy with chunks of {@code chunk} examples (a chunk at least the batch mixes the whole
+   * batch at once); for benchmarks that compare chunk sizes.
+   */
+  public static BatchedMatMulConv withChunk(int chunk) {
+    return new BatchedMatMulConv(chunk);
+  }
 
   @Override
   public Strategy strategy() {
@@ -42,13 +66,13 @@ final class BatchedMatMulConv implements PerExampleConv {
       xs = tf.stridedSlice(x, tf.constant(new int[] {0, 0, 0, 0}), tf.constant(new int[] {0, 0, 0, 0}),
           tf.constant(new int[] {1, sh, sw, 1}), StridedSlice.beginMask(15L), StridedSlice.endMask(15L));
     }
-    if (!p.staticBatch() || p.batch() <= CHUNK) {
+    if (!p.staticBatch() || p.batch() <= chunk) {
       return product(tf, xs, source.kernels(tf, routing), p);
     }
-    int b = (int) p.batch(), n = (b + CHUNK - 1) / CHUNK;
+    int b = (int) p.batch(), n = (b + chunk - 1) / chunk;
     long[] sizes = new long[n];
     for (int i = 0; i < n; i++) {
-      sizes[i] = Math.min(CHUNK, b - i * CHUNK);
+      sizes[i] = Math.min(chunk, b - i * chunk);
     }
     SplitV<TFloat32> xc = tf.splitV(xs, tf.constant(sizes), tf.constant(0), (long) n);
     SplitV<TFloat32> rc = tf.splitV(routing, tf.constant(sizes), tf.constant(0), (long) n);

@@ -345,6 +345,11 @@ public final class Trainer {
               attention.add(step, (double) step / stepsPerEpoch, t, out[2]);
             }
             if (!Double.isFinite(out[0])) {
+              if (chief) {
+                // The attention's path up to the NaN is the evidence of why it diverged; a resumed
+                // run truncates the file to its checkpoint's step as usual.
+                attention.flush();
+              }
               throw new TrainingDiverged("training stopped at epoch " + (epoch + 1) + ", step " + step
                   + ": the loss is " + out[0] + "; the last good checkpoint is "
                   + (last == null ? "none (nothing was saved yet)" : last.dir().toString()) + ".");

@@ -107,6 +107,25 @@ class TrainerTest {
   }
 
   @Test
+  void divergedRunKeepsItsAttentionEntropyUpToTheNan(@TempDir Path dir) throws IOException {
+    // 20 steps per epoch: the attention's entropy is sampled at every step.
+    TrainConfig cfg = new TrainConfig("small-cnn-dynamic", 0, 3, 32, 7, "sgd", 1e6, 0.9,
+        "constant", 0, 0, 0, 0, 0, 30, 1, 1, false, 0, 0);
+    List<double[]> losses = new ArrayList<>();
+    TrainingDiverged e = assertThrows(TrainingDiverged.class,
+        () -> new Trainer(cfg, train, test, options(dir, false, 0, losses)).run());
+    long nanStep = Long.parseLong(e.getMessage().replaceAll(".*, step (\\d+):.*", "$1"));
+    List<String> rows = Files.readAllLines(dir.resolve("routing_entropy.csv"));
+    assertEquals("step,epoch,temperature,mean_entropy", rows.get(0));
+    assertEquals(nanStep + 2, rows.size(), "a row for every step up to the NaN one: " + rows);
+    String[] first = rows.get(1).split(",");
+    assertEquals(0, Long.parseLong(first[0]));
+    // At T = 30 the softmax over K = 4 kernels is close to uniform: entropy near ln 4 = 1.386.
+    double h0 = Double.parseDouble(first[3]);
+    assertTrue(h0 > 1.3 && h0 <= Math.log(4) + 1e-6, "entropy at step 0: " + h0);
+  }
+
+  @Test
   void existingRunIsNotOverwrittenAndResumeNeedsACheckpoint(@TempDir Path dir) throws IOException {
     Path run = dir.resolve("run");
     var e = assertThrows(IllegalArgumentException.class, () -> Trainer.checkRunDir(run, true));
