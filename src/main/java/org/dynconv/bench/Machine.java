@@ -24,8 +24,20 @@ public record Machine(String cpu, int cores, String threads, String tensorflow, 
     }
     return new Machine(cpu, Runtime.getRuntime().availableProcessors(), threads.toString(),
         TensorFlow.version(), System.getProperty("java.version"),
-        System.getenv().getOrDefault("TF_ENABLE_ONEDNN_OPTS", "default (on)") + "; "
-            + RuntimeSupport.describe());
+        oneDnn() + "; " + RuntimeSupport.describe());
+  }
+
+  /**
+   * TF_ENABLE_ONEDNN_OPTS when set; else TensorFlow's default, which depends on the CPU (on this
+   * project's AVX2-only EPYC VM it is off, on an AVX-512 one it was on). Float32 grouped-conv
+   * gradients exist exactly when oneDNN is on, so the probe tells which default applied.
+   */
+  private static String oneDnn() {
+    String set = System.getenv("TF_ENABLE_ONEDNN_OPTS");
+    if (set != null) {
+      return set;
+    }
+    return "default (" + (RuntimeSupport.groupedConvGradients() ? "on" : "off on this CPU") + ")";
   }
 
   public String line() {

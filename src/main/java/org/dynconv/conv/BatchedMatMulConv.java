@@ -22,7 +22,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class BatchedMatMulConv implements PerExampleConv {
   /** The chunk size the BATCHED_MATMUL strategy uses. */
-  public static final int CHUNK = 4;
+  public static final int CHUNK = 8;
 
   private final int chunk;
 

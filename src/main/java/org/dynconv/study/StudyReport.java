@@ -43,6 +43,11 @@ public final class StudyReport {
       return trained().stream().mapToDouble(f).average().orElse(Double.NaN);
     }
 
+    /** Over every row, diverged ones included: for the timings, measured before training. */
+    double meanOfAll(ToDoubleFunction<StudyRow> f) {
+      return rows.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
     double std(ToDoubleFunction<StudyRow> f) {
       double m = mean(f);
       List<StudyRow> t = trained();
@@ -148,50 +153,92 @@ public final class StudyReport {
     return file;
   }
 
-  /** Mean routing entropy (over layers, then seeds) against the epoch for DynamicConv and ODConv 4x. */
+  /**
+   * Mean routing entropy (over layers, then over the seeds that have a value there) against the
+   * epoch for DynamicConv and ODConv 4x: per sampled step (every 1/20 epoch) where the run kept
+   * {@code routing_entropy.csv}, which a diverged run writes up to its NaN step, else at the end
+   * of each epoch from {@code log.csv}.
+   */
   private static Path entropy(List<StudyRow> rows, Path out) throws IOException {
-    Map<String, List<double[]>> curves = new LinkedHashMap<>();
+    Map<String, java.util.TreeMap<Double, double[]>> curves = new LinkedHashMap<>();
+    Map<String, int[]> divergedOfSeeds = new LinkedHashMap<>();
     for (StudyRow r : rows) {
-      // A diverged cell has no finished epoch to draw (its log may have no line at all).
-      if (r.diverged() || !r.conv().equals("dynamic") && !r.conv().equals("odconv4")) {
+      if (!r.conv().equals("dynamic") && !r.conv().equals("odconv4")) {
         continue;
       }
-      Path log = out.resolve("runs").resolve(r.cell().dirName()).resolve("log.csv");
-      if (Files.exists(log)) {
-        curves.computeIfAbsent(r.conv() + " width " + r.width(), k -> new ArrayList<>())
-            .add(RunLog.read(log).entropy());
+      List<double[]> points = entropyCurve(out.resolve("runs").resolve(r.cell().dirName()));
+      if (points.isEmpty()) {
+        continue;
       }
+      String key = r.conv() + " width " + r.width();
+      var curve = curves.computeIfAbsent(key, k -> new java.util.TreeMap<>());
+      for (double[] pt : points) {
+        double[] sum = curve.computeIfAbsent(pt[0], k -> new double[2]);
+        sum[0] += pt[1];
+        sum[1]++;
+      }
+      int[] count = divergedOfSeeds.computeIfAbsent(key, k -> new int[2]);
+      count[0] += r.diverged() ? 1 : 0;
+      count[1]++;
     }
     if (curves.isEmpty()) {
       return null;
     }
-    int epochs = curves.values().stream().mapToInt(l -> l.get(0).length).max().orElse(1);
-    Chart c = new Chart(900, 600, "Routing entropy of DynamicConv and ODConv 4x per epoch");
-    Chart.Panel p = c.panel(90, 70, 620, 460, "mean over layers and seeds; uniform over 4 kernels"
-        + " = log 4 = 1.386", "epoch", "attention entropy (nats)", 0.5, epochs + 0.5, 0,
-        Math.log(4) * 1.05).ticks(Math.min(epochs, 10), 6);
+    double last = curves.values().stream().mapToDouble(java.util.TreeMap::lastKey).max()
+        .orElse(1);
+    double xMax = Math.max(1, Math.ceil(last));
+    Chart c = new Chart(900, 600, "Routing entropy of DynamicConv and ODConv 4x");
+    Chart.Panel p = c.panel(90, 70, 620, 460, "mean over layers and seeds; per step where kept,"
+        + " else per epoch; uniform over 4 = log 4", "epoch", "attention entropy (nats)", 0,
+        xMax + 0.05, 0, Math.log(4) * 1.05).ticks((int) Math.min(xMax * 4, 10), 6);
     p.hline(Math.log(4), "uniform", Color.DARK_GRAY);
     List<String> names = new ArrayList<>();
     List<Color> colors = new ArrayList<>();
     int k = 0;
     for (var e : curves.entrySet()) {
-      int n = e.getValue().get(0).length;
-      double[] xs = new double[n], ys = new double[n];
-      for (int i = 0; i < n; i++) {
-        final int at = i;
-        xs[i] = i + 1;
-        ys[i] = e.getValue().stream().filter(a -> a.length > at).mapToDouble(a -> a[at]).average()
-            .orElse(Double.NaN);
-      }
+      double[] xs = e.getValue().keySet().stream().mapToDouble(Double::doubleValue).toArray();
+      double[] ys = e.getValue().values().stream().mapToDouble(v -> v[0] / v[1]).toArray();
       Color color = Chart.PALETTE[k++ % Chart.PALETTE.length];
       p.line(xs, ys, color, 2f).points(xs, ys, color);
-      names.add(e.getKey());
+      int[] d = divergedOfSeeds.get(e.getKey());
+      names.add(e.getKey() + (d[0] == 0 ? "" : " (" + d[0] + " of " + d[1]
+          + " diverged: drawn to the NaN)"));
       colors.add(color);
     }
     p.legend(names, colors);
     Path file = out.resolve("attention_entropy.png");
     c.save(file);
     return file;
+  }
+
+  /**
+   * One run's (epoch, mean entropy) points: from {@code routing_entropy.csv} (columns step, epoch,
+   * temperature, mean_entropy; non-finite values dropped) when present, else the end of each epoch
+   * in {@code log.csv}; empty when the run has neither (a diverged run of older code).
+   */
+  static List<double[]> entropyCurve(Path runDir) throws IOException {
+    List<double[]> points = new ArrayList<>();
+    Path steps = runDir.resolve("routing_entropy.csv");
+    if (Files.exists(steps)) {
+      List<String> lines = Files.readAllLines(steps);
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.split(",");
+        if (f.length == 4 && Double.isFinite(Double.parseDouble(f[3]))) {
+          points.add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[3])});
+        }
+      }
+      return points;
+    }
+    Path log = runDir.resolve("log.csv");
+    if (Files.exists(log) && Files.readAllLines(log).size() > 1) {
+      double[] e = RunLog.read(log).entropy();
+      for (int i = 0; i < e.length; i++) {
+        if (Double.isFinite(e[i])) {
+          points.add(new double[] {i + 1, e[i]});
+        }
+      }
+    }
+    return points;
   }
 
   static String markdown(List<Member> members, boolean tested) {
@@ -208,7 +255,8 @@ public final class StudyReport {
           m.learningRate(), f.parameters(), f.macs(), m.mean(a), m.std(a), m.trained().size(),
           m.diverged() == 0 ? "" : ", " + m.diverged() + " diverged",
           m.mean(r -> 100 * r.valAccuracy()),
-          m.mean(StudyRow::ratioB1), m.mean(StudyRow::ratioB32), m.mean(StudyRow::msB32),
+          m.meanOfAll(StudyRow::ratioB1), m.meanOfAll(StudyRow::ratioB32),
+          m.meanOfAll(StudyRow::msB32),
           m.mean(StudyRow::trainSeconds)));
     }
     sb.append('\n').append(verdicts(members, a, acc));

@@ -73,6 +73,8 @@ class StudyTest {
     String md = StudyReport.markdown(members, true);
     assertTrue(md.contains("85.00 ± NaN (1, 1 diverged)"), md);
     assertTrue(md.contains("NaN ± NaN (0, 2 diverged)"), md);
+    // Timings were measured before training: a member none of whose seeds trained still has them.
+    assertTrue(md.contains("NaN ± NaN (0, 2 diverged) | NaN | 1.00x | 1.00x | 8.00 |"), md);
     // Best dynamic member at 0.25: odconv4 (85.00) at 10 ms; the cheapest static member at least
     // that slow is width 1.0 (91.00): -6.00, spread max(0, 2) = 2.
     assertTrue(md.contains("| 0.25 | odconv4 (85.00) | 10.00 | static width 1.0 (91.00) | 12.00 |"
@@ -90,6 +92,38 @@ class StudyTest {
         row("odconv4", 0.25, 1, 0.85, 10), diverged), dir);
     assertTrue(files.contains(dir.resolve("study.md")), files.toString());
     assertTrue(Files.readString(dir.resolve("study.md")).contains("(1, 1 diverged)"));
+  }
+
+  /**
+   * A diverged run's per-step entropy (kept up to its NaN step) is drawn; without that file the
+   * curve comes from log.csv's epoch lines, and a run with neither has none.
+   */
+  @Test
+  void entropyCurvesComeFromStepsWhenKeptElseFromEpochs(@TempDir Path dir) throws IOException {
+    Path steps = dir.resolve("steps");
+    Files.createDirectories(steps);
+    Files.writeString(steps.resolve("routing_entropy.csv"), "step,epoch,temperature,mean_entropy\n"
+        + "0,0.0000,30.0000,1.380000\n42,0.0500,27.0000,1.250000\n84,0.1000,24.0000,NaN\n");
+    List<double[]> s = StudyReport.entropyCurve(steps);
+    assertEquals(2, s.size());
+    assertEquals(0.05, s.get(1)[0], 1e-12);
+    assertEquals(1.25, s.get(1)[1], 1e-12);
+    Path epochs = dir.resolve("epochs");
+    Files.createDirectories(epochs);
+    Files.writeString(epochs.resolve("log.csv"), "epoch,step,test_accuracy,seconds,entropy:a,"
+        + "entropy:b\n1,10,0.5,3,1.0,0.5\n2,20,0.6,3,0.8,0.4\n");
+    List<double[]> e = StudyReport.entropyCurve(epochs);
+    assertEquals(2, e.size());
+    assertEquals(2.0, e.get(1)[0], 1e-12);
+    assertEquals(0.6, e.get(1)[1], 1e-12);
+    assertTrue(StudyReport.entropyCurve(dir.resolve("none")).isEmpty());
+
+    StudyRow diverged = row("odconv4", 0.25, 2, Double.NaN, 10);
+    Path run = dir.resolve("runs").resolve(diverged.cell().dirName());
+    Files.createDirectories(run);
+    Files.copy(steps.resolve("routing_entropy.csv"), run.resolve("routing_entropy.csv"));
+    List<Path> files = StudyReport.write(List.of(row("static", 0.25, 1, 0.80, 5), diverged), dir);
+    assertTrue(files.contains(dir.resolve("attention_entropy.png")), files.toString());
   }
 
   @Test
