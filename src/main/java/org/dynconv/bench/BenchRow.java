@@ -71,11 +71,13 @@ public record BenchRow(String suite, String caseName, int batch, int experts, St
   /**
    * The time ratio if the candidate did its multiply-adds at the static twin's efficiency and
    * read the weights the twin does not have without overlapping them with compute: {@code
-   * mac_ratio + (weight_bytes - baseline_weight_bytes) / bandwidth / baseline_ms}. NaN without
-   * a floor.
+   * mac_ratio + (weight_bytes - baseline_weight_bytes) / bandwidth / baseline_ms}; the floor is
+   * {@code weight_bytes / bandwidth}, so the extra bytes take the share {@code 1 -
+   * baseline_weight_bytes / weight_bytes} of it. NaN without a floor.
    */
   public double serialLimit() {
-    return macRatio + (weightBytes - baselineWeightBytes) * (floorMs / weightBytes) / baselineMs;
+    double extraShare = 1 - (double) baselineWeightBytes / weightBytes;
+    return macRatio + floorMs * extraShare / baselineMs;
   }
 
   /** The row a {@link #csv()} line holds. */

@@ -263,8 +263,10 @@ public final class Trainer {
     Batches batches = new Batches(train, cfg.seed(), cfg.augment() ? 2 : 0, cfg.augment());
     Path evalWeights = opt.runDir().resolve(".eval").resolve("weights");
 
+    // Only the chief validates, so only it builds the inference graph (a null resource is not
+    // closed).
     try (Graph g = new Graph();
-        InferenceModel eval = InferenceModel.create(spec, opt.threads())) {
+        InferenceModel eval = chief ? InferenceModel.create(spec, opt.threads()) : null) {
       TrainGraph tg = TrainGraph.build(replica.trainingRoot(g, cfg.seed()), spec, cfg, batch,
           replica);
       WarmStart warm = !resumeFrom.isPresent() && !cfg.initFrom().isEmpty()
