@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.dynconv.conv.BatchedMatMulConv;
+import org.dynconv.conv.ConvKind;
 import org.dynconv.conv.ConvProblem;
 import org.dynconv.conv.KernelSource;
 import org.dynconv.graph.LayerScope;
@@ -44,7 +45,7 @@ public final class ChunkBench {
       int warmup, int reps, PrintStream log) {
     List<BenchRow> rows = new ArrayList<>();
     for (LayerCase c : cases) {
-      if (!c.geometry().isPointwise() || c.kind() != org.dynconv.conv.ConvKind.REGULAR) {
+      if (!c.geometry().isPointwise() || c.kind() != ConvKind.REGULAR) {
         continue;
       }
       for (boolean train : new boolean[] {false, true}) {

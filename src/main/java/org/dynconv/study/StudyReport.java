@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 import org.dynconv.analysis.Chart;
 import org.dynconv.io.AtomicFiles;
@@ -160,7 +161,7 @@ public final class StudyReport {
    * of each epoch from {@code log.csv}.
    */
   private static Path entropy(List<StudyRow> rows, Path out) throws IOException {
-    Map<String, java.util.TreeMap<Double, double[]>> curves = new LinkedHashMap<>();
+    Map<String, TreeMap<Double, double[]>> curves = new LinkedHashMap<>();
     Map<String, int[]> divergedOfSeeds = new LinkedHashMap<>();
     for (StudyRow r : rows) {
       if (!r.conv().equals("dynamic") && !r.conv().equals("odconv4")) {
@@ -171,7 +172,7 @@ public final class StudyReport {
         continue;
       }
       String key = r.conv() + " width " + r.width();
-      var curve = curves.computeIfAbsent(key, k -> new java.util.TreeMap<>());
+      var curve = curves.computeIfAbsent(key, k -> new TreeMap<>());
       for (double[] pt : points) {
         double[] sum = curve.computeIfAbsent(pt[0], k -> new double[2]);
         sum[0] += pt[1];
@@ -184,7 +185,7 @@ public final class StudyReport {
     if (curves.isEmpty()) {
       return null;
     }
-    double last = curves.values().stream().mapToDouble(java.util.TreeMap::lastKey).max()
+    double last = curves.values().stream().mapToDouble(TreeMap::lastKey).max()
         .orElse(1);
     double xMax = Math.max(1, Math.ceil(last));
     Chart c = new Chart(900, 600, "Routing entropy of DynamicConv and ODConv 4x");
