@@ -31,11 +31,20 @@ def expected(interop_dir, model):
 def test_saved_model_load_matches_java(interop_dir, model, batch):
     e, x = expected(interop_dir, model)
     loaded = tf.saved_model.load(str(interop_dir / model / "savedmodel"))
-    assert set(loaded.signatures.keys()) == {"serving_default", "routing"}
+    # The default export adds a static-batch copy for single images, sharing the weights.
+    assert set(loaded.signatures.keys()) == {"serving_default", "routing",
+                                             "serving_default_batch_1", "routing_batch_1"}
     out = loaded.signatures["serving_default"](images=tf.constant(x[:batch]))
     for key in ("logits", "probabilities"):
         java = np.asarray(e[f"batch{batch}"][key], dtype=np.float32).reshape(batch, 10)
         np.testing.assert_allclose(out[key].numpy(), java, rtol=1e-5, atol=1e-5, err_msg=key)
+    if batch == 1:
+        # Java's Predictor ran the batch-1 copy; the dynamic signature above agrees with it, and
+        # so does the copy run from Python.
+        copy = loaded.signatures["serving_default_batch_1"](images=tf.constant(x[:1]))
+        for key in ("logits", "probabilities"):
+            np.testing.assert_allclose(copy[key].numpy(), out[key].numpy(), rtol=1e-5, atol=1e-5,
+                                       err_msg=key)
     routing = loaded.signatures["routing"](images=tf.constant(x[:batch]))
     assert set(routing.keys()) == set(e[f"batch{batch}"]["routing"].keys())
     for key, values in e[f"batch{batch}"]["routing"].items():
@@ -77,8 +86,11 @@ def reference_logits(model, batch, x, checkpoint):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_tf1_reference_restores_export_by_name(interop_dir, model):
-    """A per-example-loop implementation restores the export's variables by Google's names."""
+@pytest.mark.parametrize("batch", [1, 5])
+def test_tf1_reference_restores_export_by_name(interop_dir, model, batch):
+    """A per-example-loop implementation restores the export's variables by Google's names and
+    computes what Java computed with the export: at batch 1 through the export's batch-1 branch,
+    at 5 through its dynamic-batch branch."""
     e, x = expected(interop_dir, model)
     ckpt = str(interop_dir / model / "savedmodel" / "variables" / "variables")
     names = {n for n, _ in tf.train.list_variables(ckpt)}
@@ -86,8 +98,8 @@ def test_tf1_reference_restores_export_by_name(interop_dir, model):
     with graph.as_default():
         _, _, variables = small_cnn_reference.build(model, 5)
     assert set(variables) == names, f"names differ: {set(variables) ^ names}"
-    logits = reference_logits(model, 5, x, ckpt)
-    java = np.asarray(e["batch5"]["logits"], dtype=np.float32).reshape(5, 10)
+    logits = reference_logits(model, batch, x[:batch], ckpt)
+    java = np.asarray(e[f"batch{batch}"]["logits"], dtype=np.float32).reshape(batch, 10)
     np.testing.assert_allclose(logits, java, rtol=1e-4, atol=1e-4)
 
 

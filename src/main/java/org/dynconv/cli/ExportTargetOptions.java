@@ -2,6 +2,8 @@ package org.dynconv.cli;
 
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.dynconv.export.SavedModelExporter;
 import picocli.CommandLine.Option;
 
@@ -21,13 +23,49 @@ final class ExportTargetOptions {
       description = "Write TF-Serving's layout, OUT/<N>/saved_model.pb (N >= 1).")
   int servingVersion;
 
+  @Option(names = "--batch-signatures", description = "With a dynamic batch, the batch sizes that"
+      + " get signatures of their own (serving_default_batch_N, routing_batch_N) on a static-batch"
+      + " copy sharing the weights, comma-separated (e.g. 1,8,32), or 'none'; default: 1.")
+  String batchSignatures;
+
   /** The validated target; {@code staticBatch} -1 keeps the batch dimension open. */
   SavedModelExporter.Target target(long staticBatch) {
     if (servingVersion < 0) {
       throw new CliErrors.UsageError("--serving-version=" + servingVersion
           + " is invalid; expected an integer >= 1.");
     }
-    return new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm, staticBatch);
+    if (batchSignatures == null) {
+      return new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm, staticBatch);
+    }
+    if (staticBatch > 0) {
+      throw new CliErrors.UsageError("--batch-signatures=" + batchSignatures + " with"
+          + " --static-batch=" + staticBatch + "; expected one of them (a static-batch export has"
+          + " one batch size).");
+    }
+    return new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm, staticBatch,
+        batchSizes(batchSignatures));
+  }
+
+  /** "none" or distinct sizes >= 1, comma-separated. */
+  static List<Long> batchSizes(String s) {
+    if (s.equals("none")) {
+      return List.of();
+    }
+    List<Long> sizes = new ArrayList<>();
+    for (String part : s.split(",", -1)) {
+      long b;
+      try {
+        b = Long.parseLong(part.trim());
+      } catch (NumberFormatException e) {
+        b = 0;
+      }
+      if (b < 1 || b > Integer.MAX_VALUE || sizes.contains(b)) {
+        throw new CliErrors.UsageError("--batch-signatures=" + s + " is invalid at '" + part
+            + "'; expected 'none' or distinct batch sizes >= 1, comma-separated (e.g. 1,8,32).");
+      }
+      sizes.add(b);
+    }
+    return sizes;
   }
 
   /** The usage error for an export directory that exists without --force. */

@@ -5,12 +5,17 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import org.dynconv.graph.Mode;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.InferenceModel;
 import org.dynconv.io.AtomicFiles;
 import org.dynconv.io.FaultInjection;
 import org.dynconv.io.StagingDirectory;
+import org.dynconv.models.BatchCopies;
+import org.dynconv.models.BuildOptions;
 import org.dynconv.models.Model;
 import org.dynconv.models.ModelSpec;
 import org.tensorflow.SavedModelBundle;
@@ -31,7 +36,11 @@ import org.tensorflow.Signature;
  *   <li>{@code routing}: input {@code images}, one output per conditional layer, keyed by its
  *       scope, holding its routing or attention weights {@code [B,E]}, and the other attentions
  *       of DCD and ODConv layers keyed {@code <scope>/<name>} (see {@link
- *       org.dynconv.routing.RoutingOutputs}).
+ *       org.dynconv.routing.RoutingOutputs});
+ *   <li>for each size N of {@link Target#batchSignatures} (default 1): {@code
+ *       serving_default_batch_N} and {@code routing_batch_N}, the same signatures on a copy of the
+ *       model built for exactly N images and sharing its variables ({@link BatchCopies}), which
+ *       {@link org.dynconv.infer.Predictor} runs for batches of that size.
  * </ul>
  *
  * <p>{@code assets.extra/} holds {@code labels.txt} and {@code dynconv.properties}. The export is
@@ -42,6 +51,10 @@ import org.tensorflow.Signature;
 public final class SavedModelExporter {
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
+  /** The batch sizes a dynamic-batch export gives signatures of their own. */
+  public static final List<Long> DEFAULT_BATCH_SIGNATURES = List.of(1L);
+
+
   private SavedModelExporter() {}
 
   /**
@@ -51,15 +64,35 @@ public final class SavedModelExporter {
    *     BatchNormFolder}); the variables then differ from the training graph's
    * @param staticBatch -1 for a dynamic batch (the default), or a fixed batch size; 1 gives
    *     batch-1 fusion (FUSED) in every conditional layer, for single-image serving
+   * @param batchSignatures with a dynamic batch, the batch sizes that get signatures of their own
+   *     ({@code serving_default_batch_N}, {@code routing_batch_N}) on a static-batch copy of the
+   *     model sharing its variables ({@link BatchCopies}); empty for none; must be empty with a
+   *     static batch
    */
   public record Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm,
-      long staticBatch) {
+      long staticBatch, List<Long> batchSignatures) {
+    public Target {
+      batchSignatures = List.copyOf(batchSignatures);
+      if (staticBatch > 0 && !batchSignatures.isEmpty()) {
+        throw new IllegalArgumentException("SavedModelExporter: batchSignatures="
+            + batchSignatures + " with staticBatch=" + staticBatch
+            + "; expected none with a static batch.");
+      }
+    }
+
     public Target(Path dir, boolean force, int servingVersion) {
       this(dir, force, servingVersion, false, -1);
     }
 
     public Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm) {
       this(dir, force, servingVersion, foldBatchNorm, -1);
+    }
+
+    /** With the default batch signatures ({@link #DEFAULT_BATCH_SIGNATURES}) when dynamic. */
+    public Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm,
+        long staticBatch) {
+      this(dir, force, servingVersion, foldBatchNorm, staticBatch,
+          staticBatch > 0 ? List.of() : DEFAULT_BATCH_SIGNATURES);
     }
 
     /** The directory saved_model.pb goes into: {@code dir} or {@code dir/<version>}. */
@@ -109,14 +142,18 @@ public final class SavedModelExporter {
         BatchNormFolder.fold(spec, weightsPrefix, weights);
       }
       try (InferenceModel m = InferenceModel.create(spec,
-          new org.dynconv.models.BuildOptions(org.dynconv.graph.Mode.INFER, target.staticBatch(),
-              target.foldBatchNorm()),
-          threads)) {
+          new BuildOptions(Mode.INFER, target.staticBatch(), target.foldBatchNorm()),
+          target.batchSignatures(), threads)) {
         m.loadWeights(weights);
         write(m, staging);
       }
       Map<String, String> info = new LinkedHashMap<>(extra);
       info.put("batch", target.staticBatch() < 0 ? "dynamic" : Long.toString(target.staticBatch()));
+      if (!target.batchSignatures().isEmpty()) {
+        info.put("batch.signatures", target.batchSignatures().stream().map(String::valueOf)
+            .collect(Collectors.joining(",")) + " (serving_default_batch_N and routing_batch_N:"
+            + " a static-batch copy sharing the variables, faster at exactly N images)");
+      }
       info.put("batchnorm", target.foldBatchNorm()
           ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
           : "separate (inference mode, moving statistics)");
@@ -137,19 +174,24 @@ public final class SavedModelExporter {
   }
 
   private static void write(InferenceModel m, Path dir) throws IOException {
-    Model model = m.model();
-    Signature serving = Signature.builder().key(Signature.DEFAULT_KEY).methodName(PREDICT_METHOD)
-        .input("images", model.images()).output("logits", model.logits())
-        .output("probabilities", model.probabilities()).build();
-    SavedModelBundle.Exporter ex = SavedModelBundle.exporter(dir.toString()).withSession(m.session())
-        .withSignature(serving);
+    SavedModelBundle.Exporter ex = SavedModelBundle.exporter(dir.toString()).withSession(m.session());
+    signatures(ex, m.model(), key -> key);
+    m.copies().forEach((b, copy) -> signatures(ex, copy, key -> BatchCopies.signatureKey(key, b)));
+    ex.export();
+  }
+
+  /** {@code serving_default} and {@code routing} (when the model routes), keys renamed. */
+  private static void signatures(SavedModelBundle.Exporter ex, Model model,
+      java.util.function.UnaryOperator<String> rename) {
+    ex.withSignature(Signature.builder().key(rename.apply(Signature.DEFAULT_KEY))
+        .methodName(PREDICT_METHOD).input("images", model.images())
+        .output("logits", model.logits()).output("probabilities", model.probabilities()).build());
     if (!model.routingSignatureOutputs().isEmpty()) {
-      Signature.Builder routing = Signature.builder().key("routing").methodName(PREDICT_METHOD)
-          .input("images", model.images());
+      Signature.Builder routing = Signature.builder().key(rename.apply("routing"))
+          .methodName(PREDICT_METHOD).input("images", model.images());
       model.routingSignatureOutputs().forEach(routing::output);
       ex.withSignature(routing.build());
     }
-    ex.export();
   }
 
   private static void writeAssets(Path dir, ModelSpec spec, String[] labels,

@@ -41,7 +41,23 @@ public final class LayerScope {
    * replicas} (null: this worker's batch only).
    */
   public static LayerScope root(Graph graph, long seed, CrossReplica replicas) {
-    return new LayerScope(new Registry(graph, Ops.create(graph), seed, replicas), "");
+    return new LayerScope(new Registry(graph, Ops.create(graph), seed, replicas, null), "");
+  }
+
+  /**
+   * A root for a second build of a model into a graph that holds it already (a static-batch copy
+   * of an inference model): its ops are named under {@code opPrefix/}, and its variables are the
+   * existing ones, looked up by name in {@code variables}, so the copy shares every weight with
+   * the first build and nothing is created, initialised or checkpointed twice.
+   */
+  public static LayerScope sharing(Graph graph, String opPrefix, Map<String, VariableRef> variables) {
+    return new LayerScope(new Registry(graph, Ops.create(graph).withSubScope(opPrefix), 0, null,
+        Map.copyOf(variables)), "");
+  }
+
+  /** The variables builds under this root share, by name, or null when they create their own. */
+  Map<String, VariableRef> sharedVariables() {
+    return registry.shared;
   }
 
   /** The workers batch statistics are shared with, or null when they are this graph's own. */
@@ -122,12 +138,15 @@ public final class LayerScope {
     final Map<String, Map<String, Integer>> counters = new HashMap<>();
     final Set<String> variableNames = new HashSet<>();
     final CrossReplica crossReplica;
+    final Map<String, VariableRef> shared;
 
-    Registry(Graph graph, Ops rootOps, long seed, CrossReplica crossReplica) {
+    Registry(Graph graph, Ops rootOps, long seed, CrossReplica crossReplica,
+        Map<String, VariableRef> shared) {
       this.graph = graph;
       this.rootOps = rootOps;
       this.seed = seed;
       this.crossReplica = crossReplica;
+      this.shared = shared;
     }
   }
 }

@@ -30,6 +30,9 @@ public final class Variables {
       LayerScope scope, String localName, Shape shape, Initializer init, VariableRef.Kind kind) {
     String name = scope.fullName(localName);
     scope.reserveVariable(name);
+    if (scope.sharedVariables() != null) {
+      return shared(scope, name, shape, kind);
+    }
     Ops initOps = scope.child(localName).child("Initializer").ops();
     Operand<TFloat32> initial = init.create(initOps, shape, scope.seed(), nameSeed(name));
     return create(scope, name, shape, initial, kind);
@@ -45,7 +48,23 @@ public final class Variables {
       LayerScope anyScope, String fullName, Shape shape, Operand<TFloat32> initial,
       VariableRef.Kind kind) {
     anyScope.reserveVariable(fullName);
+    if (anyScope.sharedVariables() != null) {
+      return shared(anyScope, fullName, shape, kind);
+    }
     return create(anyScope, fullName, shape, initial, kind);
+  }
+
+  /** Under a {@link LayerScope#sharing} root: the existing variable of that name and shape. */
+  private static VariableRef shared(LayerScope scope, String name, Shape shape,
+      VariableRef.Kind kind) {
+    VariableRef v = scope.sharedVariables().get(name);
+    if (v == null || !v.shape().equals(shape) || v.kind() != kind) {
+      throw new IllegalStateException("Variables: a build sharing the variables of another asks"
+          + " for '" + name + "' " + shape + " " + kind + "; the other build has "
+          + (v == null ? "no such variable" : v.shape() + " " + v.kind())
+          + ". Expected the same model built twice.");
+    }
+    return v;
   }
 
   private static VariableRef create(

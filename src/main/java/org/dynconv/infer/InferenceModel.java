@@ -10,6 +10,8 @@ import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.Tensors;
 import org.dynconv.graph.Threads;
+import org.dynconv.models.BatchCopies;
+import org.dynconv.models.BuildOptions;
 import org.dynconv.models.Model;
 import org.dynconv.models.ModelSpec;
 import org.dynconv.routing.RoutingEntropy;
@@ -34,26 +36,37 @@ public final class InferenceModel implements AutoCloseable {
   private final ModelSpec spec;
   private final Graph graph;
   private final Model model;
+  private final Map<Long, Model> copies;
   private final Session session;
 
-  private InferenceModel(ModelSpec spec, Graph graph, Model model, Session session) {
+  private InferenceModel(ModelSpec spec, Graph graph, Model model, Map<Long, Model> copies,
+      Session session) {
     this.spec = spec;
     this.graph = graph;
     this.model = model;
+    this.copies = copies;
     this.session = session;
   }
 
   public static InferenceModel create(ModelSpec spec, Threads threads) {
-    return create(spec, org.dynconv.models.BuildOptions.of(Mode.INFER), threads);
+    return create(spec, BuildOptions.of(Mode.INFER), threads);
   }
 
   /** With explicit build options (an inference mode, a static batch, folded BatchNorms). */
-  public static InferenceModel create(ModelSpec spec, org.dynconv.models.BuildOptions options,
+  public static InferenceModel create(ModelSpec spec, BuildOptions options, Threads threads) {
+    return create(spec, options, List.of(), threads);
+  }
+
+  /**
+   * With static-batch copies ({@link BatchCopies}) for the batch sizes in {@code copies} (empty:
+   * none), sharing the model's variables.
+   */
+  public static InferenceModel create(ModelSpec spec, BuildOptions options, List<Long> copies,
       Threads threads) {
     Graph g = new Graph();
     try {
-      Model m = spec.build(LayerScope.root(g, 0), options);
-      return new InferenceModel(spec, g, m, threads.session(g));
+      BatchCopies built = BatchCopies.build(spec, LayerScope.root(g, 0), options, copies);
+      return new InferenceModel(spec, g, built.dynamic(), built.byBatch(), threads.session(g));
     } catch (RuntimeException e) {
       g.close();
       throw e;
@@ -140,8 +153,14 @@ public final class InferenceModel implements AutoCloseable {
   /** Accuracy, and per conditional layer the mean entropy {@code -sum p log p} of its weights. */
   public record Evaluation(double accuracy, Map<String, Double> routingEntropy) {}
 
+  /** The dynamic-batch model, which owns the variables. */
   public Model model() {
     return model;
+  }
+
+  /** The static-batch copies sharing the model's variables, by batch size (often none). */
+  public Map<Long, Model> copies() {
+    return copies;
   }
 
   public ModelSpec spec() {

@@ -8,6 +8,7 @@ import org.dynconv.data.ImageSource;
 import org.dynconv.graph.Tensors;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.dynconv.models.BatchCopies;
 import org.tensorflow.Signature;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
@@ -17,7 +18,9 @@ import org.tensorflow.types.TFloat32;
 /**
  * A SavedModel loaded for prediction through its {@code serving_default} signature (input {@code
  * images} float32 {@code [-1,H,W,C]}, outputs {@code probabilities} and {@code logits}), the way
- * any TensorFlow Java user would load it.
+ * any TensorFlow Java user would load it. A batch whose size has a static-batch copy in the
+ * export ({@code serving_default_batch_N}, {@code routing_batch_N}; see {@link BatchCopies}) runs
+ * that copy instead: the same outputs, from strategies that need a known batch.
  *
  * <p>Thread-safe: {@link #predict} may be called concurrently from many threads (each call builds
  * its own runner and closes its own tensors); {@link #close} must not overlap with calls.
@@ -25,9 +28,7 @@ import org.tensorflow.types.TFloat32;
 public final class Predictor implements AutoCloseable {
   private final Path dir;
   private final SavedModelBundle bundle;
-  private final String inputTensor;
-  private final String probabilitiesTensor;
-  private final String logitsTensor;
+  private final Map<String, Signature> signatures = new java.util.LinkedHashMap<>();
   private final int height;
   private final int width;
   private final int channels;
@@ -49,9 +50,7 @@ public final class Predictor implements AutoCloseable {
           + " inputs " + in.keySet() + " and outputs " + out.keySet() + "; expected input 'images'"
           + " float32 [-1,H,W,C] and output 'probabilities'.");
     }
-    this.inputTensor = images.name;
-    this.probabilitiesTensor = out.get("probabilities").name;
-    this.logitsTensor = out.containsKey("logits") ? out.get("logits").name : null;
+    bundle.signatures().forEach(x -> signatures.put(x.key(), x));
     this.height = (int) images.shape.size(1);
     this.width = (int) images.shape.size(2);
     this.channels = (int) images.shape.size(3);
@@ -98,15 +97,25 @@ public final class Predictor implements AutoCloseable {
    *     infinite
    */
   public float[] predict(float[] pixels, int n) {
-    return run(pixels, n, probabilitiesTensor);
+    return run(pixels, n, "probabilities");
   }
 
   /** Logits {@code [n, classes]}, when the signature exports them. */
   public float[] logits(float[] pixels, int n) {
-    if (logitsTensor == null) {
+    if (!signatures.get(Signature.DEFAULT_KEY).getOutputs().containsKey("logits")) {
       throw new IllegalStateException("Predictor: SavedModel '" + dir + "' exports no logits.");
     }
-    return run(pixels, n, logitsTensor);
+    return run(pixels, n, "logits");
+  }
+
+  /**
+   * The signature that runs {@code key} for a batch of {@code n}: {@code <key>_batch_<n>} when the
+   * export has that static-batch copy (see {@link BatchCopies}), else {@code key} itself. Both
+   * compute the same outputs; the copy is faster at exactly {@code n} images.
+   */
+  public String signatureFor(String key, long n) {
+    String copy = BatchCopies.signatureKey(key, n);
+    return signatures.containsKey(copy) ? copy : key;
   }
 
   /**
@@ -126,12 +135,11 @@ public final class Predictor implements AutoCloseable {
    * <scope>/channel_attention}, ...; see {@link org.dynconv.routing.RoutingOutputs}).
    */
   public Map<String, float[]> attentions(float[] pixels, int n) {
-    Signature sig = bundle.signatures().stream().filter(s -> s.key().equals("routing")).findFirst()
-        .orElse(null);
-    if (sig == null) {
+    if (!signatures.containsKey("routing")) {
       return Map.of();
     }
     checkPixels(pixels, n);
+    Signature sig = signatures.get(signatureFor("routing", n));
     // Layers that share one routing tensor share one fetch (a result may not hold a name twice).
     List<String> tensors = new java.util.ArrayList<>();
     Map<String, Integer> slot = new java.util.LinkedHashMap<>();
@@ -142,7 +150,7 @@ public final class Predictor implements AutoCloseable {
       slot.put(key, tensors.indexOf(t.name));
     });
     try (TFloat32 in = Tensors.of(Shape.of(n, height, width, channels), pixels)) {
-      var runner = bundle.session().runner().feed(inputTensor, in);
+      var runner = bundle.session().runner().feed(sig.getInputs().get("images").name, in);
       tensors.forEach(runner::fetch);
       try (Result r = runner.run()) {
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
@@ -154,8 +162,10 @@ public final class Predictor implements AutoCloseable {
 
   private float[] run(float[] pixels, int n, String output) {
     checkPixels(pixels, n);
+    Signature sig = signatures.get(signatureFor(Signature.DEFAULT_KEY, n));
     try (TFloat32 in = Tensors.of(Shape.of(n, height, width, channels), pixels);
-        Result r = bundle.session().runner().feed(inputTensor, in).fetch(output).run()) {
+        Result r = bundle.session().runner().feed(sig.getInputs().get("images").name, in)
+            .fetch(sig.getOutputs().get(output).name).run()) {
       return Tensors.toArray((TFloat32) r.get(0));
     }
   }
@@ -251,11 +261,13 @@ public final class Predictor implements AutoCloseable {
    *
    * @throws IllegalArgumentException naming the signature, input and what was expected
    */
-  public Map<String, FloatTensor> run(String key, Map<String, FloatTensor> inputs) {
-    Signature sig = bundle.signatures().stream().filter(s -> s.key().equals(key)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("signature '" + key + "' not found;"
-            + " expected one of " + bundle.signatures().stream().map(Signature::key).toList()
-            + "."));
+  public Map<String, FloatTensor> run(String requested, Map<String, FloatTensor> inputs) {
+    if (!signatures.containsKey(requested)) {
+      throw new IllegalArgumentException("signature '" + requested + "' not found; expected one of "
+          + List.copyOf(signatures.keySet()) + ".");
+    }
+    String key = requested;
+    Signature sig = signatures.get(key);
     Map<String, Signature.TensorDescription> in = sig.getInputs(), out = sig.getOutputs();
     if (!in.keySet().equals(inputs.keySet())) {
       throw new IllegalArgumentException("signature '" + key + "' takes inputs " + in.keySet()
@@ -297,6 +309,11 @@ public final class Predictor implements AutoCloseable {
             + "' has dtype " + e.getValue().dataType + "; only float32 outputs are served.");
       }
     }
+    // Checked against the signature asked for; run on its static-batch copy for this batch size,
+    // when the export has one (same inputs and outputs by name).
+    Signature copy = signatures.get(signatureFor(requested, batch));
+    in = copy.getInputs();
+    out = copy.getOutputs();
     List<TFloat32> feeds = new java.util.ArrayList<>();
     try {
       var runner = bundle.session().runner();

@@ -180,6 +180,15 @@ class BadInputTableTest {
         "export --checkpoint {dir}/other-run --out {out}"));
     c.add(Arguments.of(2, "dynconv export: --serving-version=-3 is invalid; expected an integer >= 1.",
         "export --checkpoint {dir}/empty --out {out} --serving-version -3"));
+    c.add(Arguments.of(2, "dynconv export: --batch-signatures=1,0 is invalid at '0'; expected 'none'"
+        + " or distinct batch sizes >= 1, comma-separated (e.g. 1,8,32).",
+        "export --checkpoint {dir}/empty --out {out} --batch-signatures 1,0"));
+    c.add(Arguments.of(2, "dynconv export: --batch-signatures=8,8 is invalid at '8'; expected 'none'"
+        + " or distinct batch sizes >= 1, comma-separated (e.g. 1,8,32).",
+        "export --checkpoint {dir}/empty --out {out} --batch-signatures 8,8"));
+    c.add(Arguments.of(2, "dynconv export: --batch-signatures=1 with --static-batch=4; expected one"
+        + " of them (a static-batch export has one batch size).",
+        "export --checkpoint {dir}/empty --out {out} --batch-signatures 1 --static-batch 4"));
     return c.stream();
   }
 
