@@ -23,7 +23,7 @@ import org.dynconv.graph.VariableRef;
  * input to no rows when a branch takes the batch fails under oneDNN too (kernels mis-shape empty
  * batches). The README gives the measurements.
  *
- * @param dynamic the dynamic-batch build: it owns the variables
+ * @param dynamic the main build (a dynamic batch whenever there are copies): it owns the variables
  * @param byBatch each static-batch copy, by its batch size, in the order asked for
  */
 public record BatchCopies(Model dynamic, Map<Long, Model> byBatch) {
@@ -45,8 +45,8 @@ public record BatchCopies(Model dynamic, Map<Long, Model> byBatch) {
    * Builds {@code spec} under {@code root} with a dynamic batch, then once per size in {@code
    * batches} with that static batch, sharing the first build's variables.
    *
-   * @param options INFER with an unknown batch
-   * @param batches distinct sizes >= 1; empty gives the dynamic build alone
+   * @param options INFER with an unknown batch when there are copies; any options without
+   * @param batches distinct sizes >= 1; empty gives the build of {@code options} alone
    */
   public static BatchCopies build(ModelSpec spec, LayerScope root, BuildOptions options,
       List<Long> batches) {
@@ -63,7 +63,7 @@ public record BatchCopies(Model dynamic, Map<Long, Model> byBatch) {
   }
 
   private static void check(BuildOptions options, List<Long> batches) {
-    if (options.mode().training() || options.batch() != -1) {
+    if (!batches.isEmpty() && (options.mode().training() || options.batch() != -1)) {
       throw new IllegalArgumentException("BatchCopies: options=" + options
           + " are invalid; expected mode=INFER with an unknown batch (-1).");
     }

@@ -152,6 +152,13 @@ class BatchCopiesTest {
           () -> BatchCopies.build(spec, root, new BuildOptions(Mode.INFER, 8, false),
               List.of(1L)));
       assertTrue(fixed.getMessage().contains("unknown batch"), fixed.getMessage());
+      // Without copies, any options build the model alone (static-batch exports).
+      try (Graph h = new Graph()) {
+        BatchCopies alone = BatchCopies.build(spec, LayerScope.root(h, 0),
+            new BuildOptions(Mode.INFER, 8, false), List.of());
+        assertEquals(8, alone.dynamic().images().shape().get(0));
+        assertTrue(alone.byBatch().isEmpty());
+      }
       for (List<Long> bad : List.of(List.of(1L, 1L), List.of(0L), List.of(-1L))) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> BatchCopies.build(spec, root, BuildOptions.of(Mode.INFER), bad));
