@@ -34,7 +34,6 @@ def main():
     args = parser.parse_args()
 
     model = tf.saved_model.load(args.model)
-    predict = model.signatures["serving_default"]
     labels_file = pathlib.Path(args.model) / "assets.extra" / "labels.txt"
     names = labels_file.read_text().split("\n") if labels_file.exists() else None
 
@@ -43,6 +42,10 @@ def main():
     else:
         x = np.stack([tf.io.decode_image(tf.io.read_file(p), channels=1).numpy().astype(np.float32)
                       for p in args.images])
+    # dynconv exports carry a copy of the model for exactly one image (serving_default_batch_1):
+    # the same outputs, faster; other batch sizes go to serving_default.
+    key = f"serving_default_batch_{len(x)}"
+    predict = model.signatures[key if key in model.signatures else "serving_default"]
     probs = predict(images=tf.constant(x))["probabilities"].numpy()
     for i in range(min(args.limit, len(x))):
         top = np.argsort(-probs[i])[:3]

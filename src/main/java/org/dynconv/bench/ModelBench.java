@@ -32,10 +32,10 @@ public final class ModelBench {
    * A conditional model and the static model it is compared with, both exported the same way.
    *
    * @param variant "" (the default export: dynamic batch, a batch-1 signature that {@link
-   *     Predictor} runs for single images), "no-copies" (dynamic batch, one build for every size),
-   *     "copies-1-32" (batch-1 and batch-32 signatures), "batch-N" (static batch N, measured at B = N only: batch 1 gets batch-1
-   *     fusion, larger batches the LOOP strategy, which needs a known batch) or "folded"
-   *     (BatchNorms folded into the convolutions)
+   *     Predictor} runs for single images), "no-copies" (dynamic batch, one build for every
+   *     size), "copies-1-32" (batch-1 and batch-32 signatures), "batch-N" (static batch N,
+   *     measured at B = N only: batch 1 gets batch-1 fusion, larger batches the LOOP strategy,
+   *     which needs a known batch) or "folded" (BatchNorms folded into the convolutions)
    */
   public record Pair(String model, String baseline, int experts, String variant) {
     String label() {
@@ -183,7 +183,8 @@ public final class ModelBench {
       }
     }
     return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(out, false, 0,
-        variant.equals("folded"), staticBatch(variant), batchSignatures(variant)), null, Map.of(), threads);
+        variant.equals("folded"), staticBatch(variant), batchSignatures(variant)), null, Map.of(),
+        threads);
   }
 
   /**

@@ -174,7 +174,8 @@ public final class SavedModelExporter {
   }
 
   private static void write(InferenceModel m, Path dir) throws IOException {
-    SavedModelBundle.Exporter ex = SavedModelBundle.exporter(dir.toString()).withSession(m.session());
+    SavedModelBundle.Exporter ex =
+        SavedModelBundle.exporter(dir.toString()).withSession(m.session());
     signatures(ex, m.model(), key -> key);
     m.copies().forEach((b, copy) -> signatures(ex, copy, key -> BatchCopies.signatureKey(key, b)));
     ex.export();

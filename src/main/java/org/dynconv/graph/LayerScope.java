@@ -50,7 +50,8 @@ public final class LayerScope {
    * existing ones, looked up by name in {@code variables}, so the copy shares every weight with
    * the first build and nothing is created, initialised or checkpointed twice.
    */
-  public static LayerScope sharing(Graph graph, String opPrefix, Map<String, VariableRef> variables) {
+  public static LayerScope sharing(Graph graph, String opPrefix,
+      Map<String, VariableRef> variables) {
     return new LayerScope(new Registry(graph, Ops.create(graph).withSubScope(opPrefix), 0, null,
         Map.copyOf(variables)), "");
   }

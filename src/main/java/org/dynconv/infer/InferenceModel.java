@@ -153,7 +153,7 @@ public final class InferenceModel implements AutoCloseable {
   /** Accuracy, and per conditional layer the mean entropy {@code -sum p log p} of its weights. */
   public record Evaluation(double accuracy, Map<String, Double> routingEntropy) {}
 
-  /** The dynamic-batch model, which owns the variables. */
+  /** The model (a dynamic batch unless the build options fix one); it owns the variables. */
   public Model model() {
     return model;
   }

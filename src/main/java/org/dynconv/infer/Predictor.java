@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import org.dynconv.data.ImageSource;
 import org.dynconv.graph.Tensors;
+import org.dynconv.models.BatchCopies;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.dynconv.models.BatchCopies;
 import org.tensorflow.Signature;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
@@ -28,6 +28,7 @@ import org.tensorflow.types.TFloat32;
 public final class Predictor implements AutoCloseable {
   private final Path dir;
   private final SavedModelBundle bundle;
+  /** Every signature of the export by key; filled once in the constructor, read-only after. */
   private final Map<String, Signature> signatures = new java.util.LinkedHashMap<>();
   private final int height;
   private final int width;

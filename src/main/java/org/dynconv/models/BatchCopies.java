@@ -23,7 +23,8 @@ import org.dynconv.graph.VariableRef;
  * input to no rows when a branch takes the batch fails under oneDNN too (kernels mis-shape empty
  * batches). The README gives the measurements.
  *
- * @param dynamic the main build (a dynamic batch whenever there are copies): it owns the variables
+ * @param dynamic the main build (a dynamic batch whenever there are copies); it owns the
+ *     variables
  * @param byBatch each static-batch copy, by its batch size, in the order asked for
  */
 public record BatchCopies(Model dynamic, Map<Long, Model> byBatch) {
