@@ -57,7 +57,8 @@ public final class StrategySelector {
   }
 
   private static boolean usable(Strategy s, ConvProblem p, Mode mode) {
-    return IMPLS.get(s).unsupportedReason(p) == null && (s != Strategy.GROUPED || groupedTrains(p, mode));
+    return IMPLS.get(s).unsupportedReason(p) == null
+        && (s != Strategy.GROUPED || (groupedTrains(p, mode) && groupedIsFast(p)));
   }
 
   /** The implementation of a concrete strategy (not AUTO). */
@@ -97,6 +98,18 @@ public final class StrategySelector {
               + "); expected strategy AUTO, DEPTHWISE_FOLD, LOOP or BATCHED_MATMUL, or Mode.INFER.");
     }
     return impl;
+  }
+
+  /**
+   * Whether AUTO may take GROUPED for {@code p} in inference. Without oneDNN (probed through its
+   * grouped-conv gradient) TensorFlow's CPU Conv2D with one group per depthwise channel is many
+   * times slower than DEPTHWISE_FOLD: b0-8e's dynamic-batch path spent 0.94 s in it at B = 8
+   * where b0's depthwise convolutions took 0.06 s, and passing over GROUPED for depthwise layers
+   * took b0-8e from 3.9x to 1.4x b0 at B = 32. For regular k x k layers GROUPED stays: the
+   * alternatives were 8x slower still (small CNN, B = 32).
+   */
+  private static boolean groupedIsFast(ConvProblem p) {
+    return RuntimeSupport.groupedConvGradients() || p.kind() != ConvKind.DEPTHWISE;
   }
 
   private static boolean groupedTrains(ConvProblem p, Mode mode) {

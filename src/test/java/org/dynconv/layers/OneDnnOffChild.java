@@ -46,6 +46,20 @@ public final class OneDnnOffChild {
         if (layer.strategyFor(x, Mode.INFER) != Strategy.GROUPED) {
           throw new AssertionError("GROUPED must stay allowed for inference");
         }
+        // AUTO passes over GROUPED for depthwise layers in inference too (slow without oneDNN),
+        // and keeps it for regular k x k ones, whose alternatives are slower still.
+        Strategy depthwise = DepthwiseCondConv2d.create(run.root.child("dw"),
+            DepthwiseCondConv2dConfig.of(g, 2), 3).strategyFor(x, Mode.INFER);
+        if (depthwise != Strategy.DEPTHWISE_FOLD) {
+          throw new AssertionError("AUTO for a depthwise layer with an unknown batch, oneDNN off:"
+              + " " + depthwise + "; expected DEPTHWISE_FOLD");
+        }
+        Strategy regular = CondConv2d.create(run.root.child("auto"), CondConv2dConfig.of(4, g, 2),
+            3).strategyFor(x, Mode.INFER);
+        if (regular != Strategy.GROUPED) {
+          throw new AssertionError("AUTO for a 3x3 layer with an unknown batch, oneDNN off: "
+              + regular + "; expected GROUPED");
+        }
         try {
           layer.apply(x, r, Mode.TRAIN);
           throw new AssertionError("GROUPED in a training graph was accepted");
