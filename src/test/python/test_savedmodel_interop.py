@@ -31,7 +31,7 @@ def expected(interop_dir, model):
 def test_saved_model_load_matches_java(interop_dir, model, batch):
     e, x = expected(interop_dir, model)
     loaded = tf.saved_model.load(str(interop_dir / model / "savedmodel"))
-    # The default export adds a static-batch copy for single images, sharing the weights.
+    # The Java side exported these with a batch-1 copy (export --batch-signatures 1).
     assert set(loaded.signatures.keys()) == {"serving_default", "routing",
                                              "serving_default_batch_1", "routing_batch_1"}
     out = loaded.signatures["serving_default"](images=tf.constant(x[:batch]))

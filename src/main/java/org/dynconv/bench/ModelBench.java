@@ -31,9 +31,8 @@ public final class ModelBench {
   /**
    * A conditional model and the static model it is compared with, both exported the same way.
    *
-   * @param variant "" (the default export: dynamic batch, a batch-1 signature that {@link
-   *     Predictor} runs for single images), "no-copies" (dynamic batch, one build for every
-   *     size), "copies-1-32" (batch-1 and batch-32 signatures), "batch-N" (static batch N,
+   * @param variant "" (the default export: dynamic batch), "copies-1-32" (plus batch-1 and
+   *     batch-32 signatures on copies that Predictor runs at those sizes), "batch-N" (static batch N,
    *     measured at B = N only: batch 1 gets batch-1 fusion, larger batches the LOOP strategy,
    *     which needs a known batch) or "folded" (BatchNorms folded into the convolutions)
    */
@@ -49,14 +48,12 @@ public final class ModelBench {
 
   public static final List<Pair> PAIRS = List.of(
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, ""),
-      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "no-copies"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "copies-1-32"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "batch-1"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "batch-32"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "folded"),
       new Pair("efficientnet-condconv-b0-4e", "efficientnet-b0", 4, ""),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, ""),
-      new Pair("small-cnn-condconv", "small-cnn-static", 4, "no-copies"),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, "copies-1-32"),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, "batch-32"),
       new Pair("small-cnn-dynamic", "small-cnn-static", 4, ""),
@@ -126,13 +123,10 @@ public final class ModelBench {
 
   /** The batch sizes a variant's export gives signatures of their own. */
   static List<Long> batchSignatures(String variant) {
-    if (variant.startsWith("batch-") || variant.equals("no-copies")) {
-      return List.of();
-    }
     if (variant.startsWith("copies-")) {
       return java.util.Arrays.stream(variant.substring(7).split("-")).map(Long::valueOf).toList();
     }
-    return SavedModelExporter.DEFAULT_BATCH_SIGNATURES;
+    return List.of();
   }
 
   /** The static batch of a "batch-N" variant, else -1 (dynamic). */

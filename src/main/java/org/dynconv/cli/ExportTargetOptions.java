@@ -25,7 +25,7 @@ final class ExportTargetOptions {
 
   @Option(names = "--batch-signatures", description = "With a dynamic batch, the batch sizes that"
       + " get signatures of their own (serving_default_batch_N, routing_batch_N) on a static-batch"
-      + " copy sharing the weights, comma-separated (e.g. 1,8,32), or 'none'; default: 1.")
+      + " copy sharing the weights, comma-separated (e.g. 1,8,32), or 'none' (the default).")
   String batchSignatures;
 
   /** The validated target; {@code staticBatch} -1 keeps the batch dimension open. */

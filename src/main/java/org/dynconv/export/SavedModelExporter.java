@@ -37,7 +37,7 @@ import org.tensorflow.Signature;
  *       scope, holding its routing or attention weights {@code [B,E]}, and the other attentions
  *       of DCD and ODConv layers keyed {@code <scope>/<name>} (see {@link
  *       org.dynconv.routing.RoutingOutputs});
- *   <li>for each size N of {@link Target#batchSignatures} (default 1): {@code
+ *   <li>for each size N of {@link Target#batchSignatures} (default none): {@code
  *       serving_default_batch_N} and {@code routing_batch_N}, the same signatures on a copy of the
  *       model built for exactly N images and sharing its variables ({@link BatchCopies}), which
  *       {@link org.dynconv.infer.Predictor} runs for batches of that size.
@@ -51,8 +51,11 @@ import org.tensorflow.Signature;
 public final class SavedModelExporter {
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
-  /** The batch sizes a dynamic-batch export gives signatures of their own. */
-  public static final List<Long> DEFAULT_BATCH_SIGNATURES = List.of(1L);
+  /**
+   * The batch sizes a dynamic-batch export gives signatures of their own by default: none, since
+   * a batch-1 copy measured no faster than the dynamic path (README, *Batch signatures*).
+   */
+  public static final List<Long> DEFAULT_BATCH_SIGNATURES = List.of();
 
 
   private SavedModelExporter() {}

@@ -97,8 +97,9 @@ class PythonInteropIT {
           5e-4, 0, 0, 0, 30, 1, 0.5, false, 0, 640);
       Trainer.Options quiet = new Trainer.Options(runDir, false, Threads.defaults(),
           new PrintStream(new ByteArrayOutputStream()), false);
-      SavedModelExporter.Target target =
-          new SavedModelExporter.Target(DIR.resolve(model).resolve("savedmodel"), false, 0);
+      // With a batch-1 copy, so the Python tests check it too.
+      SavedModelExporter.Target target = new SavedModelExporter.Target(
+          DIR.resolve(model).resolve("savedmodel"), false, 0, false, -1, List.of(1L));
       Path export;
       if (model.equals(OWN)) {
         CustomModel own = OwnModel.spec(OWN, 28, 1, 10);
