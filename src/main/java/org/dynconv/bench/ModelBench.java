@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -124,7 +125,7 @@ public final class ModelBench {
   /** The batch sizes a variant's export gives signatures of their own. */
   static List<Long> batchSignatures(String variant) {
     if (variant.startsWith("copies-")) {
-      return java.util.Arrays.stream(variant.substring(7).split("-")).map(Long::valueOf).toList();
+      return Arrays.stream(variant.substring(7).split("-")).map(Long::valueOf).toList();
     }
     return List.of();
   }

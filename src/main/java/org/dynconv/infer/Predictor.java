@@ -262,13 +262,12 @@ public final class Predictor implements AutoCloseable {
    *
    * @throws IllegalArgumentException naming the signature, input and what was expected
    */
-  public Map<String, FloatTensor> run(String requested, Map<String, FloatTensor> inputs) {
-    if (!signatures.containsKey(requested)) {
-      throw new IllegalArgumentException("signature '" + requested + "' not found; expected one of "
+  public Map<String, FloatTensor> run(String key, Map<String, FloatTensor> inputs) {
+    Signature sig = signatures.get(key);
+    if (sig == null) {
+      throw new IllegalArgumentException("signature '" + key + "' not found; expected one of "
           + List.copyOf(signatures.keySet()) + ".");
     }
-    String key = requested;
-    Signature sig = signatures.get(key);
     Map<String, Signature.TensorDescription> in = sig.getInputs(), out = sig.getOutputs();
     if (!in.keySet().equals(inputs.keySet())) {
       throw new IllegalArgumentException("signature '" + key + "' takes inputs " + in.keySet()
@@ -312,7 +311,7 @@ public final class Predictor implements AutoCloseable {
     }
     // Checked against the signature asked for; run on its static-batch copy for this batch size,
     // when the export has one (same inputs and outputs by name).
-    Signature copy = signatures.get(signatureFor(requested, batch));
+    Signature copy = signatures.get(signatureFor(key, batch));
     in = copy.getInputs();
     out = copy.getOutputs();
     List<TFloat32> feeds = new java.util.ArrayList<>();

@@ -1,5 +1,6 @@
 package org.dynconv.models;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,8 +19,8 @@ import org.dynconv.graph.VariableRef;
  * <p>Why copies and signatures rather than one {@code serving_default} that dispatches on the
  * batch size: in TensorFlow 2.18 a {@code StatelessCase} with one function branch per batch size
  * computes the right numbers, but with oneDNN on its branches fail FusedBatchNormV3 ("Missing
- * 0-th output") and its dynamic-batch branch ran 5.5x slower than the same ops outside a function
- * (oneDNN's rewrites do not reach them); keeping the dynamic-batch ops outside and slicing their
+ * 0-th output") and its dynamic-batch branch ran at oneDNN-off speed, 5.8x b0 where the same ops
+ * outside a function ran 1.18x (b0-8e, B = 32); keeping the dynamic-batch ops outside and slicing their
  * input to no rows when a branch takes the batch fails under oneDNN too (kernels mis-shape empty
  * batches). The README gives the measurements.
  *
@@ -29,17 +30,12 @@ import org.dynconv.graph.VariableRef;
  */
 public record BatchCopies(Model dynamic, Map<Long, Model> byBatch) {
   public BatchCopies {
-    byBatch = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byBatch));
+    byBatch = Collections.unmodifiableMap(new LinkedHashMap<>(byBatch));
   }
 
   /** The key of signature {@code key} on the copy for batch {@code b}: {@code <key>_batch_<b>}. */
   public static String signatureKey(String key, long b) {
     return key + "_batch_" + b;
-  }
-
-  /** The op-name prefix of the copy for batch {@code b}. */
-  public static String prefix(long b) {
-    return "batch_" + b;
   }
 
   /**
@@ -57,7 +53,7 @@ public record BatchCopies(Model dynamic, Map<Long, Model> byBatch) {
     dynamic.variables().forEach(v -> variables.put(v.name(), v));
     Map<Long, Model> copies = new LinkedHashMap<>();
     for (long b : batches) {
-      copies.put(b, spec.build(LayerScope.sharing(root.graph(), prefix(b), variables),
+      copies.put(b, spec.build(LayerScope.sharing(root.graph(), "batch_" + b, variables),
           new BuildOptions(options.mode(), b, options.foldBatchNorm())));
     }
     return new BatchCopies(dynamic, copies);
