@@ -45,7 +45,7 @@ public final class BenchReport {
           + " %.1f GB/s.", bandwidth / 1e9));
     }
     sb.append("\n\n");
-    for (String suite : List.of("layers", "chunk", "models", "train")) {
+    for (String suite : List.of("layers", "chunk", "bank", "models", "train")) {
       List<BenchRow> s = rows.stream().filter(r -> r.suite().equals(suite)).toList();
       if (s.isEmpty()) {
         continue;

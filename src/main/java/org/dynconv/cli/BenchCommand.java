@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.dynconv.bench.BankBench;
 import org.dynconv.bench.BenchReport;
 import org.dynconv.bench.AutoTableWriter;
 import org.dynconv.bench.BenchRow;
@@ -32,8 +33,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--suite", defaultValue = "all",
       description = "layers (CondConv strategies, then DCD and ODConv), family (DCD and ODConv"
           + " only), models, train, memory, serve, distributed (data-parallel steps with 1 and 2"
-          + " workers), chunk (BATCHED_MATMUL's chunk sizes at batch 32), profile or all (default"
-          + " all; profile, distributed and chunk are not part of all).")
+          + " workers), chunk (BATCHED_MATMUL's chunk sizes at batch 32), bank (batch-1 mixing with"
+          + " half-width expert banks), profile or all (default all; profile, distributed, chunk"
+          + " and bank are not part of all).")
   String suite;
 
   @Option(names = "--quick", description = "Fewer repetitions and cases: about two minutes.")
@@ -47,9 +49,9 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!List.of("layers", "family", "models", "train", "memory", "serve", "distributed",
-        "chunk", "profile", "all").contains(suite)) {
+        "chunk", "bank", "profile", "all").contains(suite)) {
       throw new CliErrors.UsageError("--suite=" + suite + " is invalid; expected layers, family,"
-          + " models, train, memory, serve, distributed, chunk, profile or all.");
+          + " models, train, memory, serve, distributed, chunk, bank, profile or all.");
     }
     Threads th = threads.value();
     Machine machine = Machine.describe(th);
@@ -58,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     List<BenchRow> rows = new ArrayList<>();
     boolean all = suite.equals("all");
     double bandwidth = Double.NaN;
-    if (all || suite.equals("layers") || suite.equals("family") || suite.equals("models")) {
+    if (all || List.of("layers", "family", "models", "bank").contains(suite)) {
       int readers = Runtime.getRuntime().availableProcessors();
       bandwidth = Bandwidth.measure(readers);
       System.out.printf("memory bandwidth: %.1f GB/s (streaming read of 256 MB, %d threads); batch-1"
@@ -133,6 +135,12 @@ final class BenchCommand implements Callable<Integer> {
       System.out.println("chunk (BATCHED_MATMUL mixing and multiplying chunks of the batch, 1x1"
           + " CondConv layers of efficientnet-condconv-b0, B=32, E=8; ratio to static):");
       rows.addAll(ChunkBench.run(LayerCase.efficientnetCondconvB0(), 32, 8, th, warmup, reps,
+          System.out));
+    }
+    if (suite.equals("bank")) {
+      System.out.println("bank (batch-1 mixing [1,8]x[8,P] with the bank at half width, against"
+          + " float32 mixing; conditional layer shapes of efficientnet-condconv-b0, E=8):");
+      rows.addAll(BankBench.run(LayerCase.efficientnetCondconvB0(), 8, th, warmup, reps, bandwidth,
           System.out));
     }
     if (suite.equals("profile")) {
