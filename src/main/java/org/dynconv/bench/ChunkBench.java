@@ -109,7 +109,7 @@ public final class ChunkBench {
 
       @Override
       public Operand<TFloat32> kernelsExampleLast(Ops tf, Operand<TFloat32> routing) {
-        return bank.mixKernelSingle(tf, routing);
+        return bank.mixKernelsExampleLast(tf, routing);
       }
 
       @Override

@@ -3,7 +3,7 @@ package org.dynconv.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.dynconv.conv.RuntimeSupport;
+import org.dynconv.graph.RuntimeSupport;
 import org.dynconv.graph.Threads;
 import org.tensorflow.TensorFlow;
 

@@ -1,7 +1,7 @@
 package org.dynconv.cli;
 
 import java.util.concurrent.Callable;
-import org.dynconv.conv.RuntimeSupport;
+import org.dynconv.graph.RuntimeSupport;
 import picocli.CommandLine.Command;
 
 @Command(name = "version", description = "Print the dynconv, TF Java and TensorFlow runtime versions.")

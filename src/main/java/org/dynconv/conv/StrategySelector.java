@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.dynconv.graph.Mode;
+import org.dynconv.graph.RuntimeSupport;
 
 /**
  * Maps a {@link Strategy} to its implementation and resolves AUTO.
@@ -109,7 +110,7 @@ public final class StrategySelector {
    * alternatives were 8x slower still (small CNN, B = 32).
    */
   private static boolean groupedIsFast(ConvProblem p) {
-    return RuntimeSupport.groupedConvGradients() || p.kind() != ConvKind.DEPTHWISE;
+    return RuntimeSupport.oneDnn() || p.kind() != ConvKind.DEPTHWISE;
   }
 
   private static boolean groupedTrains(ConvProblem p, Mode mode) {

@@ -85,7 +85,7 @@ final class ConditionalCore {
       @Override
       public Operand<TFloat32> kernelsExampleLast(Ops tf, Operand<TFloat32> routing) {
         if (!geometry.isDilated()) {
-          return bank.mixKernelSingle(tf, routing);
+          return bank.mixKernelsExampleLast(tf, routing);
         }
         return tf.linalg.transpose(kernels(tf, routing), tf.constant(new int[] {1, 0}));
       }

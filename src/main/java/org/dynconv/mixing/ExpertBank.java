@@ -61,12 +61,17 @@ public final class ExpertBank {
     return ExpertMixer.mix(tf, routing, kernel.read());
   }
 
+  /** Kernels laid out {@code [P, B]}, example index last (for any B). */
+  public Operand<TFloat32> mixKernelsExampleLast(Ops tf, Operand<TFloat32> routing) {
+    return ExpertMixer.mixTransposed(tf, routing, kernel.read());
+  }
+
   /**
-   * Kernels laid out {@code [P, B]}, example index last; for one example ({@code routing [1,E]})
-   * this is its kernel.
+   * One example's kernel {@code [P, 1]} for routing {@code [1,E]}, mixed in the layout this
+   * runtime computes faster ({@link ExpertMixer#mixOne}).
    */
   public Operand<TFloat32> mixKernelSingle(Ops tf, Operand<TFloat32> routing) {
-    return ExpertMixer.mixTransposed(tf, routing, kernel.read());
+    return ExpertMixer.mixOne(tf, routing, kernel.read());
   }
 
   /** Per-example biases {@code [B, O]}; only when {@link #hasBias()}. */

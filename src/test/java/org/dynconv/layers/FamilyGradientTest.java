@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.config.Padding;
-import org.dynconv.conv.RuntimeSupport;
+import org.dynconv.graph.RuntimeSupport;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.Mode;
 import org.dynconv.nn.BatchNormConfig;

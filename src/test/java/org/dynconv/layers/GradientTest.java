@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.config.Padding;
-import org.dynconv.conv.RuntimeSupport;
+import org.dynconv.graph.RuntimeSupport;
 import org.dynconv.conv.Strategy;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;

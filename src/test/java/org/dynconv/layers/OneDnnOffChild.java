@@ -1,10 +1,15 @@
 package org.dynconv.layers;
 
+import java.util.List;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.config.Padding;
-import org.dynconv.conv.RuntimeSupport;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.Mode;
+import org.dynconv.graph.RuntimeSupport;
+import org.dynconv.mixing.ExpertBank;
+import org.dynconv.reference.RefCondConv;
+import org.dynconv.testing.AllClose;
+import org.dynconv.testing.Rand;
 import org.dynconv.testing.TfRun;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -13,8 +18,10 @@ import org.tensorflow.types.TFloat32;
 /**
  * Runs in a JVM started with {@code TF_ENABLE_ONEDNN_OPTS=0} by {@link OneDnnOffTest}: checks the
  * probe reports no grouped-conv gradients, that AUTO's gradients match finite differences with a
- * static and an unknown batch (CondConv, DynamicConv, DCD and ODConv), and that asking for GROUPED
- * in a training graph is refused.
+ * static and an unknown batch (CondConv, DynamicConv, DCD and ODConv), that asking for GROUPED
+ * in a training graph is refused, and that the strategies mixing one example at a time (FUSED,
+ * LOOP), which mix in another layout without oneDNN ({@link
+ * org.dynconv.mixing.ExpertMixer#mixOne}), match the float64 reference.
  */
 public final class OneDnnOffChild {
   private OneDnnOffChild() {}
@@ -67,11 +74,48 @@ public final class OneDnnOffChild {
           System.out.println("refused: " + expected.getMessage());
         }
       }
+      for (boolean depthwise : new boolean[] {false, true}) {
+        matchesReference(depthwise, Strategy.FUSED, 1);
+        matchesReference(depthwise, Strategy.LOOP, 3);
+      }
       System.out.println("CHILD OK " + RuntimeSupport.describe());
       System.exit(0);
     } catch (Throwable t) {
       t.printStackTrace(System.out);
       System.exit(1);
+    }
+  }
+
+  /** A 3x3 CondConv (or depthwise one) with strategy {@code st} against {@link RefCondConv}. */
+  private static void matchesReference(boolean depthwise, Strategy st, int b) {
+    int h = 7, w = 6, cin = 3, cout = depthwise ? 2 : 4, e = 4;
+    ConvGeometry g = ConvGeometry.square(3, 1, 1, Padding.SAME);
+    float[] x = Rand.normal(17 + b, b * h * w * cin);
+    float[] r = Rand.uniform(29 + b, b * e, 0.05, 1.0);
+    try (TfRun run = new TfRun(7)) {
+      Operand<TFloat32> xIn = run.placeholder("x", Shape.of(b, h, w, cin));
+      Operand<TFloat32> rIn = run.placeholder("r", Shape.of(b, e));
+      Operand<TFloat32> y;
+      ExpertBank bank;
+      if (depthwise) {
+        DepthwiseCondConv2d layer = DepthwiseCondConv2d.create(run.root.child("dw"),
+            DepthwiseCondConv2dConfig.of(g, e).withMultiplier(cout).withStrategy(st), cin);
+        y = layer.apply(xIn, rIn, Mode.INFER);
+        bank = layer.experts();
+      } else {
+        CondConv2d layer = CondConv2d.create(run.root.child("cc"),
+            CondConv2dConfig.of(cout, g, e).withStrategy(st), cin);
+        y = layer.apply(xIn, rIn, Mode.INFER);
+        bank = layer.experts();
+      }
+      run.assign(bank.bias(), Rand.normal(3, (int) bank.bias().size()));
+      float[] got = run.run(List.of(y), new TfRun.Feed(xIn, Shape.of(b, h, w, cin), x),
+          new TfRun.Feed(rIn, Shape.of(b, e), r)).get(0);
+      RefCondConv.Spec spec = new RefCondConv.Spec(depthwise, b, h, w, cin, cout, 3, 1, 1, true, e);
+      double[] expected = RefCondConv.forward(spec, AllClose.toDouble(x), AllClose.toDouble(r),
+          run.value(bank.kernel()), run.value(bank.bias()));
+      AllClose.assertRelClose(expected, got, 1e-4, (depthwise ? "depthwise " : "") + st
+          + " B=" + b + " with oneDNN off");
     }
   }
 }

@@ -1,4 +1,4 @@
-package org.dynconv.conv;
+package org.dynconv.graph;
 
 import java.util.List;
 import org.tensorflow.Graph;
@@ -21,6 +21,15 @@ public final class RuntimeSupport {
 
   /** True when a grouped Conv2D (two groups) can be differentiated in this process. */
   public static boolean groupedConvGradients() {
+    return Probe.GROUPED_GRADIENTS;
+  }
+
+  /**
+   * True when oneDNN's kernels run in this process. Float32 grouped-conv gradients exist on CPU
+   * exactly when oneDNN is on, so the same probe tells (TensorFlow's default depends on the CPU:
+   * off on this project's AVX2-only VM, on with AVX-512).
+   */
+  public static boolean oneDnn() {
     return Probe.GROUPED_GRADIENTS;
   }
 
