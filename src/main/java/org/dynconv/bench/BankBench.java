@@ -32,7 +32,7 @@ import org.tensorflow.types.family.TFloating;
  *   <li>{@code bfloat16} and {@code float16}: the bank stored at half width, the routing weights
  *       cast to it, one half-width MatMul, the mixed kernel cast back to float32 for the
  *       convolution;
- *   <li>{@code bfloat16, cast first}: the bank stored in bfloat16 and widened to float32 before a
+ *   <li>{@code bfloat16 cast first}: the bank stored in bfloat16 and widened to float32 before a
  *       float32 MatMul.
  * </ul>
  *
@@ -44,7 +44,7 @@ import org.tensorflow.types.family.TFloating;
 public final class BankBench {
   private BankBench() {}
 
-  static final List<String> CANDIDATES = List.of("bfloat16", "float16", "bfloat16, cast first");
+  static final List<String> CANDIDATES = List.of("bfloat16", "float16", "bfloat16 cast first");
 
   public static List<BenchRow> run(List<LayerCase> cases, int experts, Threads threads, int warmup,
       int reps, double bandwidth, PrintStream log) {
