@@ -27,17 +27,13 @@ public record Machine(String cpu, int cores, String threads, String tensorflow, 
         oneDnn() + "; " + RuntimeSupport.describe());
   }
 
-  /**
-   * TF_ENABLE_ONEDNN_OPTS when set; else TensorFlow's default, which depends on the CPU (on this
-   * project's AVX2-only EPYC VM it is off, on an AVX-512 one it was on). Float32 grouped-conv
-   * gradients exist exactly when oneDNN is on, so the probe tells which default applied.
-   */
+  /** TF_ENABLE_ONEDNN_OPTS when set; else TensorFlow's default, which depends on the CPU. */
   private static String oneDnn() {
     String set = System.getenv("TF_ENABLE_ONEDNN_OPTS");
     if (set != null) {
       return set;
     }
-    return "default (" + (RuntimeSupport.groupedConvGradients() ? "on" : "off on this CPU") + ")";
+    return "default (" + (RuntimeSupport.oneDnn() ? "on" : "off on this CPU") + ")";
   }
 
   public String line() {

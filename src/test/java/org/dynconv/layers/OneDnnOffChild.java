@@ -6,10 +6,6 @@ import org.dynconv.config.Padding;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.RuntimeSupport;
-import org.dynconv.mixing.ExpertBank;
-import org.dynconv.reference.RefCondConv;
-import org.dynconv.testing.AllClose;
-import org.dynconv.testing.Rand;
 import org.dynconv.testing.TfRun;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -75,47 +71,14 @@ public final class OneDnnOffChild {
         }
       }
       for (boolean depthwise : new boolean[] {false, true}) {
-        matchesReference(depthwise, Strategy.FUSED, 1);
-        matchesReference(depthwise, Strategy.LOOP, 3);
+        StrategyGridTest.check(depthwise, 3, 1, Padding.SAME, 1, 4, 1, List.of(Strategy.FUSED));
+        StrategyGridTest.check(depthwise, 3, 1, Padding.SAME, 1, 4, 3, List.of(Strategy.LOOP));
       }
       System.out.println("CHILD OK " + RuntimeSupport.describe());
       System.exit(0);
     } catch (Throwable t) {
       t.printStackTrace(System.out);
       System.exit(1);
-    }
-  }
-
-  /** A 3x3 CondConv (or depthwise one) with strategy {@code st} against {@link RefCondConv}. */
-  private static void matchesReference(boolean depthwise, Strategy st, int b) {
-    int h = 7, w = 6, cin = 3, cout = depthwise ? 2 : 4, e = 4;
-    ConvGeometry g = ConvGeometry.square(3, 1, 1, Padding.SAME);
-    float[] x = Rand.normal(17 + b, b * h * w * cin);
-    float[] r = Rand.uniform(29 + b, b * e, 0.05, 1.0);
-    try (TfRun run = new TfRun(7)) {
-      Operand<TFloat32> xIn = run.placeholder("x", Shape.of(b, h, w, cin));
-      Operand<TFloat32> rIn = run.placeholder("r", Shape.of(b, e));
-      Operand<TFloat32> y;
-      ExpertBank bank;
-      if (depthwise) {
-        DepthwiseCondConv2d layer = DepthwiseCondConv2d.create(run.root.child("dw"),
-            DepthwiseCondConv2dConfig.of(g, e).withMultiplier(cout).withStrategy(st), cin);
-        y = layer.apply(xIn, rIn, Mode.INFER);
-        bank = layer.experts();
-      } else {
-        CondConv2d layer = CondConv2d.create(run.root.child("cc"),
-            CondConv2dConfig.of(cout, g, e).withStrategy(st), cin);
-        y = layer.apply(xIn, rIn, Mode.INFER);
-        bank = layer.experts();
-      }
-      run.assign(bank.bias(), Rand.normal(3, (int) bank.bias().size()));
-      float[] got = run.run(List.of(y), new TfRun.Feed(xIn, Shape.of(b, h, w, cin), x),
-          new TfRun.Feed(rIn, Shape.of(b, e), r)).get(0);
-      RefCondConv.Spec spec = new RefCondConv.Spec(depthwise, b, h, w, cin, cout, 3, 1, 1, true, e);
-      double[] expected = RefCondConv.forward(spec, AllClose.toDouble(x), AllClose.toDouble(r),
-          run.value(bank.kernel()), run.value(bank.bias()));
-      AllClose.assertRelClose(expected, got, 1e-4, (depthwise ? "depthwise " : "") + st
-          + " B=" + b + " with oneDNN off");
     }
   }
 }

@@ -55,7 +55,6 @@ class StrategyGridTest {
   @MethodSource("grid")
   void everyStrategyMatchesReference(
       boolean depthwise, int k, int s, Padding pad, int d, int e, int b) {
-    ConvGeometry g = ConvGeometry.square(k, s, d, pad);
     List<Strategy> strategies = new ArrayList<>(
         List.of(Strategy.AUTO, Strategy.GROUPED, Strategy.DEPTHWISE_FOLD, Strategy.LOOP));
     if (k == 1) {
@@ -64,6 +63,16 @@ class StrategyGridTest {
     if (b == 1) {
       strategies.add(Strategy.FUSED);
     }
+    check(depthwise, k, s, pad, d, e, b, strategies);
+  }
+
+  /**
+   * Builds the layer once per strategy in one graph and checks each output against the float64
+   * reference; also run by {@link OneDnnOffChild}, with oneDNN off.
+   */
+  static void check(boolean depthwise, int k, int s, Padding pad, int d, int e, int b,
+      List<Strategy> strategies) {
+    ConvGeometry g = ConvGeometry.square(k, s, d, pad);
     RefCondConv.Spec spec = new RefCondConv.Spec(
         depthwise, b, H, W, CIN, depthwise ? MULT : COUT, k, s, d, pad == Padding.SAME, e);
     float[] x = Rand.normal(11 * k + 7 * s + d, b * H * W * CIN);
