@@ -13,8 +13,8 @@ import org.dynconv.conv.Strategy;
 import org.dynconv.io.AtomicFiles;
 
 /**
- * Turns the layers suite's measurements into AUTO's table ({@code auto-table.csv}, the resource
- * {@link AutoTable} reads): for each layer kind, batch regime and mode, the concrete strategies
+ * Turns the layers suite's measurements into AUTO's table (the resource {@link AutoTable} reads
+ * on the kind of runtime it was measured on, named by {@link AutoTable#fileName}): for each layer kind, batch regime and mode, the concrete strategies
  * ordered by the geometric mean of their measured ratios over the layer cases and expert counts.
  * The unknown-batch regime uses the batch-32 measurements of the strategies that work without a
  * static batch.

@@ -3,6 +3,7 @@ package org.dynconv.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.dynconv.conv.AutoTable;
 import org.dynconv.graph.RuntimeSupport;
 import org.dynconv.graph.Threads;
 import org.tensorflow.TensorFlow;
@@ -24,7 +25,7 @@ public record Machine(String cpu, int cores, String threads, String tensorflow, 
     }
     return new Machine(cpu, Runtime.getRuntime().availableProcessors(), threads.toString(),
         TensorFlow.version(), System.getProperty("java.version"),
-        oneDnn() + "; " + RuntimeSupport.describe());
+        oneDnn() + "; " + RuntimeSupport.describe() + "; AUTO table " + AutoTable.source());
   }
 
   /** TF_ENABLE_ONEDNN_OPTS when set; else TensorFlow's default, which depends on the CPU. */

@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 import org.dynconv.bench.BankBench;
 import org.dynconv.bench.BenchReport;
 import org.dynconv.bench.AutoTableWriter;
+import org.dynconv.conv.AutoTable;
+import org.dynconv.graph.RuntimeSupport;
 import org.dynconv.bench.BenchRow;
 import org.dynconv.bench.ChunkBench;
 import org.dynconv.bench.DistributedBench;
@@ -78,8 +80,9 @@ final class BenchCommand implements Callable<Integer> {
       cases.forEach(c -> kinds.put(c.name(), c.kindKey()));
       java.nio.file.Files.createDirectories(out);
       System.out.println("wrote " + AutoTableWriter.write(layers, kinds, LocalDate.now() + ", "
-          + machine.line() + (quick ? ", --quick" : ""), out.resolve("auto-table.csv"))
-          + " (copy to src/main/resources/org/dynconv/conv/ to make it AUTO's table)");
+          + machine.line() + (quick ? ", --quick" : ""), out.resolve(AutoTable.fileName(RuntimeSupport.oneDnn()))) + " (copy it over the resource"
+          + " of that name in src/main/resources/org/dynconv/conv/ to make it AUTO's table for"
+          + " runtimes " + (RuntimeSupport.oneDnn() ? "with" : "without") + " oneDNN)");
     }
     if (all || suite.equals("layers") || suite.equals("family")) {
       System.out.println("layers, DCD and ODConv (time ratio to static / multiply-add ratio ="

@@ -1,6 +1,7 @@
 package org.dynconv.cli;
 
 import java.util.concurrent.Callable;
+import org.dynconv.conv.AutoTable;
 import org.dynconv.graph.RuntimeSupport;
 import picocli.CommandLine.Command;
 
@@ -15,6 +16,7 @@ final class VersionCommand implements Callable<Integer> {
     System.out.println("Java " + System.getProperty("java.version") + " on "
         + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     System.out.println(RuntimeSupport.describe());
+    System.out.println("AUTO table " + AutoTable.source());
     return 0;
   }
 }

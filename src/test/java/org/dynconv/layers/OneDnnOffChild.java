@@ -3,6 +3,7 @@ package org.dynconv.layers;
 import java.util.List;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.config.Padding;
+import org.dynconv.conv.AutoTable;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.RuntimeSupport;
@@ -13,7 +14,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Runs in a JVM started with {@code TF_ENABLE_ONEDNN_OPTS=0} by {@link OneDnnOffTest}: checks the
- * probe reports no grouped-conv gradients, that AUTO's gradients match finite differences with a
+ * probe reports no grouped-conv gradients and AUTO reads the table measured without oneDNN, that
+ * AUTO's gradients match finite differences with a
  * static and an unknown batch (CondConv, DynamicConv, DCD and ODConv), that asking for GROUPED
  * in a training graph is refused, and that the strategies mixing one example at a time (FUSED,
  * LOOP), which mix in another layout without oneDNN ({@link
@@ -26,6 +28,10 @@ public final class OneDnnOffChild {
     try {
       if (RuntimeSupport.groupedConvGradients()) {
         throw new AssertionError("probe says grouped gradients work with oneDNN off");
+      }
+      if (!AutoTable.source().equals(AutoTable.fileName(false))) {
+        throw new AssertionError("AUTO reads " + AutoTable.source() + " with oneDNN off; expected "
+            + AutoTable.fileName(false));
       }
       ConvGeometry g = ConvGeometry.square(3, 1, 1, Padding.SAME);
       for (String kind : new String[] {"condconv", "depthwise", "dynamic"}) {
