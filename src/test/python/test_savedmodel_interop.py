@@ -75,6 +75,42 @@ def test_saved_model_cli_show_and_run(interop_dir, model, tmp_path):
     np.testing.assert_allclose(probs.sum(axis=1), [1, 1], rtol=1e-5)
 
 
+# Exports with half-width expert banks (export --bank-dtype), written by PythonInteropIT.
+HALF_WIDTH = [("small-cnn-condconv", "bfloat16"), ("small-cnn-condconv", "float16"),
+              ("small-cnn-dynamic", "bfloat16"), ("small-cnn-odconv4", "bfloat16")]
+
+
+@pytest.mark.parametrize("model,dtype", HALF_WIDTH)
+def test_half_width_bank_export_loads_and_stores_rounded_banks(interop_dir, model, dtype):
+    """Python loads and runs an export with half-width banks and computes Java's logits; its
+    checkpoint holds the float32 export's variables under the same names and shapes, the expert
+    kernels as that float32 value cast (round to nearest even) to the half-width type and every
+    other variable unchanged in float32."""
+    e, x = expected(interop_dir, model)
+    d = interop_dir / model / f"savedmodel-{dtype}"
+    loaded = tf.saved_model.load(str(d))
+    got = loaded.signatures["serving_default"](images=tf.constant(x))["logits"].numpy()
+    java = np.asarray(e["half_width"][dtype]["logits"], np.float32).reshape(got.shape)
+    np.testing.assert_allclose(got, java, rtol=1e-5, atol=1e-5)
+
+    half = tf.train.load_checkpoint(str(d / "variables" / "variables"))
+    full = tf.train.load_checkpoint(str(interop_dir / model / "savedmodel" / "variables" /
+                                        "variables"))
+    half_types = half.get_variable_to_dtype_map()
+    assert half_types.keys() == full.get_variable_to_dtype_map().keys()
+    narrow = {n for n, t in half_types.items() if t == tf.as_dtype(dtype)}
+    assert narrow and all(n.endswith("kernel") for n in narrow), narrow
+    for n, t in half_types.items():
+        value = full.get_tensor(n)
+        if n in narrow:
+            expected_value = tf.cast(tf.constant(value), dtype).numpy().astype(np.float32)
+            np.testing.assert_array_equal(half.get_tensor(n).astype(np.float32), expected_value,
+                                          err_msg=n)
+        else:
+            assert t == tf.float32, (n, t)
+            np.testing.assert_array_equal(half.get_tensor(n), value, err_msg=n)
+
+
 def reference_logits(model, batch, x, checkpoint):
     graph = tf.Graph()
     with graph.as_default():

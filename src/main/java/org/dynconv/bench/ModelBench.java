@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.dynconv.export.SavedModelExporter;
+import org.dynconv.graph.BankPrecision;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.Threads;
@@ -35,7 +36,9 @@ public final class ModelBench {
    * @param variant "" (the default export: dynamic batch), "copies-1-32" (plus batch-1 and
    *     batch-32 signatures on copies that Predictor runs at those sizes), "batch-N" (static batch N,
    *     measured at B = N only: batch 1 gets batch-1 fusion, larger batches the LOOP strategy,
-   *     which needs a known batch) or "folded" (BatchNorms folded into the convolutions)
+   *     which needs a known batch), "folded" (BatchNorms folded into the convolutions) or
+   *     "bfloat16" / "float16" (the conditional model's expert banks at half width; static models
+   *     have none, so their export is the default one)
    */
   public record Pair(String model, String baseline, int experts, String variant) {
     String label() {
@@ -53,6 +56,8 @@ public final class ModelBench {
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "batch-1"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "batch-32"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "folded"),
+      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "bfloat16"),
+      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "float16"),
       new Pair("efficientnet-condconv-b0-4e", "efficientnet-b0", 4, ""),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, ""),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, "copies-1-32"),
@@ -77,7 +82,8 @@ public final class ModelBench {
                 threads);
             Predictor cond = Predictor.load(export(pair.model(), pair.variant(), dir, threads),
                 threads)) {
-          Footprint model = Footprint.of(pair.model()), baseline = Footprint.of(pair.baseline());
+          Footprint model = Footprint.of(pair.model(), bankPrecision(pair.variant()));
+          Footprint baseline = Footprint.of(pair.baseline(), BankPrecision.FLOAT32);
           for (int b : batches) {
             if (pair.staticBatch() > 0 && b != pair.staticBatch()) {
               continue;
@@ -109,15 +115,16 @@ public final class ModelBench {
 
   /**
    * A zoo model's multiply-adds per image and the bytes of weights it reads per image at batch 1
-   * (every variable of its inference graph, trainable and BatchNorm moving statistics, as
-   * float32), from one build of its graph.
+   * (every variable of its inference graph, trainable and BatchNorm moving statistics: 4 bytes a
+   * scalar, 2 in a half-width bank), from one build of its graph.
    */
   record Footprint(long macs, long weightBytes) {
-    static Footprint of(String name) {
+    static Footprint of(String name, BankPrecision bank) {
       try (Graph g = new Graph()) {
-        org.dynconv.models.Model m = ModelZoo.get(name).build(LayerScope.root(g, 0), Mode.INFER);
-        return new Footprint(m.macsPerImage(), Float.BYTES * m.variables().stream()
-            .mapToLong(org.dynconv.graph.VariableRef::size).sum());
+        org.dynconv.models.Model m = ModelZoo.get(name).build(LayerScope.root(g, 0),
+            new org.dynconv.models.BuildOptions(Mode.INFER, -1, false, bank));
+        return new Footprint(m.macsPerImage(), m.variables().stream()
+            .mapToLong(v -> v.size() * (v.halfWidth() ? 2 : Float.BYTES)).sum());
       }
     }
   }
@@ -159,7 +166,7 @@ public final class ModelBench {
    * Exports {@code spec} with seeded random weights into {@code dir/label} (once: an existing
    * export is reused). Weights do not change inference time, so timings use such exports.
    *
-   * @param variant "" (dynamic batch), "batch-N" or "folded"
+   * @param variant "" (dynamic batch), "batch-N", "folded", "bfloat16" or "float16"
    */
   public static Path export(ModelSpec spec, String label, String variant, Path dir,
       Threads threads) throws IOException {
@@ -178,8 +185,14 @@ public final class ModelBench {
       }
     }
     return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(out, false, 0,
-        variant.equals("folded"), staticBatch(variant), batchSignatures(variant)), null, Map.of(),
-        threads);
+        variant.equals("folded"), staticBatch(variant), batchSignatures(variant),
+        bankPrecision(variant)), null, Map.of(), threads);
+  }
+
+  /** The bank precision of a "bfloat16" or "float16" variant (half-width banks), else float32. */
+  static BankPrecision bankPrecision(String variant) {
+    return variant.equals("bfloat16") || variant.equals("float16")
+        ? BankPrecision.parse("variant", variant) : BankPrecision.FLOAT32;
   }
 
   /**

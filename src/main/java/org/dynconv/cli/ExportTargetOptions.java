@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.dynconv.export.SavedModelExporter;
+import org.dynconv.graph.BankPrecision;
 import picocli.CommandLine.Option;
 
 /** Where and how a command writes a SavedModel: the options export and import-google share. */
@@ -28,22 +29,34 @@ final class ExportTargetOptions {
       + " copy sharing the weights, comma-separated (e.g. 1,8,32), or 'none' (the default).")
   String batchSignatures;
 
+  @Option(names = "--bank-dtype", defaultValue = "float32", description = "Store and mix the"
+      + " expert banks in float32 (default), bfloat16 or float16: half the bytes read per mixed"
+      + " kernel, weights rounded (README, Half-width expert banks); inference only.")
+  String bankDtype;
+
   /** The validated target; {@code staticBatch} -1 keeps the batch dimension open. */
   SavedModelExporter.Target target(long staticBatch) {
     if (servingVersion < 0) {
       throw new CliErrors.UsageError("--serving-version=" + servingVersion
           + " is invalid; expected an integer >= 1.");
     }
-    if (batchSignatures == null) {
-      return new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm, staticBatch);
+    BankPrecision bank;
+    try {
+      bank = BankPrecision.parse("--bank-dtype", bankDtype);
+    } catch (IllegalArgumentException e) {
+      throw new CliErrors.UsageError(e.getMessage());
     }
-    if (staticBatch > 0) {
-      throw new CliErrors.UsageError("--batch-signatures=" + batchSignatures + " with"
-          + " --static-batch=" + staticBatch + "; expected one of them (a static-batch export has"
-          + " one batch size).");
+    List<Long> sizes = staticBatch > 0 ? List.of() : SavedModelExporter.DEFAULT_BATCH_SIGNATURES;
+    if (batchSignatures != null) {
+      if (staticBatch > 0) {
+        throw new CliErrors.UsageError("--batch-signatures=" + batchSignatures + " with"
+            + " --static-batch=" + staticBatch + "; expected one of them (a static-batch export"
+            + " has one batch size).");
+      }
+      sizes = batchSizes(batchSignatures);
     }
     return new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm, staticBatch,
-        batchSizes(batchSignatures));
+        sizes, bank);
   }
 
   /** "none" or distinct sizes >= 1, comma-separated. */

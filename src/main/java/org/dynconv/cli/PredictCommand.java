@@ -8,6 +8,7 @@ import org.dynconv.data.Dataset;
 import org.dynconv.data.FashionMnist;
 import org.dynconv.data.ImageFiles;
 import org.dynconv.data.Preprocess;
+import org.dynconv.infer.LogitComparison;
 import org.dynconv.infer.Predictor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +38,11 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--top", defaultValue = "3", description = "Classes to print per image (default 3).")
   int top;
 
+  @Option(names = "--compare-to", description = "With --data, also run this SavedModel on every"
+      + " image and report top-1 agreement and the largest logit difference against it (e.g. a"
+      + " half-width-bank export against the float32 export of the same run).")
+  Path compareTo;
+
   @Option(names = "--limit", defaultValue = "10",
       description = "With --data, images to print (default 10); all are scored.")
   int limit;
@@ -56,6 +62,10 @@ final class PredictCommand implements Callable<Integer> {
     }
     if (top < 1) {
       throw new CliErrors.UsageError("--top=" + top + " is invalid; expected an integer >= 1.");
+    }
+    if (compareTo != null && data == null) {
+      throw new CliErrors.UsageError("--compare-to=" + compareTo + " needs --data; expected e.g."
+          + " 'predict --model HALF --data DIR --compare-to FLOAT32'.");
     }
     if (limit < 0) {
       throw new CliErrors.UsageError("--limit=" + limit + " is invalid; expected an integer >= 0.");
@@ -77,14 +87,26 @@ final class PredictCommand implements Callable<Integer> {
           float[] prob = p.predict(pixels.get(i), 1);
           System.out.println(images.get(i) + ": " + topK(p, prob, 0, prob.length));
         }
+      } else if (compareTo == null) {
+        predictDataset(p, null);
       } else {
-        predictDataset(p);
+        Predictor ref;
+        try {
+          ref = Predictor.load(compareTo, threadOptions.value());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalStateException(
+              e.getMessage().replaceFirst("^Predictor: ", "--compare-to: "), e);
+        }
+        try (ref) {
+          predictDataset(p, ref);
+        }
       }
     }
     return 0;
   }
 
-  private void predictDataset(Predictor p) throws Exception {
+  /** Scores the test set; with {@code ref}, also compares every image's logits with ref's. */
+  private void predictDataset(Predictor p, Predictor ref) throws Exception {
     Dataset test = data.equals("embedded") ? FashionMnist.embedded().test()
         : FashionMnist.fromDirectory(Path.of(data)).test();
     if (test.height() != p.height() || test.width() != p.width() || test.channels() != p.channels()) {
@@ -92,11 +114,23 @@ final class PredictCommand implements Callable<Integer> {
           + test.channels() + " but the model takes " + p.height() + "x" + p.width() + "x"
           + p.channels() + ".");
     }
+    if (ref != null && (ref.height() != p.height() || ref.width() != p.width()
+        || ref.channels() != p.channels() || ref.labels().size() != p.labels().size())) {
+      throw new IllegalStateException("--compare-to model takes " + ref.height() + "x" + ref.width()
+          + "x" + ref.channels() + " images into " + ref.labels().size() + " classes; --model "
+          + p.height() + "x" + p.width() + "x" + p.channels() + " into " + p.labels().size()
+          + ". Expected the same.");
+    }
+    LogitComparison comparison = new LogitComparison();
     int correct = 0, batch = 256;
     for (int from = 0; from < test.size(); from += batch) {
       int n = Math.min(batch, test.size() - from);
-      float[] prob = p.predict(test.floatPixels(from, n), n);
+      float[] pixels = test.floatPixels(from, n);
+      float[] prob = p.predict(pixels, n);
       int classes = prob.length / n;
+      if (ref != null) {
+        comparison.add(ref.logits(pixels, n), p.logits(pixels, n), n, classes);
+      }
       for (int i = 0; i < n; i++) {
         int best = Predictor.argMax(prob, i, classes);
         if (best == test.labels()[from + i]) {
@@ -110,6 +144,9 @@ final class PredictCommand implements Callable<Integer> {
     }
     System.out.printf("accuracy %.4f on %d images of %s%n", (double) correct / test.size(),
         test.size(), test.name());
+    if (ref != null) {
+      System.out.println("against " + compareTo + ": " + comparison.summary());
+    }
   }
 
   /** "Shirt 0.812 | T-shirt/top 0.120 | ..." for row {@code row} of {@code [rows, classes]}. */

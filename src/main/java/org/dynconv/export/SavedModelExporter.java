@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.dynconv.graph.BankPrecision;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.InferenceModel;
@@ -71,16 +72,30 @@ public final class SavedModelExporter {
    *     ({@code serving_default_batch_N}, {@code routing_batch_N}) on a static-batch copy of the
    *     model sharing its variables ({@link BatchCopies}); empty for none; must be empty with a
    *     static batch
+   * @param bankPrecision the type the expert banks are stored and mixed in (float32 by default;
+   *     bfloat16 or float16 halve the bytes read per mixed kernel and round the weights, see
+   *     {@link org.dynconv.mixing.ExpertBank})
    */
   public record Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm,
-      long staticBatch, List<Long> batchSignatures) {
+      long staticBatch, List<Long> batchSignatures, BankPrecision bankPrecision) {
     public Target {
       batchSignatures = List.copyOf(batchSignatures);
+      if (bankPrecision == null) {
+        throw new IllegalArgumentException("SavedModelExporter: bankPrecision=null; expected"
+            + " float32, bfloat16 or float16.");
+      }
       if (staticBatch > 0 && !batchSignatures.isEmpty()) {
         throw new IllegalArgumentException("SavedModelExporter: batchSignatures="
             + batchSignatures + " with staticBatch=" + staticBatch
             + "; expected none with a static batch.");
       }
+    }
+
+    /** With float32 banks. */
+    public Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm,
+        long staticBatch, List<Long> batchSignatures) {
+      this(dir, force, servingVersion, foldBatchNorm, staticBatch, batchSignatures,
+          BankPrecision.FLOAT32);
     }
 
     public Target(Path dir, boolean force, int servingVersion) {
@@ -144,9 +159,15 @@ public final class SavedModelExporter {
         weights = tmp.resolve("folded").resolve("weights");
         BatchNormFolder.fold(spec, weightsPrefix, weights);
       }
-      try (InferenceModel m = InferenceModel.create(spec,
-          new BuildOptions(Mode.INFER, target.staticBatch(), target.foldBatchNorm()),
-          target.batchSignatures(), threads)) {
+      BuildOptions options = new BuildOptions(Mode.INFER, target.staticBatch(),
+          target.foldBatchNorm(), target.bankPrecision());
+      if (target.bankPrecision().halfWidth()) {
+        Path narrowed = tmp.resolve("narrowed").resolve("weights");
+        BankNarrower.narrow(spec, options, weights, narrowed);
+        weights = narrowed;
+      }
+      try (InferenceModel m = InferenceModel.create(spec, options, target.batchSignatures(),
+          threads)) {
         m.loadWeights(weights);
         write(m, staging);
       }
@@ -157,6 +178,9 @@ public final class SavedModelExporter {
             .collect(Collectors.joining(",")) + " (serving_default_batch_N and routing_batch_N:"
             + " a static-batch copy sharing the variables, faster at exactly N images)");
       }
+      info.put("bank.dtype", target.bankPrecision().label()
+          + (target.bankPrecision().halfWidth() ? " (expert-bank kernels stored and mixed at half"
+          + " width, mixed kernels widened to float32 for the convolution)" : ""));
       info.put("batchnorm", target.foldBatchNorm()
           ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
           : "separate (inference mode, moving statistics)");

@@ -56,6 +56,23 @@ public final class LayerScope {
         Map.copyOf(variables)), "");
   }
 
+  /**
+   * This scope in a build whose expert banks are stored in {@code precision} ({@link
+   * org.dynconv.models.BuildOptions#bankPrecision}); names, seed and shared variables are this
+   * scope's. Only inference graphs may use a half-width precision (the models check).
+   */
+  public LayerScope withBankPrecision(BankPrecision precision) {
+    if (precision == registry.bankPrecision) {
+      return this;
+    }
+    return new LayerScope(registry.withBankPrecision(precision), path);
+  }
+
+  /** The type expert banks built under this scope are stored and mixed in (FLOAT32 by default). */
+  public BankPrecision bankPrecision() {
+    return registry.bankPrecision;
+  }
+
   /** The variables builds under this root share, by name, or null when they create their own. */
   Map<String, VariableRef> sharedVariables() {
     return registry.shared;
@@ -135,19 +152,38 @@ public final class LayerScope {
     final Graph graph;
     final Ops rootOps;
     final long seed;
-    final Map<String, Ops> ops = new HashMap<>();
-    final Map<String, Map<String, Integer>> counters = new HashMap<>();
-    final Set<String> variableNames = new HashSet<>();
+    final Map<String, Ops> ops;
+    final Map<String, Map<String, Integer>> counters;
+    final Set<String> variableNames;
     final CrossReplica crossReplica;
     final Map<String, VariableRef> shared;
+    final BankPrecision bankPrecision;
 
     Registry(Graph graph, Ops rootOps, long seed, CrossReplica crossReplica,
         Map<String, VariableRef> shared) {
+      this(graph, rootOps, seed, crossReplica, shared, new HashMap<>(), new HashMap<>(),
+          new HashSet<>(), BankPrecision.FLOAT32);
+    }
+
+    private Registry(Graph graph, Ops rootOps, long seed, CrossReplica crossReplica,
+        Map<String, VariableRef> shared, Map<String, Ops> ops,
+        Map<String, Map<String, Integer>> counters, Set<String> variableNames,
+        BankPrecision bankPrecision) {
       this.graph = graph;
       this.rootOps = rootOps;
       this.seed = seed;
       this.crossReplica = crossReplica;
       this.shared = shared;
+      this.ops = ops;
+      this.counters = counters;
+      this.variableNames = variableNames;
+      this.bankPrecision = bankPrecision;
+    }
+
+    /** The same graph, names and counters (shared, not copied), another bank precision. */
+    Registry withBankPrecision(BankPrecision precision) {
+      return new Registry(graph, rootOps, seed, crossReplica, shared, ops, counters,
+          variableNames, precision);
     }
   }
 }

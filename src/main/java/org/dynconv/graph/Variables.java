@@ -9,9 +9,10 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TNumber;
 
 /**
- * Creates float32 variables the way TF1 Python does: a {@code VariableV2} named exactly {@code
+ * Creates variables (float32; half-width expert banks in inference graphs) the way TF1 Python does: a {@code VariableV2} named exactly {@code
  * <scope>/<name>}, an {@code <name>/Assign} of the initial value registered as a graph
  * initializer, and an {@code <name>/read} identity that layers compute with.
  *
@@ -36,6 +37,49 @@ public final class Variables {
     Ops initOps = scope.child(localName).child("Initializer").ops();
     Operand<TFloat32> initial = init.create(initOps, shape, scope.seed(), nameSeed(name));
     return create(scope, name, shape, initial, kind);
+  }
+
+  /**
+   * Creates a variable stored in {@code storage}: {@link #create} for FLOAT32; otherwise a
+   * half-width variable for inference graphs (the initial value rounded to {@code storage}; a
+   * {@code <name>/read} identity of the stored type and its float32 widening {@code
+   * <name>/read_float32}; no float32 ref, so it cannot be assigned or trained).
+   */
+  public static VariableRef create(LayerScope scope, String localName, Shape shape,
+      Initializer init, VariableRef.Kind kind, BankPrecision storage) {
+    if (!storage.halfWidth()) {
+      return create(scope, localName, shape, init, kind);
+    }
+    String name = scope.fullName(localName);
+    scope.reserveVariable(name);
+    if (scope.sharedVariables() != null) {
+      VariableRef v = shared(scope, name, shape, kind);
+      if (v.dtype() != storage.dataType()) {
+        throw new IllegalStateException("Variables: a build sharing the variables of another asks"
+            + " for '" + name + "' in " + storage.label() + "; the other build stores it as "
+            + v.dtype() + ". Expected the same model built twice.");
+      }
+      return v;
+    }
+    Ops initOps = scope.child(localName).child("Initializer").ops();
+    Operand<TFloat32> initial = init.create(initOps, shape, scope.seed(), nameSeed(name));
+    Ops root = scope.rootOps();
+    GraphOperation var =
+        scope.graph().opBuilder("VariableV2", name, root.scope())
+            .setAttr("shape", shape)
+            .setAttr("dtype", storage.dataType())
+            .build();
+    scope.graph().opBuilder("Assign", name + "/Assign", root.withInitScope().scope())
+        .addInput(var.output(0))
+        .addInput(initOps.dtypes.cast(initial, storage.type()).asOutput())
+        .build();
+    Output<? extends TNumber> read =
+        scope.graph().opBuilder("Identity", name + "/read", root.scope()).addInput(var.output(0))
+            .build().output(0);
+    Output<TFloat32> widened =
+        scope.graph().opBuilder("Cast", name + "/read_float32", root.scope()).addInput(read)
+            .setAttr("DstT", DataType.DT_FLOAT).build().output(0);
+    return new VariableRef(name, shape, kind, null, widened, null, false, read);
   }
 
   /**
@@ -85,7 +129,7 @@ public final class Variables {
         scope.graph().opBuilder("Identity", name + "/read", root.scope()).addInput(ref).build();
     Output<TFloat32> readOut = read.output(0);
     Output<TFloat32> initialized = assign.output(0);
-    return new VariableRef(name, shape, kind, ref, readOut, initialized, false);
+    return new VariableRef(name, shape, kind, ref, readOut, initialized, false, readOut);
   }
 
   /** A stable, non-zero 63-bit hash of a variable name (FNV-1a), used as the op-level seed. */

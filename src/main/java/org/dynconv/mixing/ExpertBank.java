@@ -2,6 +2,7 @@ package org.dynconv.mixing;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.dynconv.graph.BankPrecision;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.graph.Variables;
@@ -11,11 +12,17 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TNumber;
 
 /**
  * The expert variables of one conditional layer, in Google CondConv's layout: a kernel {@code [E,
  * P]} whose row e is expert e's kernel (shape {@code expertShape}, e.g. HWIO) flattened row-major,
  * and optionally a bias {@code [E, O]}.
+ *
+ * <p>In a graph built with a half-width {@link BankPrecision} (inference only) the kernel is
+ * stored in that type and mixed in it: the routing weights are rounded to it, the product runs at
+ * half width (half the bytes read per mixed kernel) and the mixed kernels are widened to float32
+ * for the convolution. The bias stays float32.
  */
 public final class ExpertBank {
   private final VariableRef kernel;
@@ -47,7 +54,7 @@ public final class ExpertBank {
     long p = Shape.of(expertShape).size();
     VariableRef k =
         Variables.create(scope, kernelName, Shape.of(numExperts, p), perExpertInit,
-            VariableRef.Kind.TRAINABLE);
+            VariableRef.Kind.TRAINABLE, scope.bankPrecision());
     VariableRef b =
         biasName == null
             ? null
@@ -58,12 +65,12 @@ public final class ExpertBank {
 
   /** Per-example kernels {@code [B, P]}. */
   public Operand<TFloat32> mixKernels(Ops tf, Operand<TFloat32> routing) {
-    return ExpertMixer.mix(tf, routing, kernel.read());
+    return mixStored(tf, routing, ExpertMixer::mix);
   }
 
   /** Kernels laid out {@code [P, B]}, example index last (for any B). */
   public Operand<TFloat32> mixKernelsExampleLast(Ops tf, Operand<TFloat32> routing) {
-    return ExpertMixer.mixTransposed(tf, routing, kernel.read());
+    return mixStored(tf, routing, ExpertMixer::mixTransposed);
   }
 
   /**
@@ -71,7 +78,34 @@ public final class ExpertBank {
    * runtime computes faster ({@link ExpertMixer#mixOne}).
    */
   public Operand<TFloat32> mixKernelSingle(Ops tf, Operand<TFloat32> routing) {
-    return ExpertMixer.mixOne(tf, routing, kernel.read());
+    return mixStored(tf, routing, ExpertMixer::mixOne);
+  }
+
+  /** One of {@link ExpertMixer}'s products, for any stored type. */
+  private interface Product {
+    <T extends TNumber> Operand<T> apply(Ops tf, Operand<T> routing, Operand<T> experts);
+  }
+
+  /** The product in the kernel's stored type, widened to float32 when that is narrower. */
+  @SuppressWarnings("unchecked")
+  private Operand<TFloat32> mixStored(Ops tf, Operand<TFloat32> routing, Product product) {
+    if (!kernel.halfWidth()) {
+      return product.apply(tf, routing, kernel.read());
+    }
+    Operand<TNumber> bank = (Operand<TNumber>) kernel.stored();
+    Operand<TNumber> narrowRouting = tf.dtypes.cast(routing, (Class<TNumber>) bank.type());
+    return tf.dtypes.cast(product.apply(tf, narrowRouting, bank), TFloat32.class);
+  }
+
+  /** The type the kernel is stored and mixed in. */
+  public BankPrecision precision() {
+    for (BankPrecision p : BankPrecision.values()) {
+      if (p.dataType() == kernel.dtype()) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("ExpertBank: kernel '" + kernel.name() + "' is stored as "
+        + kernel.dtype() + "; expected float32, bfloat16 or float16.");
   }
 
   /** Per-example biases {@code [B, O]}; only when {@link #hasBias()}. */

@@ -4,19 +4,20 @@ import org.dynconv.graph.RuntimeSupport;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TNumber;
 
 /**
  * Mixes expert parameters per example: {@code out[b,p] = sum_e routing[b,e] * experts[e,p]}, the
  * einsum {@code be,ep->bp}, computed as one MatMul (TensorFlow's CPU Einsum kernel is up to twice
  * as slow for these shapes; measured with {@code dynconv bench}). Used for kernels ({@code [E,P] ->
- * [B,P]}) and biases ({@code [E,O] -> [B,O]}).
+ * [B,P]}) and biases ({@code [E,O] -> [B,O]}), in float32 or in a half-width bank's type.
  */
 public final class ExpertMixer {
   private ExpertMixer() {}
 
   /** {@code [B,E] x [E,P] -> [B,P]}. */
-  public static Operand<TFloat32> mix(Ops tf, Operand<TFloat32> routing, Operand<TFloat32> experts) {
+  public static <T extends TNumber> Operand<T> mix(Ops tf, Operand<T> routing,
+      Operand<T> experts) {
     return tf.linalg.matMul(routing, experts);
   }
 
@@ -25,8 +26,8 @@ public final class ExpertMixer {
    * consume the example index last; for B > 1 this product is faster than {@code [B,P]} followed
    * by a transpose.
    */
-  public static Operand<TFloat32> mixTransposed(Ops tf, Operand<TFloat32> routing,
-      Operand<TFloat32> experts) {
+  public static <T extends TNumber> Operand<T> mixTransposed(Ops tf, Operand<T> routing,
+      Operand<T> experts) {
     return tf.linalg.matMul(experts, routing, MatMul.transposeA(true), MatMul.transposeB(true));
   }
 
@@ -38,8 +39,8 @@ public final class ExpertMixer {
    * long transposed (8 x 75,264 bank: 1.11 ms against 0.70 ms; 8 x 368,640: 3.5 against 2.1 ms;
    * TF Java on the 2-core AVX2 VM), so there the plain product is reshaped.
    */
-  public static Operand<TFloat32> mixOne(Ops tf, Operand<TFloat32> routing,
-      Operand<TFloat32> experts) {
+  public static <T extends TNumber> Operand<T> mixOne(Ops tf, Operand<T> routing,
+      Operand<T> experts) {
     if (RuntimeSupport.oneDnn()) {
       return mixTransposed(tf, routing, experts);
     }

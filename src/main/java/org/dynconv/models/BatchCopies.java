@@ -54,7 +54,7 @@ public record BatchCopies(Model dynamic, Map<Long, Model> byBatch) {
     Map<Long, Model> copies = new LinkedHashMap<>();
     for (long b : batches) {
       copies.put(b, spec.build(LayerScope.sharing(root.graph(), "batch_" + b, variables),
-          new BuildOptions(options.mode(), b, options.foldBatchNorm())));
+          options.withBatch(b)));
     }
     return new BatchCopies(dynamic, copies);
   }

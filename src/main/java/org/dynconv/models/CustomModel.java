@@ -130,7 +130,8 @@ public final class CustomModel implements ModelSpec {
   }
 
   @Override
-  public Model build(LayerScope root, BuildOptions options) {
+  public Model build(LayerScope buildRoot, BuildOptions options) {
+    LayerScope root = options.scope(buildRoot);
     Mode mode = options.mode();
     Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());
     Operand<TInt64> stepSeed = ModelInputs.stepSeed(root, mode);

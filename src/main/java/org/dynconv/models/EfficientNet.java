@@ -188,7 +188,8 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
   }
 
   @Override
-  public Model build(LayerScope root, BuildOptions options) {
+  public Model build(LayerScope buildRoot, BuildOptions options) {
+    LayerScope root = options.scope(buildRoot);
     Mode mode = options.mode();
     boolean fold = options.foldBatchNorm();
     var images = ModelInputs.images(root, this, options.batch());

@@ -150,7 +150,8 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
   }
 
   @Override
-  public Model build(LayerScope root, BuildOptions options) {
+  public Model build(LayerScope buildRoot, BuildOptions options) {
+    LayerScope root = options.scope(buildRoot);
     Mode mode = options.mode();
     boolean fold = options.foldBatchNorm();
     Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());

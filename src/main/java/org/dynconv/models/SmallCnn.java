@@ -131,7 +131,8 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
   }
 
   @Override
-  public Model build(LayerScope root, BuildOptions options) {
+  public Model build(LayerScope buildRoot, BuildOptions options) {
+    LayerScope root = options.scope(buildRoot);
     Mode mode = options.mode();
     boolean fold = options.foldBatchNorm();
     Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());

@@ -1,6 +1,7 @@
 package org.dynconv.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,8 +17,10 @@ import org.dynconv.data.Dataset;
 import org.dynconv.data.FashionMnist;
 import org.dynconv.export.RunExporter;
 import org.dynconv.export.SavedModelExporter;
+import org.dynconv.graph.BankPrecision;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.InferenceModel;
+import org.dynconv.infer.LogitComparison;
 import org.dynconv.importer.GoogleImporter;
 import org.dynconv.infer.Predictor;
 import org.dynconv.io.AtomicFiles;
@@ -123,8 +126,40 @@ class PythonInteropIT {
           json.put("batch" + b, out);
         }
       }
+      Map<String, Object> half = halfWidthExports(model, runDir, x);
+      if (!half.isEmpty()) {
+        json.put("half_width", half);
+      }
       Files.writeString(DIR.resolve(model).resolve("expected.json"), Json.write(json));
     }
+  }
+
+  /**
+   * The models whose half-width-bank exports Python checks, and the precisions: every layer family
+   * with expert banks (CondConv, DynamicConv, ODConv with four kernels), float16 once.
+   */
+  static final Map<String, List<BankPrecision>> HALF_WIDTH = Map.of(
+      "small-cnn-condconv", List.of(BankPrecision.BFLOAT16, BankPrecision.FLOAT16),
+      "small-cnn-dynamic", List.of(BankPrecision.BFLOAT16),
+      "small-cnn-odconv4", List.of(BankPrecision.BFLOAT16));
+
+  /**
+   * Exports {@code savedmodel-<dtype>} for the half-width precisions of {@code model} and returns
+   * their batch-N logits by dtype, which the Python tests compare with their own run.
+   */
+  private static Map<String, Object> halfWidthExports(String model, Path runDir, float[] x)
+      throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (BankPrecision bank : HALF_WIDTH.getOrDefault(model, List.of())) {
+      SavedModelExporter.Target target = new SavedModelExporter.Target(
+          DIR.resolve(model).resolve("savedmodel-" + bank.label()), false, 0, false, -1, List.of(),
+          bank);
+      Path export = RunExporter.export(RunDirectory.open(runDir), target, Threads.defaults());
+      try (Predictor p = Predictor.load(export)) {
+        out.put(bank.label(), Map.of("logits", p.logits(x, N)));
+      }
+    }
+    return out;
   }
 
   @Test
@@ -187,9 +222,49 @@ class PythonInteropIT {
                   model + " folded vs unfolded");
             }
           }
+          if (ema && model.contains("condconv")) {
+            halfWidthAgainstFloat32(dir, model, p);
+          }
         }
       }
     }
+  }
+
+  /**
+   * What half-width expert banks cost on the reference EfficientNet-CondConv (random weights from
+   * the Python reference): top-1 agreement and the largest logit difference against the float32
+   * export over 16 seeded random images, written to {@code half-width.txt} beside the checkpoint.
+   * float16 keeps three more significant bits than bfloat16, so its logits must be closer.
+   */
+  private static void halfWidthAgainstFloat32(Path dir, String model, Predictor full)
+      throws IOException {
+    int n = 16, batch = 4, size = 224 * 224 * 3;
+    float[] images = org.dynconv.testing.Rand.uniform(2019, n * size, 0, 255);
+    StringBuilder report = new StringBuilder();
+    double bfloat16Difference = Double.NaN;
+    for (BankPrecision bank : List.of(BankPrecision.BFLOAT16, BankPrecision.FLOAT16)) {
+      GoogleImporter.Result r = GoogleImporter.importCheckpoint(dir.resolve("model.ckpt"),
+          ModelZoo.get(model), true, new SavedModelExporter.Target(
+              dir.resolve("export-" + bank.label()), false, 0, false, -1, List.of(), bank),
+          Threads.defaults());
+      LogitComparison c = new LogitComparison();
+      try (Predictor half = Predictor.load(r.exportDir())) {
+        for (int from = 0; from < n; from += batch) {
+          float[] xb = java.util.Arrays.copyOfRange(images, from * size, (from + batch) * size);
+          c.add(full.logits(xb, batch), half.logits(xb, batch), batch, 1000);
+        }
+      }
+      report.append(model).append(", ").append(bank.label()).append(" banks against float32, ")
+          .append(n).append(" random images: ").append(c.summary()).append('\n');
+      assertTrue(c.maxAbsDifference() > 0, bank + ": the same logits as float32");
+      if (bank == BankPrecision.BFLOAT16) {
+        bfloat16Difference = c.maxAbsDifference();
+      } else {
+        assertTrue(c.maxAbsDifference() < bfloat16Difference, report.toString());
+      }
+    }
+    Files.writeString(dir.resolve("half-width.txt"), report.toString());
+    System.out.print(report);
   }
 
   @Test

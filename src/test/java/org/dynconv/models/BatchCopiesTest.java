@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.dynconv.export.SavedModelExporter;
+import org.dynconv.graph.BankPrecision;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.Tensors;
@@ -94,6 +95,44 @@ class BatchCopiesTest {
         }
       }
       assertEquals(c.dynamic().variables().size(), variableOps, "one VariableV2 per variable");
+    }
+  }
+
+  /**
+   * Copies of a half-width-bank export share its half-width banks (one variable each, checked by
+   * the build) and compute what its dynamic-batch signature computes. float16 rounds to nearest,
+   * so the two paths' mixed kernels differ by at most one unit in the last place (2^-11).
+   */
+  @Test
+  void halfWidthCopiesShareTheBanksAndAgreeWithTheDynamicSignature() throws Exception {
+    ModelSpec spec = ModelZoo.get("small-cnn-condconv");
+    Path dir = Files.createTempDirectory("dynconv-copies-half-");
+    try {
+      Path weights = dir.resolve("w").resolve("w");
+      try (Graph g = new Graph()) {
+        spec.build(LayerScope.root(g, 3), Mode.INFER);
+        try (Session s = new Session(g)) {
+          s.initialize();
+          s.save(weights.toString());
+        }
+      }
+      Path half = SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(
+          dir.resolve("half"), false, 0, false, -1, List.of(1L, 3L), BankPrecision.FLOAT16), null,
+          Map.of(), Threads.defaults());
+      assertTrue(Files.readString(half.resolve("assets.extra").resolve("dynconv.properties"))
+          .contains("bank.dtype=float16"));
+      try (Predictor p = Predictor.load(half)) {
+        for (int n : new int[] {1, 3}) {
+          float[] x = pixels(spec, n);
+          float[] dynamic = p.run("serving_default", Map.of("images", new Predictor.FloatTensor(
+              new long[] {n, 28, 28, 1}, x))).get("logits").values();
+          assertEquals("serving_default_batch_" + n, p.signatureFor("serving_default", n));
+          AllClose.assertRelClose(AllClose.toDouble(dynamic), p.logits(x, n), 1e-3,
+              "float16 banks, copy against dynamic signature at B=" + n);
+        }
+      }
+    } finally {
+      AtomicFiles.deleteTree(dir);
     }
   }
 

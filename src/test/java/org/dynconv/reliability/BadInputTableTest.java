@@ -189,6 +189,14 @@ class BadInputTableTest {
     c.add(Arguments.of(2, "dynconv export: --batch-signatures=1 with --static-batch=4; expected one"
         + " of them (a static-batch export has one batch size).",
         "export --checkpoint {dir}/empty --out {out} --batch-signatures 1 --static-batch 4"));
+    c.add(Arguments.of(2, "dynconv export: --bank-dtype=int8 is invalid; expected one of [float32,"
+        + " bfloat16, float16].", "export --checkpoint {dir}/empty --out {out} --bank-dtype int8"));
+    c.add(Arguments.of(2, "dynconv predict: --compare-to={dir}/model needs --data; expected e.g."
+        + " 'predict --model HALF --data DIR --compare-to FLOAT32'.",
+        "predict --model {dir}/model {dir}/big.png --compare-to {dir}/model"));
+    c.add(Arguments.of(1, "dynconv predict: error: --compare-to: '{dir}/empty' has no saved_model.pb;"
+        + " expected a SavedModel directory (from 'export').",
+        "predict --model {dir}/model --data embedded --compare-to {dir}/empty"));
     return c.stream();
   }
 
