@@ -59,7 +59,9 @@ public final class LayerScope {
   /**
    * This scope in a build whose expert banks are stored in {@code precision} ({@link
    * org.dynconv.models.BuildOptions#bankPrecision}); names, seed and shared variables are this
-   * scope's. Only inference graphs may use a half-width precision (the models check).
+   * scope's. Only inference graphs may use a half-width precision ({@link
+   * org.dynconv.models.BuildOptions} refuses it with TRAIN; a half-width variable has no ref an
+   * optimizer could update).
    */
   public LayerScope withBankPrecision(BankPrecision precision) {
     if (precision == registry.bankPrecision) {

@@ -12,9 +12,10 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TNumber;
 
 /**
- * Creates variables (float32; half-width expert banks in inference graphs) the way TF1 Python does: a {@code VariableV2} named exactly {@code
- * <scope>/<name>}, an {@code <name>/Assign} of the initial value registered as a graph
- * initializer, and an {@code <name>/read} identity that layers compute with.
+ * Creates variables (float32; half-width expert banks in inference graphs) the way TF1 Python
+ * does: a {@code VariableV2} named exactly {@code <scope>/<name>}, an {@code <name>/Assign} of the
+ * initial value registered as a graph initializer, and an {@code <name>/read} identity that layers
+ * compute with.
  *
  * <p>Reference variables are used because TF Java 1.1.0 saves, restores and exports only those.
  * Layers read through the identity because a gradient op applied directly to a ref output can

@@ -21,6 +21,7 @@ import org.dynconv.reference.RefConv;
 import org.dynconv.testing.AllClose;
 import org.dynconv.testing.Rand;
 import org.dynconv.testing.TfRun;
+import org.dynconv.train.optim.GradAndVar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -235,6 +236,10 @@ class HalfWidthBankTest {
       assertNull(k.initialized());
       assertEquals(DataType.DT_FLOAT, k.read().asOutput().dataType());
       assertEquals(DataType.DT_FLOAT, layer.experts().bias().dtype(), "the bias stays float32");
+      IllegalArgumentException train = assertThrows(IllegalArgumentException.class,
+          () -> new GradAndVar(k.read(), k));
+      assertTrue(train.getMessage().contains("'c/condconv_kernel' is stored as DT_HALF"),
+          train.getMessage());
     }
   }
 
