@@ -108,14 +108,7 @@ class BatchCopiesTest {
     ModelSpec spec = ModelZoo.get("small-cnn-condconv");
     Path dir = Files.createTempDirectory("dynconv-copies-half-");
     try {
-      Path weights = dir.resolve("w").resolve("w");
-      try (Graph g = new Graph()) {
-        spec.build(LayerScope.root(g, 3), Mode.INFER);
-        try (Session s = new Session(g)) {
-          s.initialize();
-          s.save(weights.toString());
-        }
-      }
+      Path weights = initialWeights(spec, dir.resolve("w").resolve("w"));
       Path half = SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(
           dir.resolve("half"), false, 0, false, -1, List.of(1L, 3L), BankPrecision.FLOAT16), null,
           Map.of(), Threads.defaults());
@@ -136,19 +129,24 @@ class BatchCopiesTest {
     }
   }
 
+  /** Saves {@code spec}'s seeded initial weights as the checkpoint {@code prefix}. */
+  private static Path initialWeights(ModelSpec spec, Path prefix) {
+    try (Graph g = new Graph()) {
+      spec.build(LayerScope.root(g, 3), Mode.INFER);
+      try (Session s = new Session(g)) {
+        s.initialize();
+        s.save(prefix.toString());
+      }
+    }
+    return prefix;
+  }
+
   @Test
   void predictorRunsTheCopyOfTheBatchSizeAndBothAgree() throws Exception {
     ModelSpec spec = ModelZoo.get("small-cnn-condconv");
     Path dir = Files.createTempDirectory("dynconv-copies-export-");
     try {
-      Path weights = dir.resolve("w").resolve("w");
-      try (Graph g = new Graph()) {
-        spec.build(LayerScope.root(g, 3), Mode.INFER);
-        try (Session s = new Session(g)) {
-          s.initialize();
-          s.save(weights.toString());
-        }
-      }
+      Path weights = initialWeights(spec, dir.resolve("w").resolve("w"));
       Path with = SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(
           dir.resolve("with"), false, 0, false, -1, List.of(1L)), null, Map.of(),
           Threads.defaults());
