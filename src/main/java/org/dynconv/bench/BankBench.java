@@ -19,7 +19,6 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.family.TFloating;
 
 /**
  * The bank suite: would a half-width expert bank make batch-1 mixing faster on this machine? At
@@ -71,8 +70,10 @@ public final class BankBench {
       Operand<TFloat16> f16 = tf.identity(tf.variable(tf.dtypes.cast(bank.initialized(),
           TFloat16.class)));
       Operand<TFloat32> base = ExpertMixer.mix(tf, r, bank.read());
-      List<Operand<TFloat32>> candidates = List.of(halfMix(tf, r, bf16, TBfloat16.class),
-          halfMix(tf, r, f16, TFloat16.class),
+      // The half-width products are the export's own (ExpertBank mixes a half-width bank so).
+      List<Operand<TFloat32>> candidates = List.of(
+          ExpertMixer.mixAtWidth(tf, r, bf16, ExpertMixer::mix),
+          ExpertMixer.mixAtWidth(tf, r, f16, ExpertMixer::mix),
           ExpertMixer.mix(tf, r, tf.dtypes.cast(bf16, TFloat32.class)));
       try (Session s = threads.session(g)) {
         s.initialize();
@@ -97,12 +98,6 @@ public final class BankBench {
         return rows;
       }
     }
-  }
-
-  /** {@code cast(cast(r, T) x bank, float32)}: the product at the bank's width. */
-  private static <T extends TFloating> Operand<TFloat32> halfMix(Ops tf, Operand<TFloat32> r,
-      Operand<T> bank, Class<T> type) {
-    return tf.dtypes.cast(tf.linalg.matMul(tf.dtypes.cast(r, type), bank), TFloat32.class);
   }
 
   /** Per candidate, {@code max |candidate - base| / max |base|}, in double. */

@@ -3,6 +3,7 @@ package org.dynconv.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.dynconv.data.Dataset;
 import org.dynconv.data.FashionMnist;
@@ -10,6 +11,7 @@ import org.dynconv.data.ImageFiles;
 import org.dynconv.data.Preprocess;
 import org.dynconv.infer.LogitComparison;
 import org.dynconv.infer.Predictor;
+import org.tensorflow.Signature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -126,11 +128,18 @@ final class PredictCommand implements Callable<Integer> {
     for (int from = 0; from < test.size(); from += batch) {
       int n = Math.min(batch, test.size() - from);
       float[] pixels = test.floatPixels(from, n);
-      float[] prob = p.predict(pixels, n);
-      int classes = prob.length / n;
-      if (ref != null) {
-        comparison.add(ref.logits(pixels, n), p.logits(pixels, n), n, classes);
+      float[] prob;
+      if (ref == null) {
+        prob = p.predict(pixels, n);
+      } else {
+        // One run gives both outputs: the model is not run a second time for its logits.
+        Map<String, Predictor.FloatTensor> out = p.run(p.signatureFor(Signature.DEFAULT_KEY, n),
+            Map.of("images", new Predictor.FloatTensor(
+                new long[] {n, p.height(), p.width(), p.channels()}, pixels)));
+        prob = out.get("probabilities").values();
+        comparison.add(ref.logits(pixels, n), out.get("logits").values(), n, prob.length / n);
       }
+      int classes = prob.length / n;
       for (int i = 0; i < n; i++) {
         int best = Predictor.argMax(prob, i, classes);
         if (best == test.labels()[from + i]) {

@@ -25,32 +25,24 @@ public final class Variables {
   private Variables() {}
 
   /**
-   * Creates a variable. The initializer's random ops are seeded with the scope's seed and a hash of
-   * the full name, so a variable's initial value does not depend on the order layers are built in.
+   * Creates a float32 variable. The initializer's random ops are seeded with the scope's seed and a
+   * hash of the full name, so a variable's initial value does not depend on the order layers are
+   * built in.
    */
   public static VariableRef create(
       LayerScope scope, String localName, Shape shape, Initializer init, VariableRef.Kind kind) {
-    String name = scope.fullName(localName);
-    scope.reserveVariable(name);
-    if (scope.sharedVariables() != null) {
-      return shared(scope, name, shape, kind);
-    }
-    Ops initOps = scope.child(localName).child("Initializer").ops();
-    Operand<TFloat32> initial = init.create(initOps, shape, scope.seed(), nameSeed(name));
-    return create(scope, name, shape, initial, kind);
+    return create(scope, localName, shape, init, kind, BankPrecision.FLOAT32);
   }
 
   /**
-   * Creates a variable stored in {@code storage}: {@link #create} for FLOAT32; otherwise a
-   * half-width variable for inference graphs (the initial value rounded to {@code storage}; a
-   * {@code <name>/read} identity of the stored type and its float32 widening {@code
-   * <name>/read_float32}; no float32 ref, so it cannot be assigned or trained).
+   * Creates a variable stored in {@code storage}: float32 as {@link #create(LayerScope, String,
+   * Shape, Initializer, VariableRef.Kind)}, or a half-width variable for inference graphs (the
+   * initial value rounded to {@code storage}; a {@code <name>/read} identity of the stored type and
+   * its float32 widening {@code <name>/read_float32}; no float32 ref, so it cannot be assigned or
+   * trained).
    */
   public static VariableRef create(LayerScope scope, String localName, Shape shape,
       Initializer init, VariableRef.Kind kind, BankPrecision storage) {
-    if (!storage.halfWidth()) {
-      return create(scope, localName, shape, init, kind);
-    }
     String name = scope.fullName(localName);
     scope.reserveVariable(name);
     if (scope.sharedVariables() != null) {
@@ -64,15 +56,22 @@ public final class Variables {
     }
     Ops initOps = scope.child(localName).child("Initializer").ops();
     Operand<TFloat32> initial = init.create(initOps, shape, scope.seed(), nameSeed(name));
+    return storage.halfWidth()
+        ? createHalfWidth(scope, name, shape, initOps.dtypes.cast(initial, storage.type()), kind)
+        : create(scope, name, shape, initial, kind);
+  }
+
+  private static VariableRef createHalfWidth(LayerScope scope, String name, Shape shape,
+      Operand<? extends TNumber> initial, VariableRef.Kind kind) {
     Ops root = scope.rootOps();
     GraphOperation var =
         scope.graph().opBuilder("VariableV2", name, root.scope())
             .setAttr("shape", shape)
-            .setAttr("dtype", storage.dataType())
+            .setAttr("dtype", initial.asOutput().dataType())
             .build();
     scope.graph().opBuilder("Assign", name + "/Assign", root.withInitScope().scope())
         .addInput(var.output(0))
-        .addInput(initOps.dtypes.cast(initial, storage.type()).asOutput())
+        .addInput(initial.asOutput())
         .build();
     Output<? extends TNumber> read =
         scope.graph().opBuilder("Identity", name + "/read", root.scope()).addInput(var.output(0))

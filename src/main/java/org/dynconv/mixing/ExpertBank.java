@@ -12,7 +12,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.family.TNumber;
 
 /**
  * The expert variables of one conditional layer, in Google CondConv's layout: a kernel {@code [E,
@@ -81,20 +80,13 @@ public final class ExpertBank {
     return mixStored(tf, routing, ExpertMixer::mixOne);
   }
 
-  /** One of {@link ExpertMixer}'s products, for any stored type. */
-  private interface Product {
-    <T extends TNumber> Operand<T> apply(Ops tf, Operand<T> routing, Operand<T> experts);
-  }
-
   /** The product in the kernel's stored type, widened to float32 when that is narrower. */
-  @SuppressWarnings("unchecked")
-  private Operand<TFloat32> mixStored(Ops tf, Operand<TFloat32> routing, Product product) {
+  private Operand<TFloat32> mixStored(Ops tf, Operand<TFloat32> routing,
+      ExpertMixer.Product product) {
     if (!kernel.halfWidth()) {
       return product.apply(tf, routing, kernel.read());
     }
-    Operand<TNumber> bank = (Operand<TNumber>) kernel.stored();
-    Operand<TNumber> narrowRouting = tf.dtypes.cast(routing, (Class<TNumber>) bank.type());
-    return tf.dtypes.cast(product.apply(tf, narrowRouting, bank), TFloat32.class);
+    return ExpertMixer.mixAtWidth(tf, routing, kernel.stored(), product);
   }
 
   /** The type the kernel is stored and mixed in. */

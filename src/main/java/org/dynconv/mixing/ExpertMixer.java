@@ -4,6 +4,7 @@ import org.dynconv.graph.RuntimeSupport;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TNumber;
 
 /**
@@ -29,6 +30,24 @@ public final class ExpertMixer {
   public static <T extends TNumber> Operand<T> mixTransposed(Ops tf, Operand<T> routing,
       Operand<T> experts) {
     return tf.linalg.matMul(experts, routing, MatMul.transposeA(true), MatMul.transposeB(true));
+  }
+
+  /** One of this class's products, for any element type (so it can run at a bank's width). */
+  public interface Product {
+    <T extends TNumber> Operand<T> apply(Ops tf, Operand<T> routing, Operand<T> experts);
+  }
+
+  /**
+   * {@code product} at the experts' own width, widened to float32: the routing weights are cast to
+   * the experts' type (bfloat16 or float16 for a half-width bank), the product runs in it and its
+   * result is cast to float32 for the convolution.
+   */
+  @SuppressWarnings("unchecked")
+  public static Operand<TFloat32> mixAtWidth(Ops tf, Operand<TFloat32> routing,
+      Operand<? extends TNumber> experts, Product product) {
+    Operand<TNumber> bank = (Operand<TNumber>) experts;
+    Operand<TNumber> narrowRouting = tf.dtypes.cast(routing, (Class<TNumber>) bank.type());
+    return tf.dtypes.cast(product.apply(tf, narrowRouting, bank), TFloat32.class);
   }
 
   /**
