@@ -41,8 +41,13 @@ public final class MemorySoak {
 
   /** Resident set size of this process in bytes (Linux), or -1 where unavailable. */
   public static long rss() {
+    return rss(ProcessHandle.current().pid());
+  }
+
+  /** Resident set size of process {@code pid} in bytes (Linux), or -1 where unavailable. */
+  public static long rss(long pid) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
         if (line.startsWith("VmRSS:")) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
         }

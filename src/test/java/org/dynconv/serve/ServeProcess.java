@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.dynconv.bench.MemorySoak;
 
 /**
  * {@code dynconv serve} in a child JVM, for tests about the server as a process: its signals and
@@ -68,13 +69,10 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** The child's resident memory (VmRSS of /proc/PID/status), in bytes. */
-  long residentBytes() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    throw new IOException("no VmRSS line in /proc/" + process.pid() + "/status");
+  long residentBytes() {
+    long bytes = MemorySoak.rss(process.pid());
+    assertTrue(bytes > 0, "no resident size readable for the server's process " + process.pid());
+    return bytes;
   }
 
   /** Kills the child if it is still running, so no server outlives a failed assertion. */
