@@ -2,6 +2,7 @@ package org.dynconv.cli;
 
 import java.util.concurrent.Callable;
 import org.dynconv.conv.AutoTable;
+import org.dynconv.conv.kernels.KernelLibrary;
 import org.dynconv.graph.RuntimeSupport;
 import picocli.CommandLine.Command;
 
@@ -17,6 +18,7 @@ final class VersionCommand implements Callable<Integer> {
         + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     System.out.println(RuntimeSupport.describe());
     System.out.println("AUTO table " + AutoTable.source());
+    System.out.println(KernelLibrary.status().describe());
     return 0;
   }
 }

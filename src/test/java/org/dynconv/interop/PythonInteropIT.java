@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.dynconv.conv.kernels.KernelLibrary;
+import org.dynconv.conv.kernels.ProbeExport;
 import org.dynconv.data.Dataset;
 import org.dynconv.data.FashionMnist;
 import org.dynconv.export.RunExporter;
@@ -131,6 +133,10 @@ class PythonInteropIT {
         json.put("half_width", half);
       }
       Files.writeString(DIR.resolve(model).resolve("expected.json"), Json.write(json));
+    }
+    // A SavedModel holding the kernel library's probe op, for test_kernel_library.py.
+    if (KernelLibrary.available()) {
+      ProbeExport.write(DIR.resolve("kernels").resolve("probe"));
     }
   }
 

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Builds dynconv's TensorFlow kernel library (libdynconv_kernels.so) into the jar's resources;
+# run by Maven in process-classes: build.sh SOURCE_DIR CLASSES_DIR WORK_DIR
+#
+# Without a C compiler, or off linux-x86_64 (the only native runtime TF Java ships here), it
+# builds nothing and says so: dynconv then runs on TensorFlow's own ops. With a compiler, a
+# compile error fails the build.
+set -eu
+src="$1"; classes="$2"; work="$3"
+CC="${CC:-cc}"
+out="$classes/org/dynconv/conv/kernels/linux-x86_64"
+rm -f "$out/libdynconv_kernels.so"
+if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+  echo "dynconv kernels: not built on $(uname -s)-$(uname -m) (linux x86_64 only); TensorFlow's ops are used" >&2
+  exit 0
+fi
+if ! command -v "$CC" >/dev/null 2>&1; then
+  echo "dynconv kernels: not built, no C compiler '$CC' on PATH (set CC or install gcc); TensorFlow's ops are used" >&2
+  exit 0
+fi
+mkdir -p "$work" "$out"
+# The library names libtensorflow_framework.so.2 as a dependency (DT_NEEDED) without a path: at
+# load time the dynamic loader finds the copy TF Java has already loaded by that name, so no
+# rpath to TF Java's extraction folder is needed. A stub with that soname stands in at link time.
+echo 'void dynconv_link_stub(void) {}' > "$work/stub.c"
+"$CC" -shared -fPIC -o "$work/libtensorflow_framework.so.2" \
+  -Wl,-soname,libtensorflow_framework.so.2 "$work/stub.c"
+"$CC" -std=c11 -O3 -Wall -Wextra -Werror -fPIC -shared -pthread \
+  -o "$work/libdynconv_kernels.so" "$src"/*.c \
+  -L"$work" -Wl,--no-as-needed -l:libtensorflow_framework.so.2 -Wl,--as-needed -lm
+cp "$work/libdynconv_kernels.so" "$out/libdynconv_kernels.so"
+echo "dynconv kernels: built $out/libdynconv_kernels.so with $("$CC" --version | head -n 1)"

@@ -1,0 +1,97 @@
+/*
+ * dynconv's TensorFlow kernel library, loaded by TF Java with TensorFlow.loadLibrary (and by
+ * Python with tf.load_op_library). It registers its ops and CPU kernels through TensorFlow's C
+ * API from a load-time constructor, so it has no C++ ABI coupling to TensorFlow's build.
+ *
+ * Ops:
+ *   DynconvProbeSquare(x: float) -> y: float, y = x * x elementwise. The probe that the build and
+ *   the tests use to show that the library loads, runs in a graph and in a SavedModel, and takes a
+ *   gradient registered in Java (dy/dx = 2x).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tf_c_api.h"
+
+/* Output 0 has input 0's shape. */
+static void same_shape(TF_ShapeInferenceContext* ctx, TF_Status* status) {
+  TF_ShapeHandle* h = TF_NewShapeHandle();
+  TF_ShapeInferenceContextGetInput(ctx, 0, h, status);
+  if (TF_GetCode(status) == DC_TF_OK) {
+    TF_ShapeInferenceContextSetOutput(ctx, 0, h, status);
+  }
+  TF_DeleteShapeHandle(h);
+}
+
+static void* no_state(TF_OpKernelConstruction* ctx) {
+  (void)ctx;
+  return NULL;
+}
+
+static void no_delete(void* state) { (void)state; }
+
+static void probe_square_compute(void* state, TF_OpKernelContext* ctx) {
+  (void)state;
+  TF_Status* status = TF_NewStatus();
+  TF_Tensor* x = NULL;
+  TF_GetInput(ctx, 0, &x, status);
+  if (TF_GetCode(status) != DC_TF_OK) {
+    TF_OpKernelContext_Failure(ctx, status);
+    TF_DeleteStatus(status);
+    return;
+  }
+  int rank = TF_NumDims(x);
+  int64_t dims[8];
+  if (rank > 8) {
+    TF_SetStatus(status, DC_TF_INVALID_ARGUMENT,
+                 "DynconvProbeSquare: input x has rank above 8; expected rank 0 to 8");
+    TF_OpKernelContext_Failure(ctx, status);
+    TF_DeleteTensor(x);
+    TF_DeleteStatus(status);
+    return;
+  }
+  for (int i = 0; i < rank; i++) {
+    dims[i] = TF_Dim(x, i);
+  }
+  int64_t n = TF_TensorElementCount(x);
+  TF_Tensor* y = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, dims, rank, (size_t)n * sizeof(float),
+                                   status);
+  if (TF_GetCode(status) == DC_TF_OK) {
+    const float* in = (const float*)TF_TensorData(x);
+    float* out = (float*)TF_TensorData(y);
+    for (int64_t i = 0; i < n; i++) {
+      out[i] = in[i] * in[i];
+    }
+  } else {
+    TF_OpKernelContext_Failure(ctx, status);
+  }
+  TF_DeleteTensor(y);
+  TF_DeleteTensor(x);
+  TF_DeleteStatus(status);
+}
+
+/* Registration failures are printed: a constructor has no caller to return them to. */
+static int check(TF_Status* status, const char* what) {
+  if (TF_GetCode(status) != DC_TF_OK) {
+    fprintf(stderr, "dynconv kernels: could not register %s (TensorFlow status %d)\n", what,
+            TF_GetCode(status));
+    return 0;
+  }
+  return 1;
+}
+
+__attribute__((constructor)) static void register_dynconv_kernels(void) {
+  TF_Status* status = TF_NewStatus();
+  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("DynconvProbeSquare");
+  TF_OpDefinitionBuilderAddInput(op, "x: float");
+  TF_OpDefinitionBuilderAddOutput(op, "y: float");
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, same_shape);
+  TF_RegisterOpDefinition(op, status);
+  if (check(status, "op DynconvProbeSquare")) {
+    TF_KernelBuilder* k = TF_NewKernelBuilder("DynconvProbeSquare", "CPU", no_state,
+                                              probe_square_compute, no_delete);
+    TF_RegisterKernelBuilder("DynconvProbeSquare", k, status);
+    check(status, "the CPU kernel of DynconvProbeSquare");
+  }
+  TF_DeleteStatus(status);
+}

@@ -1,0 +1,37 @@
+package org.dynconv.conv.kernels;
+
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.op.RawCustomGradient;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The gradients of the kernel library's ops, registered with TF Java so that {@code
+ * Graph.addGradients} (and so every dynconv optimizer) differentiates through them. TF Java keeps
+ * ten custom-gradient slots for the whole process; each op here takes one.
+ */
+final class Gradients {
+  private Gradients() {}
+
+  static void register() {
+    register("DynconvProbeSquare", (tf, op, upstream) -> {
+      // y = x^2, so dL/dx = 2 x dL/dy.
+      Operand<TFloat32> x = floats(op.input(0));
+      Operand<TFloat32> dy = floats(upstream.get(0));
+      return List.of(tf.math.mul(tf.math.mul(tf.constant(2f), x), dy));
+    });
+  }
+
+  private static void register(String opType, RawCustomGradient gradient) {
+    if (!TensorFlow.registerCustomGradient(opType, gradient)) {
+      throw new IllegalStateException("KernelLibrary: TensorFlow refused the gradient of " + opType
+          + " (are all ten custom-gradient slots of TF Java taken?)");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> floats(Operand<?> o) {
+    return (Operand<TFloat32>) o;
+  }
+}
