@@ -108,6 +108,11 @@ public final class LayerScope {
     return child(n == 0 ? base : base + "_" + n);
   }
 
+  /** The root of this scope's graph build (same names, seed and shared variables). */
+  public LayerScope root() {
+    return path.isEmpty() ? this : new LayerScope(registry, "");
+  }
+
   /** The {@code Ops} that names its ops under this path. */
   public Ops ops() {
     return path.isEmpty() ? registry.rootOps : registry.ops.get(path);

@@ -35,7 +35,7 @@ import org.tensorflow.types.TFloat32;
  * training (26% against 80% for the static model after three short epochs), so this layer uses
  * the init of the static layer it replaces.
  */
-public final class DepthwiseOdConv2d {
+public final class DepthwiseOdConv2d implements ConditionalLayers.OdParts {
   private static final String LAYER = "DepthwiseOdConv2d";
   private final LayerScope scope;
   private final DepthwiseOdConv2dConfig config;

@@ -34,7 +34,7 @@ import org.tensorflow.types.TFloat32;
  * the attention's under {@code attention/}. No bias and no activation, as the official layer: a
  * BatchNorm and activation follow it in a block.
  */
-public final class OdConv2d {
+public final class OdConv2d implements ConditionalLayers.OdParts {
   private static final String LAYER = "OdConv2d";
   private final LayerScope scope;
   private final OdConv2dConfig config;

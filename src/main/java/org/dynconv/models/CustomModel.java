@@ -5,36 +5,34 @@ import java.util.List;
 import org.dynconv.config.Check;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
+import org.dynconv.layers.BuildContext;
+import org.dynconv.layers.Layer;
+import org.dynconv.layers.Layers;
+import org.dynconv.layers.Sequential;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * A model of the caller's own, built from dynconv's layers by a {@link Body}: the trainer,
+ * A model of the caller's own: a {@link Layer} (usually a {@link Sequential} of dynconv's {@link
+ * Layers}) from normalised images {@code [B,H,W,C]} to logits {@code [B, classes]}. The trainer,
  * checkpoints, EMA, temperature annealing, export and analysis treat it as they treat the zoo's
  * models. dynconv supplies the inputs ({@code images} in 0..255, normalised here, the dropout seed
- * and the shared temperature) and the outputs ({@code logits}, {@code probabilities}); the body
- * maps normalised images {@code [B,H,W,C]} to logits {@code [B, classes]} and registers its layers'
- * variables, updates and routing in the {@link ModelContext}.
+ * and the shared temperature) and the outputs ({@code logits}, {@code probabilities}); the layers
+ * report their variables, updates, routing and multiply-adds to the {@link BuildContext} they are
+ * called in, so nothing is registered by hand.
  *
  * <pre>{@code
  * ModelSpec spec = CustomModel.builder("my-net").input(32, 32, 3).classes(5)
  *     .annealsTemperature(true)
- *     .body((ctx, x) -> { ... return logits; })
+ *     .body(Sequential.of(Layers.conv2d(...), ..., Layers.dense(DenseConfig.of(5))))
  *     .build();
  * new Trainer(spec, TrainConfig.builder().epochs(3).build(), train, test, options).run();
  * }</pre>
+ *
+ * <p>Variables are named {@code <model name>/<layer name>/...}.
  */
 public final class CustomModel implements ModelSpec {
-  /** Builds the layers between the normalised images and the logits. */
-  @FunctionalInterface
-  public interface Body {
-    /**
-     * @param images normalised images {@code [B,H,W,C]}
-     * @return logits {@code [B, classes]}
-     */
-    Operand<TFloat32> logits(ModelContext ctx, Operand<TFloat32> images);
-  }
 
   private final String name;
   private final int height;
@@ -44,7 +42,7 @@ public final class CustomModel implements ModelSpec {
   private final InputNormalisation normalisation;
   private final boolean annealsTemperature;
   private final double temperature;
-  private final Body body;
+  private final Layer body;
 
   private CustomModel(Builder b) {
     String c = "CustomModel";
@@ -137,8 +135,8 @@ public final class CustomModel implements ModelSpec {
     Operand<TInt64> stepSeed = ModelInputs.stepSeed(root, mode);
     Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
     LayerScope scope = root.child(name);
-    ModelContext ctx = new ModelContext(scope, mode, options.batch(), temp, stepSeed, classes);
-    Operand<TFloat32> out = body.logits(ctx, normalisation.apply(scope.ops(), images));
+    BuildContext ctx = new BuildContext(scope, mode, temp, stepSeed);
+    Operand<TFloat32> out = body.call(ctx, normalisation.apply(scope.ops(), images));
     if (out == null) {
       throw new IllegalStateException("CustomModel '" + name + "': the body returned null; expected"
           + " logits [B, " + classes + "].");
@@ -150,9 +148,12 @@ public final class CustomModel implements ModelSpec {
     }
     Operand<TFloat32> logits = root.ops().withName("logits").identity(out);
     Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name, images, logits, probs, List.copyOf(ctx.registeredVariables()),
-        List.copyOf(ctx.registeredUpdates()), ctx.registeredRouting().routing(),
-        ctx.registeredRouting().attentions(), temp, stepSeed, ctx.registeredMacs(), List.of());
+    if (mode.training()) {
+      ctx.checkTrainable();
+    }
+    return new Model(name, images, logits, probs, ctx.variables(), ctx.updates(),
+        ctx.routingOutputs().routing(), ctx.routingOutputs().attentions(), temp, stepSeed,
+        ctx.macs(), List.of());
   }
 
   private Builder toBuilder() {
@@ -178,7 +179,7 @@ public final class CustomModel implements ModelSpec {
     private InputNormalisation normalisation;
     private boolean annealsTemperature;
     private double temperature = 1.0;
-    private Body body;
+    private Layer body;
 
     private Builder(String name) {
       this.name = name;
@@ -204,7 +205,7 @@ public final class CustomModel implements ModelSpec {
     }
 
     /**
-     * Whether the model has DynamicConv or ODConv layers reading {@link ModelContext#temperature},
+     * Whether the model has DynamicConv or ODConv layers reading {@link BuildContext#temperature},
      * which the trainer then anneals.
      */
     public Builder annealsTemperature(boolean anneals) {
@@ -212,7 +213,11 @@ public final class CustomModel implements ModelSpec {
       return this;
     }
 
-    public Builder body(Body body) {
+    /**
+     * The layers from normalised images {@code [B,H,W,C]} to logits {@code [B, classes]}: a
+     * {@link Layer}, or a lambda {@code (ctx, x) -> ...} calling layers in {@code ctx}.
+     */
+    public Builder body(Layer body) {
       this.body = body;
       return this;
     }

@@ -17,32 +17,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * dynconv as a dependency of another Maven project: the built jar is installed into the local
- * repository with dynconv's pom (its dependencies resolve transitively), {@code
- * examples/custom-model} is copied out of the tree, built by Maven against that artifact alone, and
- * run; it trains a model of its own on an image folder it writes, exports it and must classify the
- * test images with the export as well as the trainer measured.
+ * dynconv as a dependency of other Maven projects: the built jar is installed into the local
+ * repository with dynconv's pom (its dependencies resolve transitively), and each example project
+ * is copied out of the tree, built offline ({@code mvn -o}: once dynconv has built, the examples
+ * need nothing more from the network) against that artifact alone, and run. {@code
+ * examples/custom-model} trains a model of its own with dynconv's trainer on an image folder it
+ * writes and must classify the test images with the export as well as the trainer measured; {@code
+ * examples/own-loop} trains dynconv's layers in a loop of its own and exports with TF Java's
+ * exporter (Python checks that export in {@code PythonInteropIT}).
  */
 class CustomModelExampleIT {
   static final Path ROOT = Path.of("").toAbsolutePath();
 
   @Test
-  void aSeparateProjectBuildsTrainsAndExportsAgainstTheInstalledJar(@TempDir Path tmp)
+  void separateProjectsBuildOfflineTrainAndExportAgainstTheInstalledJar(@TempDir Path tmp)
       throws Exception {
     Path jar = ROOT.resolve("target/dynconv.jar");
     assertTrue(Files.isRegularFile(jar), "the package phase built " + jar);
     run(ROOT, "install:install-file", "-Dfile=" + jar, "-DpomFile=" + ROOT.resolve("pom.xml"));
 
-    Path project = tmp.resolve("custom-model");
-    copyTree(ROOT.resolve("examples/custom-model"), project);
-    run(project, "package", "dependency:build-classpath", "-Dmdep.outputFile=cp.txt");
-    String cp = project.resolve("target/classes") + java.io.File.pathSeparator
-        + Files.readString(project.resolve("cp.txt")).trim();
-    assertTrue(cp.contains("dynconv-0.1.0.jar"), "the classpath uses the installed artifact: " + cp);
-
-    String out = exec(project, List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", cp, "org.example.customdc.CustomModelExample",
-        tmp.resolve("work").toString()));
+    String out = buildAndRun(tmp, "custom-model", "org.example.customdc.CustomModelExample");
     assertTrue(out.contains("labels [checker, horizontal, vertical]"), out);
     Matcher m = Pattern.compile("trainer accuracy ([0-9.]+), export accuracy ([0-9.]+) on 48")
         .matcher(out);
@@ -50,7 +44,25 @@ class CustomModelExampleIT {
     assertEquals(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), 1e-4,
         "the export classifies the test folder as the trainer's last validation did");
     assertTrue(Double.parseDouble(m.group(2)) >= 0.8, out);
-    assertTrue(Files.isRegularFile(tmp.resolve("work/export/saved_model.pb")), "the export");
+    assertTrue(Files.isRegularFile(tmp.resolve("custom-model-work/export/saved_model.pb")),
+        "the export");
+
+    out = buildAndRun(tmp, "own-loop", "org.example.ownloop.OwnLoopExample");
+    m = Pattern.compile("held-out accuracy ([0-9.]+)").matcher(out);
+    assertTrue(m.find() && Double.parseDouble(m.group(1)) >= 0.9, out);
+    assertTrue(Files.isRegularFile(tmp.resolve("own-loop-work/savedmodel/saved_model.pb")), out);
+  }
+
+  /** Copies examples/NAME out of the tree, builds it offline and runs MAIN on NAME-work. */
+  private static String buildAndRun(Path tmp, String name, String main) throws Exception {
+    Path project = tmp.resolve(name);
+    copyTree(ROOT.resolve("examples").resolve(name), project);
+    run(project, "-o", "package", "dependency:build-classpath", "-Dmdep.outputFile=cp.txt");
+    String cp = project.resolve("target/classes") + java.io.File.pathSeparator
+        + Files.readString(project.resolve("cp.txt")).trim();
+    assertTrue(cp.contains("dynconv-0.1.0.jar"), "the classpath uses the installed artifact: " + cp);
+    return exec(project, List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-cp", cp, main, tmp.resolve(name + "-work").toString()));
   }
 
   private static void run(Path dir, String... goals) throws IOException, InterruptedException {

@@ -35,6 +35,7 @@ import org.dynconv.testing.OwnModel;
 import org.dynconv.train.RunDirectory;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
+import org.example.ownloop.OwnLoopExample;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -134,6 +135,9 @@ class PythonInteropIT {
       }
       Files.writeString(DIR.resolve(model).resolve("expected.json"), Json.write(json));
     }
+    // examples/own-loop: dynconv's layers trained in a loop of its own, exported by TF Java's
+    // exporter, for test_own_loop.py.
+    assertTrue(OwnLoopExample.run(DIR.resolve("own-loop")) >= 0.9, "the own-loop example trains");
     // A SavedModel holding the kernel library's probe op, for test_kernel_library.py.
     if (KernelLibrary.available()) {
       ProbeExport.write(DIR.resolve("kernels").resolve("probe"));

@@ -76,6 +76,25 @@ public final class OneDnnOffChild {
           System.out.println("refused: " + expected.getMessage());
         }
       }
+      // A training step over a graph built in INFER, where AUTO took GROUPED, fails when the step
+      // is built, naming the layer, the strategy, the mode and the fix.
+      try (TfRun run = new TfRun(1)) {
+        BuildContext ctx = BuildContext.inference(run.root.child("net"));
+        Operand<TFloat32> y = Layers.condConv2d("cc", CondConv2dConfig.of(4, g, 2))
+            .call(ctx, run.placeholder("x", Shape.of(-1, 6, 6, 3)));
+        try {
+          new org.dynconv.train.optim.Sgd(0, false).minimize(ctx, run.tf.math.mean(y,
+              run.tf.constant(new int[] {0, 1, 2, 3})), run.tf.constant(0.1f));
+          throw new AssertionError("a training step over GROUPED without oneDNN was built");
+        } catch (IllegalStateException expected) {
+          String m = expected.getMessage();
+          if (!m.startsWith("BuildContext: CondConv2d 'net/cc' uses strategy GROUPED (chosen"
+              + " for Mode.INFER), which has no gradient on this runtime") || !m.contains(
+              "Build the training graph with Mode.TRAIN (BuildContext.training)")) {
+            throw new AssertionError("message: " + m);
+          }
+        }
+      }
       for (boolean depthwise : new boolean[] {false, true}) {
         StrategyGridTest.check(depthwise, 3, 1, Padding.SAME, 1, 4, 1, List.of(Strategy.FUSED));
         StrategyGridTest.check(depthwise, 3, 1, Padding.SAME, 1, 4, 3, List.of(Strategy.LOOP));

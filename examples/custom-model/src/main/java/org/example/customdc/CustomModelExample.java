@@ -15,30 +15,21 @@ import org.dynconv.data.ImageFolder;
 import org.dynconv.data.ImageSource;
 import org.dynconv.export.RunExporter;
 import org.dynconv.export.SavedModelExporter;
-import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Threads;
 import org.dynconv.infer.Predictor;
-import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
-import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
+import org.dynconv.layers.Layer;
+import org.dynconv.layers.Layers;
+import org.dynconv.layers.Sequential;
 import org.dynconv.models.CustomModel;
-import org.dynconv.models.ModelContext;
-import org.dynconv.nn.Activations;
-import org.dynconv.nn.BatchNorm;
 import org.dynconv.nn.BatchNormConfig;
-import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
-import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
-import org.dynconv.nn.GlobalAvgPool;
-import org.dynconv.routing.SigmoidRouting;
 import org.dynconv.train.RunDirectory;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
 import org.dynconv.train.TrainingCallback;
-import org.tensorflow.Operand;
-import org.tensorflow.types.TFloat32;
 
 /**
  * dynconv used as a library by a program of its own: it writes a small image folder (three
@@ -61,7 +52,7 @@ public final class CustomModelExample {
     ImageFolder.Split split = ImageFolder.open(data, ImageFolder.Options.defaults());
     CustomModel model = CustomModel.builder("patterns-net").input(SIZE, SIZE, 3)
         .classes(split.train().numClasses()).annealsTemperature(true)
-        .body(CustomModelExample::body).build();
+        .body(body(CLASSES.size())).build();
     TrainConfig config = TrainConfig.builder().epochs(8).batchSize(16).learningRate(0.05)
         .weightDecay(1e-4).temperature(30, 1, 2).seed(11).build();
 
@@ -103,41 +94,23 @@ public final class CustomModelExample {
     }
   }
 
-  /** Normalised images [B,16,16,3] to logits [B,3]; each layer registers its variables. */
-  static Operand<TFloat32> body(ModelContext ctx, Operand<TFloat32> x) {
-    LayerScope s = ctx.scope();
-    Conv2d stem = Conv2d.create(s.child("stem"),
-        Conv2dConfig.of(8, ConvGeometry.of(3)).withBias(false), 3);
-    BatchNorm bn = BatchNorm.create(s.child("stem_bn"), new BatchNormConfig(0.9, 1e-3), 8);
-    ctx.variables(stem.variables());
-    ctx.variables(bn.variables());
-    // forward() keeps BatchNorm's moving-average updates for the training step.
-    x = Activations.apply(ctx.ops(), ctx.forward(bn.apply(stem.apply(x), ctx.mode())),
-        Activation.RELU);
-
-    // CondConv: sigmoid routing over 4 experts, one mixed kernel per image.
-    SigmoidRouting routing = SigmoidRouting.create(s.child("cond").child("dense"), 4, 8);
-    CondConv2d cond = CondConv2d.create(s.child("cond").child("cond_conv2d"),
-        CondConv2dConfig.of(16, ConvGeometry.of(3).withStride(2), 4)
-            .withActivation(Activation.RELU), 8);
-    Operand<TFloat32> r = routing.route(x);
-    x = cond.apply(x, r, ctx.mode());
-    ctx.variables(routing.variables());
-    ctx.variables(cond.variables());
-    ctx.routing(cond.scope().path(), r);
-
-    // DynamicConv: softmax(z / T) over 4 kernels; T is annealed by the trainer.
-    DynamicConv2d dyn = DynamicConv2d.create(s.child("dyn"),
-        DynamicConv2dConfig.of(16, ConvGeometry.of(3).withStride(2), 4)
-            .withActivation(Activation.RELU), 16, ctx.temperature());
-    Operand<TFloat32> att = dyn.routing().route(x);
-    x = dyn.apply(x, att, ctx.mode());
-    ctx.variables(dyn.variables());
-    ctx.routing(dyn.scope().path(), att);
-
-    Dense head = Dense.create(s.child("head"), DenseConfig.of(ctx.numClasses()), 16);
-    ctx.variables(head.variables());
-    return head.apply(GlobalAvgPool.apply(ctx.ops(), x));
+  /**
+   * Normalised images [B,16,16,3] to logits [B,3]: a static stem, a CondConv layer (sigmoid
+   * routing over 4 experts, one mixed kernel per image), a DynamicConv layer (softmax(z / T) over 4
+   * kernels, T annealed by the trainer) and a dense head. Each layer reports its own variables,
+   * BatchNorm updates, routing and multiply-adds.
+   */
+  static Layer body(int classes) {
+    return Sequential.of(
+        Layers.conv2d("stem", Conv2dConfig.of(8, ConvGeometry.of(3)).withBias(false)),
+        Layers.batchNorm("stem_bn", new BatchNormConfig(0.9, 1e-3)),
+        Layers.activation(Activation.RELU),
+        Layers.condConv2d("cond", CondConv2dConfig.of(16, ConvGeometry.of(3).withStride(2), 4)
+            .withActivation(Activation.RELU)),
+        Layers.dynamicConv2d("dyn", DynamicConv2dConfig.of(16, ConvGeometry.of(3).withStride(2), 4)
+            .withActivation(Activation.RELU)),
+        Layers.globalAvgPool(),
+        Layers.dense("head", DenseConfig.of(classes)));
   }
 
   /** DIR/{train,test}/<class>/*.png: stripes and checkerboards with random phase and colours. */

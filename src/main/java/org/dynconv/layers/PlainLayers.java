@@ -1,0 +1,139 @@
+package org.dynconv.layers;
+
+import org.dynconv.config.ConvGeometry;
+import org.dynconv.graph.LayerScope;
+import org.dynconv.nn.BatchNorm;
+import org.dynconv.nn.BatchNormConfig;
+import org.dynconv.nn.Conv2d;
+import org.dynconv.nn.Conv2dConfig;
+import org.dynconv.nn.Dense;
+import org.dynconv.nn.DenseConfig;
+import org.dynconv.nn.DepthwiseConv2d;
+import org.dynconv.nn.DepthwiseConv2dConfig;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The static layers in the {@link Layer} call shape, over the implementations of {@link
+ * org.dynconv.nn}: variable names and layouts are theirs ({@code kernel}, {@code bias}, {@code
+ * gamma}, {@code beta}, {@code moving_mean}, {@code moving_variance}).
+ */
+final class PlainLayers {
+  private PlainLayers() {}
+
+  /** Multiply-adds per example of a k x k convolution over an {@code h x w} input. */
+  static long convMacs(ConvGeometry g, long[] nhwc, long outChannelsPerInput, long inChannels) {
+    return (long) g.outputHeight((int) nhwc[1]) * g.outputWidth((int) nhwc[2]) * g.kernelH()
+        * g.kernelW() * inChannels * outChannelsPerInput;
+  }
+
+  /** {@code Conv2D} with {@code kernel [kh,kw,Cin,filters]}. */
+  static final class Conv extends BuiltOnce<Conv2d> {
+    private final Conv2dConfig config;
+
+    Conv(String name, Conv2dConfig config) {
+      super("Conv2d", name, "conv2d");
+      this.config = Layers.required("Conv2d", "config", config);
+    }
+
+    @Override
+    Conv2d build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+      Conv2d conv = Conv2d.create(scope, config, channels(scope, x));
+      ctx.track(conv.variables());
+      return conv;
+    }
+
+    @Override
+    Operand<TFloat32> apply(BuildContext ctx, Conv2d conv, Operand<TFloat32> x) {
+      Operand<TFloat32> y = conv.apply(x);
+      long[] nhwc = x.shape().asArray();
+      ctx.macs(convMacs(config.geometry(), nhwc, config.filters(), nhwc[3]));
+      return y;
+    }
+  }
+
+  /** {@code DepthwiseConv2dNative} with {@code depthwise_kernel [kh,kw,C,multiplier]}. */
+  static final class Depthwise extends BuiltOnce<DepthwiseConv2d> {
+    private final DepthwiseConv2dConfig config;
+
+    Depthwise(String name, DepthwiseConv2dConfig config) {
+      super("DepthwiseConv2d", name, "depthwise_conv2d");
+      this.config = Layers.required("DepthwiseConv2d", "config", config);
+    }
+
+    @Override
+    DepthwiseConv2d build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+      DepthwiseConv2d conv = DepthwiseConv2d.create(scope, config, channels(scope, x));
+      ctx.track(conv.variables());
+      return conv;
+    }
+
+    @Override
+    Operand<TFloat32> apply(BuildContext ctx, DepthwiseConv2d conv, Operand<TFloat32> x) {
+      Operand<TFloat32> y = conv.apply(x);
+      long[] nhwc = x.shape().asArray();
+      ctx.macs(convMacs(config.geometry(), nhwc, config.multiplier(), nhwc[3]));
+      return y;
+    }
+  }
+
+  /** {@code x W + b} on {@code [B,F]} with {@code kernel [F,units]}. */
+  static final class Fc extends BuiltOnce<Dense> {
+    private final DenseConfig config;
+
+    Fc(String name, DenseConfig config) {
+      super("Dense", name, "dense");
+      this.config = Layers.required("Dense", "config", config);
+    }
+
+    @Override
+    Dense build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+      Shape s = x.shape();
+      if (s.isUnknown() || s.numDimensions() != 2 || s.size(1) < 1) {
+        throw new IllegalArgumentException("Dense '" + scope.path() + "': input shape " + s
+            + " is not [B, F] with F static; flatten or pool first (Layers.globalAvgPool()).");
+      }
+      Dense dense = Dense.create(scope, config, (int) s.size(1));
+      ctx.track(dense.variables());
+      return dense;
+    }
+
+    @Override
+    Operand<TFloat32> apply(BuildContext ctx, Dense dense, Operand<TFloat32> x) {
+      ctx.macs(x.shape().size(1) * config.units());
+      return dense.apply(x);
+    }
+  }
+
+  /**
+   * Batch normalisation over the last axis: batch statistics and moving-average updates in TRAIN
+   * (reported to the context), moving statistics in INFER.
+   */
+  static final class Norm extends BuiltOnce<BatchNorm> {
+    private final BatchNormConfig config;
+
+    Norm(String name, BatchNormConfig config) {
+      super("BatchNorm", name, "batch_normalization");
+      this.config = Layers.required("BatchNorm", "config", config);
+    }
+
+    @Override
+    BatchNorm build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+      Shape s = x.shape();
+      long channels = s.isUnknown() || s.numDimensions() < 2 ? -1 : s.size(s.numDimensions() - 1);
+      if (channels < 1) {
+        throw new IllegalArgumentException("BatchNorm '" + scope.path() + "': input shape "
+            + x.shape() + " has no static last dimension; expected [B,...,C] with C known.");
+      }
+      BatchNorm bn = BatchNorm.create(scope, config, (int) channels);
+      ctx.track(bn.variables());
+      return bn;
+    }
+
+    @Override
+    Operand<TFloat32> apply(BuildContext ctx, BatchNorm bn, Operand<TFloat32> x) {
+      return ctx.forward(bn.apply(x, ctx.mode()));
+    }
+  }
+}
