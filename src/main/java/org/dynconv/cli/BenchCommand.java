@@ -158,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Op-level profiles of the cases the README's Performance section explains. */
+  /** Op-level profiles of the cases src/site/markdown/results/performance.md explains. */
   private void profile(Threads th) {
     System.out.println("profile, DCD and ODConv (TensorFlow trace, kernel time by op type):");
     List<LayerCase> family = new ArrayList<>(LayerCase.efficientnetCondconvB0());

@@ -31,7 +31,7 @@ final class ExportTargetOptions {
 
   @Option(names = "--bank-dtype", defaultValue = "float32", description = "Store and mix the"
       + " expert banks in float32 (default), bfloat16 or float16: half the bytes read per mixed"
-      + " kernel, weights rounded (README, Half-width expert banks); inference only.")
+      + " kernel, weights rounded (docs: performance, Half-width expert banks); inference only.")
   String bankDtype;
 
   /** The validated target; {@code staticBatch} -1 keeps the batch dimension open. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** The {@code dynconv} command line: {@code java -jar target/dynconv.jar <command>}. */
 // INHERIT gives every subcommand --help (and --version) too.
 @Command(name = "dynconv", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
-    description = "Dynamic convolution (CondConv, DynamicConv) for TensorFlow Java.",
+    description = "Dynamic convolution (CondConv, DynamicConv, DCD, ODConv) for TensorFlow Java.",
     versionProvider = Main.Version.class,
     subcommands = {VersionCommand.class, ModelsCommand.class, TrainCommand.class,
         ExportCommand.class, PredictCommand.class, InspectCommand.class,

@@ -20,7 +20,7 @@ import org.dynconv.graph.RuntimeSupport;
  * training, be differentiated.
  *
  * <p>There is one table per runtime, because oneDNN changes which strategy is fastest (without it
- * TensorFlow's grouped and transposed kernels are slower; README, *AUTO*): {@code
+ * TensorFlow's grouped and transposed kernels are slower; src/site/markdown/results/performance.md, AUTO): {@code
  * auto-table-onednn.csv} and {@code auto-table-no-onednn.csv}, resources beside this class, each
  * written by {@code dynconv bench --suite layers} from its own measurements on a runtime of that
  * kind. The one for this process's runtime ({@link RuntimeSupport#oneDnn()}) is read once.

@@ -18,7 +18,7 @@ import org.tensorflow.types.TFloat32;
  * #withChunk}) the batch is processed in chunks, mixing each chunk's kernels just before its
  * product: the mixed kernels (B times Cin*Cout floats, up to 28 MB at batch 32) then stay in cache
  * instead of going through memory. {@code bench --suite chunk} measures the chunk sizes against
- * each other and the static convolution (README, Performance).
+ * each other and the static convolution (src/site/markdown/results/performance.md).
  */
 public final class BatchedMatMulConv implements PerExampleConv {
   /** The chunk size the BATCHED_MATMUL strategy uses. */

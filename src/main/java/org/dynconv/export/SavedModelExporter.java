@@ -54,7 +54,7 @@ public final class SavedModelExporter {
 
   /**
    * The batch sizes a dynamic-batch export gives signatures of their own by default: none, since
-   * a batch-1 copy measured no faster than the dynamic path (README, *Batch signatures*).
+   * a batch-1 copy measured no faster than the dynamic path (src/site/markdown/results/performance.md, Batch signatures).
    */
   public static final List<Long> DEFAULT_BATCH_SIGNATURES = List.of();
 

@@ -22,7 +22,7 @@ import org.dynconv.graph.VariableRef;
  * 0-th output") and its dynamic-batch branch ran at oneDNN-off speed, 5.8x b0 where the same ops
  * outside a function ran 1.18x (b0-8e, B = 32); keeping the dynamic-batch ops outside and slicing their
  * input to no rows when a branch takes the batch fails under oneDNN too (kernels mis-shape empty
- * batches). The README gives the measurements.
+ * batches). src/site/markdown/results/performance.md gives the measurements.
  *
  * @param dynamic the main build (a dynamic batch whenever there are copies); it owns the
  *     variables

@@ -23,7 +23,7 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Until 2026-12 the kernels were Glorot-uniform (tf.layers' default), which gives logits about a
  * quarter as spread at T = 1: the attention started, and stayed, within 0.01 nats of uniform on
- * Fashion-MNIST; see the README's DynamicConv attention section.
+ * Fashion-MNIST; see src/site/markdown/results/study.md, DynamicConv's attention.
  *
  * <p>Variables {@code fc1/kernel}, {@code fc1/bias}, {@code fc2/kernel}, {@code fc2/bias} under the
  * given scope.

@@ -34,7 +34,7 @@ import org.dynconv.io.RecordProperties;
  * @param resolution input size of an EfficientNet; 0 = the model's own
  * @param decayRouting apply weight decay to routing and attention parameters too (on by default,
  *     as the official DCD and ODConv code and the public DynamicConv code do; measured on
- *     Fashion-MNIST it does not change DynamicConv's attention entropy, see the README)
+ *     Fashion-MNIST it does not change DynamicConv's attention entropy, see src/site/markdown/results/study.md)
  * @param earlyStoppingPatience stop when the validation accuracy has not improved for this many
  *     epochs (Keras' {@code EarlyStopping(monitor="val_accuracy", patience=N)}); 0 = off
  *
