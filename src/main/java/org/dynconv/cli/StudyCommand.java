@@ -2,6 +2,7 @@ package org.dynconv.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,10 +57,10 @@ final class StudyCommand implements Callable<Integer> {
       description = "DynamicConv and ODConv anneal 30 -> 1 over this many epochs (default 1).")
   double temperatureEpochs;
 
-  @Option(names = "--validation", defaultValue = "5000",
+  @Option(names = "--validation",
       description = "Images held out of the training set for validation (default 5000; 1000 with"
           + " the embedded subset).")
-  int validation;
+  Integer validation;
 
   @Option(names = "--train-limit", defaultValue = "0", description = "Train on the first N images"
       + " of the training part only (tuning runs); 0 = all (default).")
@@ -87,8 +88,21 @@ final class StudyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new CliErrors.UsageError("--out=" + out + " is a file; expected a directory for"
+          + " results.csv, timing.csv, runs/ and the pictures.");
+    }
     if (reportOnly) {
-      var rows = new StudyCsv(out.resolve("results.csv")).read();
+      Path csv = out.resolve("results.csv");
+      if (!Files.isRegularFile(csv)) {
+        throw new IllegalStateException("--report-only: '" + csv + "' does not exist; expected a"
+            + " study directory (run study --out " + out + " first).");
+      }
+      var rows = new StudyCsv(csv).read();
+      if (rows.isEmpty()) {
+        throw new IllegalStateException("--report-only: '" + csv + "' holds no results; expected"
+            + " at least one finished cell.");
+      }
       for (Path f : StudyReport.write(rows, out)) {
         System.out.println("wrote " + f);
       }
@@ -120,7 +134,27 @@ final class StudyCommand implements Callable<Integer> {
     return new StudyConfig(data, out, widths != null ? widths : List.of(0.25, 0.5, 1.0),
         convs != null ? convs : Arrays.asList(org.dynconv.study.StudyCell.CONVS), s,
         lrs != null ? lrs : List.of(0.1), epochs, batchSize, weightDecay, temperatureEpochs,
-        data == null ? Math.min(validation, 1000) : validation, !noTest, timingReps, trainLimit);
+        validationImages(), !noTest, timingReps, trainLimit);
+  }
+
+  /**
+   * --validation, or its default: 5000 of the full data, 1000 of the embedded subset. An explicit
+   * value must leave the embedded subset images to train on (the full data's size is checked when
+   * it is read).
+   */
+  private int validationImages() {
+    if (validation == null) {
+      return data == null ? 1000 : 5000;
+    }
+    if (data == null) {
+      int size = org.dynconv.data.FashionMnist.embedded().train().size();
+      if (validation >= size) {
+        throw new IllegalArgumentException("--validation=" + validation + " is invalid for the"
+            + " embedded subset of " + size + " training images; expected 10 to " + (size - 1)
+            + ", or --data with the full Fashion-MNIST.");
+      }
+    }
+    return validation;
   }
 
   /** {@code git rev-parse --short HEAD}, with "+dirty" for uncommitted changes; "unknown" without git. */

@@ -205,10 +205,14 @@ final class TrainCommand implements Callable<Integer> {
     Threads th = threads.value();
     Replica replica = replica();
     Path runDir = out != null ? out : defaultRunDir(modelName);
-    try {
-      Trainer.checkRunDir(runDir, resume, replica.chief());
-    } catch (IllegalArgumentException e) {
-      throw new CliErrors.UsageError(e.getMessage());
+    Trainer.RunDirState state = Trainer.runDirState(runDir);
+    if (resume && state == Trainer.RunDirState.NONE) {
+      throw new CliErrors.UsageError("--resume: '" + runDir + "' holds no training run; expected"
+          + " the --out of an earlier 'train'.");
+    }
+    if (!resume && replica.chief() && state == Trainer.RunDirState.CHECKPOINTED) {
+      throw new CliErrors.UsageError("--out '" + runDir + "' already holds a training run;"
+          + " expected --resume to continue it, or another --out.");
     }
     if (resume) {
       cfg = resumedConfig(runDir, cfg);
@@ -372,11 +376,15 @@ final class TrainCommand implements Callable<Integer> {
     if (channels != 0 && channels != 1 && channels != 3) {
       throw new CliErrors.UsageError("--channels=" + channels + " is invalid; expected 1 or 3.");
     }
-    if (resolution < 0) {
-      throw new CliErrors.UsageError("--resolution=" + resolution + " is invalid; expected >= 0.");
+    if (resolution < 0 || resolution > 4096) {
+      throw new CliErrors.UsageError("--resolution=" + resolution + " is invalid; expected 0 (the"
+          + " images' own size) or 1..4096.");
     }
     int c = channels > 0 ? channels : ModelZoo.get(modelName).channels();
     ImageFolder.Split split = ImageFolder.open(data, new ImageFolder.Options(resolution, c));
+    if (split.skippedSummary() != null) {
+      System.err.println("dynconv train: warning: " + split.skippedSummary());
+    }
     System.out.printf("data: %s, %d training and %d test images of %dx%dx%d, %d classes (%s)%n",
         data, split.train().size(), split.test().size(), split.train().height(),
         split.train().width(), split.train().channels(), split.train().numClasses(),

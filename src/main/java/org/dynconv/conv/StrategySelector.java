@@ -62,15 +62,6 @@ public final class StrategySelector {
         && (s != Strategy.GROUPED || (groupedTrains(p, mode) && groupedIsFast(p)));
   }
 
-  /** The implementation of a concrete strategy (not AUTO). */
-  public static PerExampleConv implementation(Strategy s) {
-    PerExampleConv impl = IMPLS.get(s);
-    if (impl == null) {
-      throw new IllegalArgumentException("StrategySelector: " + s + " is not a concrete strategy.");
-    }
-    return impl;
-  }
-
   /**
    * The implementation for {@code requested} (AUTO resolved), after checking it can compute {@code
    * p} and, when training, that its gradient exists.

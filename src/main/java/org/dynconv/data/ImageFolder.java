@@ -65,8 +65,28 @@ public final class ImageFolder implements ImageSource {
     this.preprocess = preprocess;
   }
 
-  /** The training and test splits of a folder, with the same classes, size and channels. */
-  public record Split(ImageFolder train, ImageFolder test) {}
+  /**
+   * The training and test splits of a folder, with the same classes, size and channels.
+   *
+   * @param skipped entries the scan did not read, in order: folders inside a class folder (images
+   *     in nested folders are not read) and files beside the class folders
+   */
+  public record Split(ImageFolder train, ImageFolder test, List<Path> skipped) {
+    public Split {
+      skipped = List.copyOf(skipped);
+    }
+
+    /** One line naming what was skipped (at most three entries), or null when nothing was. */
+    public String skippedSummary() {
+      if (skipped.isEmpty()) {
+        return null;
+      }
+      List<String> shown = skipped.stream().limit(3).map(p -> "'" + p + "'").toList();
+      return "ImageFolder: skipped " + skipped.size() + " entr" + (skipped.size() == 1 ? "y" : "ies")
+          + " that are neither class folders nor images in one: " + String.join(", ", shown)
+          + (skipped.size() > 3 ? ", ..." : "") + " (images in nested folders are not read).";
+    }
+  }
 
   /** Whether {@code dir} looks like an ImageFolder dataset ({@code dir/train} is a directory). */
   public static boolean isImageFolder(Path dir) {
@@ -91,8 +111,13 @@ public final class ImageFolder implements ImageSource {
       throw new DataFormatError("ImageFolder: '" + trainDir + "' has no class folders; expected "
           + trainDir + "/<class>/*.png.");
     }
-    Scan train = scan(trainDir, classes, "train");
-    Scan test = scan(testDir, classes, "test");
+    if (classes.size() == 1) {
+      throw new DataFormatError("ImageFolder: '" + trainDir + "' has one class folder ("
+          + classes.get(0) + "); expected at least two classes to tell apart.");
+    }
+    List<Path> skipped = new ArrayList<>();
+    Scan train = scan(trainDir, classes, "train", skipped);
+    Scan test = scan(testDir, classes, "test", skipped);
     // The training split decides size and channels; the test split follows them.
     int h, w;
     if (opt.resolution() > 0) {
@@ -117,7 +142,7 @@ public final class ImageFolder implements ImageSource {
     String base = root.getFileName() == null ? root.toString() : root.getFileName().toString();
     return new Split(
         new ImageFolder(base + " train", train.files, train.labels(), classes, h, w, c, p),
-        new ImageFolder(base + " test", test.files, test.labels(), classes, h, w, c, p));
+        new ImageFolder(base + " test", test.files, test.labels(), classes, h, w, c, p), skipped);
   }
 
   private static final class Scan {
@@ -139,10 +164,12 @@ public final class ImageFolder implements ImageSource {
     }
   }
 
-  private static Scan scan(Path splitDir, List<String> classes, String split) throws IOException {
+  private static Scan scan(Path splitDir, List<String> classes, String split, List<Path> skipped)
+      throws IOException {
     Scan s = new Scan();
     for (Path d : list(splitDir)) {
       if (!Files.isDirectory(d)) {
+        skipped.add(d);
         continue;
       }
       String cls = d.getFileName().toString();
@@ -152,7 +179,9 @@ public final class ImageFolder implements ImageSource {
             + " among the training classes " + classes + "; expected the same class folders in"
             + " train and test.");
       }
-      List<Path> images = list(d).stream().filter(Files::isRegularFile).toList();
+      List<Path> entries = list(d);
+      List<Path> images = entries.stream().filter(Files::isRegularFile).toList();
+      entries.stream().filter(e -> !Files.isRegularFile(e)).forEach(skipped::add);
       if (images.isEmpty()) {
         throw new DataFormatError("ImageFolder: class folder '" + d + "' is empty; expected at"
             + " least one image (PNG, JPEG, BMP or GIF).");

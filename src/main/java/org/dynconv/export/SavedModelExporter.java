@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.dynconv.graph.BankPrecision;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.Threads;
+import org.dynconv.graph.VariableRef;
 import org.dynconv.infer.InferenceModel;
 import org.dynconv.io.AtomicFiles;
 import org.dynconv.io.FaultInjection;
@@ -166,10 +167,12 @@ public final class SavedModelExporter {
         BankNarrower.narrow(spec, options, weights, narrowed);
         weights = narrowed;
       }
+      boolean halfWidthBanks;
       try (InferenceModel m = InferenceModel.create(spec, options, target.batchSignatures(),
           threads)) {
         m.loadWeights(weights);
         write(m, staging);
+        halfWidthBanks = m.model().variables().stream().anyMatch(VariableRef::halfWidth);
       }
       Map<String, String> info = new LinkedHashMap<>(extra);
       info.put("batch", target.staticBatch() < 0 ? "dynamic" : Long.toString(target.staticBatch()));
@@ -178,9 +181,12 @@ public final class SavedModelExporter {
             .collect(Collectors.joining(",")) + " (serving_default_batch_N and routing_batch_N:"
             + " a static-batch copy sharing the variables, faster at exactly N images)");
       }
-      info.put("bank.dtype", target.bankPrecision().label()
-          + (target.bankPrecision().halfWidth() ? " (expert-bank kernels stored and mixed at half"
-          + " width, mixed kernels widened to float32 for the convolution)" : ""));
+      // What the export holds, not what was asked: a model without expert banks stays float32.
+      info.put("bank.dtype", halfWidthBanks ? target.bankPrecision().label() + " (expert-bank"
+          + " kernels stored and mixed at half width, mixed kernels widened to float32 for the"
+          + " convolution)" : BankPrecision.FLOAT32.label() + (target.bankPrecision().halfWidth()
+          ? " (" + target.bankPrecision().label() + " was asked for; this model has no expert"
+          + " banks)" : ""));
       info.put("batchnorm", target.foldBatchNorm()
           ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
           : "separate (inference mode, moving statistics)");

@@ -33,13 +33,4 @@ public final class Tensors {
     tensor.copyTo(DataBuffers.of(out, false, false));
     return out;
   }
-
-  /** Casts a fetched tensor to float32 with a clear error otherwise. */
-  public static TFloat32 asFloat(Tensor t, String what) {
-    if (t instanceof TFloat32 f) {
-      return f;
-    }
-    throw new IllegalStateException(
-        "Tensors: " + what + " has dtype " + t.dataType() + "; expected float32.");
-  }
 }

@@ -197,9 +197,4 @@ public final class InferenceModel implements AutoCloseable {
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
   }
-
-  /** The logits operand, for callers that build on the graph. */
-  public Operand<TFloat32> logitsOperand() {
-    return model.logits();
-  }
 }

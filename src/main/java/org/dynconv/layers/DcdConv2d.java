@@ -216,13 +216,6 @@ public final class DcdConv2d {
     return main + positions * (c * l + l * o + o) + fusion.macs(positions) + branch.macs(h, w);
   }
 
-  /** Multiply-adds of the static convolution alone, for comparison. */
-  public long staticMacs(int h, int w) {
-    ConvGeometry g = config.geometry();
-    return (long) g.outputHeight(h) * g.outputWidth(w) * g.kernelH() * g.kernelW() * inChannels
-        * config.filters();
-  }
-
   /** W0 and P: the kernels whose output channels a following BatchNorm scales when folded. */
   public List<String> outputKernels() {
     return List.of(conv.kernel().name(), p.kernel().name());

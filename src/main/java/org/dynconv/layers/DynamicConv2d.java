@@ -35,17 +35,15 @@ public final class DynamicConv2d implements ConditionalConv {
   private final ConditionalCore core;
 
   private DynamicConv2d(LayerScope scope, DynamicConv2dConfig config, int inChannels,
-      Operand<TFloat32> temperature, boolean ownRouting) {
+      Operand<TFloat32> temperature) {
     this.scope = scope;
     this.config = config;
     ConvGeometry g = config.geometry();
     this.bank = ExpertBank.create(scope, "dynamic_kernel", config.useBias() ? "dynamic_bias" : null,
         config.numKernels(), new long[] {g.kernelH(), g.kernelW(), inChannels, config.filters()},
         Initializers.convKernel(g.kernelH(), g.kernelW(), config.filters()), config.filters());
-    this.routing = ownRouting
-        ? SoftmaxRouting.create(scope.child("attention"), config.routing(), inChannels,
-            temperature != null ? temperature : Temperature.input(scope, config.temperature()))
-        : null;
+    this.routing = SoftmaxRouting.create(scope.child("attention"), config.routing(), inChannels,
+        temperature != null ? temperature : Temperature.input(scope, config.temperature()));
     this.core = new ConditionalCore("DynamicConv2d", scope, ConvKind.REGULAR, g, inChannels,
         config.filters(), bank, config.activation(), config.strategy());
   }
@@ -66,24 +64,11 @@ public final class DynamicConv2d implements ConditionalConv {
       Operand<TFloat32> temperature) {
     Check.notNull("DynamicConv2d", "config", config);
     Check.positive("DynamicConv2d", "inChannels", inChannels);
-    return new DynamicConv2d(scope, config, inChannels, temperature, true);
-  }
-
-  /** A layer without attention of its own; pass attention weights to {@link #apply(Operand,
-   * Operand, Mode)}. */
-  public static DynamicConv2d createWithSharedRouting(
-      LayerScope scope, DynamicConv2dConfig config, int inChannels) {
-    Check.notNull("DynamicConv2d", "config", config);
-    Check.positive("DynamicConv2d", "inChannels", inChannels);
-    return new DynamicConv2d(scope, config, inChannels, null, false);
+    return new DynamicConv2d(scope, config, inChannels, temperature);
   }
 
   /** Forward with the layer's own attention computed from {@code x}. */
   public Operand<TFloat32> apply(Operand<TFloat32> x, Mode mode) {
-    if (routing == null) {
-      throw new IllegalStateException("DynamicConv2d '" + scope.path()
-          + "': this layer was created with shared routing; expected apply(x, attention, mode).");
-    }
     return apply(x, routing.route(x), mode);
   }
 
@@ -103,7 +88,7 @@ public final class DynamicConv2d implements ConditionalConv {
     return core.strategyFor(x, mode);
   }
 
-  /** The layer's own attention, or null with shared routing. */
+  /** The layer's attention. */
   public SoftmaxRouting routing() {
     return routing;
   }
@@ -119,13 +104,11 @@ public final class DynamicConv2d implements ConditionalConv {
     return bank;
   }
 
-  /** Kernel and bias variables, then the attention's when owned. */
+  /** Kernel and bias variables, then the attention's. */
   @Override
   public List<VariableRef> variables() {
     List<VariableRef> vs = new ArrayList<>(bank.variables());
-    if (routing != null) {
-      vs.addAll(routing.variables());
-    }
+    vs.addAll(routing.variables());
     return List.copyOf(vs);
   }
 

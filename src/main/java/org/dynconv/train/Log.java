@@ -49,6 +49,15 @@ final class Log {
     write(all);
   }
 
+  /** The test accuracy of the last epoch logged, or NaN when none is. */
+  double lastTestAccuracy() throws IOException {
+    List<String> rows = lines();
+    if (rows.isEmpty()) {
+      return Double.NaN;
+    }
+    return Double.parseDouble(rows.get(rows.size() - 1).split(",")[4]);
+  }
+
   private List<String> lines() throws IOException {
     List<String> out = new ArrayList<>();
     if (Files.isRegularFile(file)) {

@@ -198,6 +198,28 @@ public final class Trainer {
     }
   }
 
+  /** What a run directory holds. */
+  public enum RunDirState {
+    /** No training run: the directory is missing or holds no {@code run.properties}. */
+    NONE,
+    /**
+     * A run started and stopped before its first checkpoint (bad data found while training, a
+     * peer that never came): nothing to keep, so a new run or a resume starts it over.
+     */
+    STARTED,
+    /** A run with at least one checkpoint. */
+    CHECKPOINTED
+  }
+
+  /** What {@code runDir} holds. */
+  public static RunDirState runDirState(Path runDir) throws IOException {
+    if (!Files.isRegularFile(runDir.resolve("run.properties"))) {
+      return RunDirState.NONE;
+    }
+    return new CheckpointStore(runDir).latest().isPresent() ? RunDirState.CHECKPOINTED
+        : RunDirState.STARTED;
+  }
+
   /** Checks the run directory suits a new run or a resume, before anything is written. */
   public static Optional<CheckpointStore.Checkpoint> checkRunDir(Path runDir, boolean resume)
       throws IOException {
@@ -206,27 +228,27 @@ public final class Trainer {
 
   /**
    * As {@link #checkRunDir(Path, boolean)}; a worker other than the chief ({@code writer} false)
-   * does not require a new run's directory to be empty, because the chief may have written it.
+   * does not require a new run's directory to be free, because the chief may have written it.
+   *
+   * @return the checkpoint to resume from; empty for a new run, and for a resume of a run that
+   *     stopped before its first checkpoint (it starts over)
    */
   public static Optional<CheckpointStore.Checkpoint> checkRunDir(Path runDir, boolean resume,
       boolean writer) throws IOException {
-    Path props = runDir.resolve("run.properties");
+    RunDirState state = runDirState(runDir);
     if (!resume) {
-      if (!writer) {
-        return Optional.empty();
-      }
-      if (Files.exists(props)) {
-        throw new IllegalArgumentException("--out '" + runDir + "' already holds a training run;"
-            + " expected --resume to continue it, or another --out.");
+      if (writer && state == RunDirState.CHECKPOINTED) {
+        throw new IllegalArgumentException("Trainer: run directory '" + runDir + "' already holds a"
+            + " training run with checkpoints; expected Options.resume to continue it, or another"
+            + " run directory.");
       }
       return Optional.empty();
     }
-    Optional<CheckpointStore.Checkpoint> c = new CheckpointStore(runDir).latest();
-    if (!Files.isRegularFile(props) || c.isEmpty()) {
-      throw new IllegalArgumentException("--resume: '" + runDir + "' holds no checkpoint; expected "
-          + runDir.resolve("checkpoints").resolve("latest") + " from an earlier run.");
+    if (state == RunDirState.NONE) {
+      throw new IllegalArgumentException("Trainer: cannot resume: run directory '" + runDir
+          + "' holds no training run; expected a directory an earlier run wrote.");
     }
-    return c;
+    return new CheckpointStore(runDir).latest();
   }
 
   /** The saved config of a run directory. */
@@ -241,6 +263,10 @@ public final class Trainer {
     boolean chief = replica.chief();
     int workers = replica.workers();
     Optional<CheckpointStore.Checkpoint> resumeFrom = checkRunDir(opt.runDir(), opt.resume(), chief);
+    if (chief && resumeFrom.isEmpty() && runDirState(opt.runDir()) == RunDirState.STARTED) {
+      opt.out().println("run directory " + opt.runDir() + " holds a run that stopped before its"
+          + " first checkpoint; starting it over");
+    }
     if (resumeFrom.isPresent()) {
       String saved = readRunConfig(opt.runDir()).model();
       if (!saved.equals(cfg.model())) {
@@ -293,6 +319,7 @@ public final class Trainer {
           state = TrainState.start(temp.at(0), imagesPerStep);
         } else {
           Files.createDirectories(opt.runDir());
+          store.removeTemporaries();
           AtomicFiles.writeProperties(opt.runDir().resolve("run.properties"), cfg.toMap());
           if (!train.classNames().isEmpty()) {
             // The export's labels (RunExporter reads them back).
@@ -441,6 +468,10 @@ public final class Trainer {
         }
         if (chief) {
           AtomicFiles.deleteTree(evalWeights.getParent());
+        }
+        if (Double.isNaN(testAcc) && chief) {
+          // A finished run resumed trains nothing; its result is the last epoch's, from the log.
+          testAcc = log.lastTestAccuracy();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(testAcc, tg.model.parameterCount(), tg.model.macsPerImage(), seconds,

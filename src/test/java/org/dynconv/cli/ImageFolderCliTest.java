@@ -60,9 +60,13 @@ class ImageFolderCliTest {
     png(dir.resolve("empty/test/a/0.png"), 28, 28, false, 1);
     png(dir.resolve("text/train/a/0.png"), 28, 28, false, 1);
     Files.writeString(dir.resolve("text/train/a/notes.png"), "text");
+    png(dir.resolve("text/train/b/0.png"), 28, 28, false, 2);
     png(dir.resolve("text/test/a/0.png"), 28, 28, false, 1);
     png(dir.resolve("extra/train/a/0.png"), 28, 28, false, 1);
+    png(dir.resolve("extra/train/b/0.png"), 28, 28, false, 2);
     png(dir.resolve("extra/test/c/0.png"), 28, 28, false, 1);
+    png(dir.resolve("single/train/a/0.png"), 28, 28, false, 1);
+    png(dir.resolve("single/test/a/0.png"), 28, 28, false, 1);
     png(dir.resolve("mixed/train/a/0.png"), 28, 28, false, 1);
     png(dir.resolve("mixed/train/b/0.png"), 30, 28, false, 1);
     png(dir.resolve("mixed/test/a/0.png"), 28, 28, false, 1);
@@ -100,7 +104,13 @@ class ImageFolderCliTest {
       "text|1|dynconv train: error: ImageFiles: '{dir}/text/train/a/notes.png' is not a readable"
           + " image; expected PNG, JPEG, BMP or GIF.",
       "extra|1|dynconv train: error: ImageFolder: class 'c' of '{dir}/extra/test' is not among the"
-          + " training classes [a]; expected the same class folders in train and test.",
+          + " training classes [a, b]; expected the same class folders in train and test.",
+      "single|1|dynconv train: error: ImageFolder: '{dir}/single/train' has one class folder (a);"
+          + " expected at least two classes to tell apart.",
+      "shapes --resolution 5000|2|dynconv train: --resolution=5000 is invalid; expected 0 (the"
+          + " images' own size) or 1..4096.",
+      "shapes --resolution -1|2|dynconv train: --resolution=-1 is invalid; expected 0 (the"
+          + " images' own size) or 1..4096.",
       "mixed|1|dynconv train: error: ImageFolder: images differ in size ('{dir}/mixed/train/a/0.png'"
           + " is 28x28 and '{dir}/mixed/train/b/0.png' is 30x28); expected one size, or"
           + " --resolution to resize them all.",

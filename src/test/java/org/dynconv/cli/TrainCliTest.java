@@ -50,8 +50,8 @@ class TrainCliTest {
         + "efficientnet-condconv-b0-4e, efficientnet-condconv-b0-8e, "
         + "efficientnet-condconv-b0-8e-depth.",
         out, "train", "--model", "resnet", "--out", o);
-    assertFails(2, "dynconv train: --resume: '" + o + "' holds no checkpoint; expected "
-        + out.resolve("checkpoints").resolve("latest") + " from an earlier run.", out,
+    assertFails(2, "dynconv train: --resume: '" + o + "' holds no training run; expected the"
+        + " --out of an earlier 'train'.", out,
         "train", "--resume", "--out", o);
     Path missing = dir.resolve("no-data");
     assertFails(1, "dynconv train: error: FashionMnist: data directory '" + missing

@@ -97,7 +97,7 @@ class ImageFolderTest {
   void resizesImagesOfAnySizeToTheResolution(@TempDir Path dir) throws IOException {
     BufferedImage a = grey(9, 7, 4), b = grey(5, 11, 5);
     write(dir, "train/x/a.png", a, "png");
-    write(dir, "train/x/b.png", b, "png");
+    write(dir, "train/y/b.png", b, "png");
     write(dir, "test/x/a.png", a, "png");
     ImageFolder tr = ImageFolder.open(dir, new ImageFolder.Options(4, 0)).train();
     assertEquals(1, tr.channels());
@@ -141,15 +141,17 @@ class ImageFolderTest {
     Path text = dir.resolve("text");
     write(text, "train/a/0.png", grey(4, 4, 1), "png");
     Files.writeString(text.resolve("train/a/notes.png"), "not an image");
+    write(text, "train/b/0.png", grey(4, 4, 2), "png");
     write(text, "test/a/0.png", grey(4, 4, 1), "png");
     assertEquals("ImageFiles: '" + text.resolve("train/a/notes.png") + "' is not a readable image;"
         + " expected PNG, JPEG, BMP or GIF.", message(text, 0));
 
     Path extra = dir.resolve("extra");
     write(extra, "train/a/0.png", grey(4, 4, 1), "png");
+    write(extra, "train/b/0.png", grey(4, 4, 2), "png");
     write(extra, "test/c/0.png", grey(4, 4, 1), "png");
     assertEquals("ImageFolder: class 'c' of '" + extra.resolve("test") + "' is not among the"
-        + " training classes [a]; expected the same class folders in train and test.",
+        + " training classes [a, b]; expected the same class folders in train and test.",
         message(extra, 0));
 
     Path mixed = dir.resolve("mixed");
@@ -161,6 +163,30 @@ class ImageFolderTest {
         + " --resolution to resize them all.", message(mixed, 0));
     assertEquals(4, ImageFolder.open(mixed, new ImageFolder.Options(4, 0)).train().width(),
         "a resolution resizes them");
+  }
+
+  @Test
+  void entriesThatAreNotReadAreListedAndNamed(@TempDir Path dir) throws IOException {
+    write(dir, "train/a/0.png", grey(4, 4, 1), "png");
+    write(dir, "train/a/nested/1.png", grey(4, 4, 2), "png");
+    write(dir, "train/b/0.png", grey(4, 4, 3), "png");
+    write(dir, "test/a/0.png", grey(4, 4, 4), "png");
+    Files.writeString(dir.resolve("train/notes.txt"), "not a class");
+    ImageFolder.Split s = ImageFolder.open(dir, ImageFolder.Options.defaults());
+    assertEquals(2, s.train().size(), "the nested image is not read");
+    assertEquals(List.of(dir.resolve("train/a/nested"), dir.resolve("train/notes.txt")),
+        s.skipped());
+    assertEquals("ImageFolder: skipped 2 entries that are neither class folders nor images in one: '"
+        + dir.resolve("train/a/nested") + "', '" + dir.resolve("train/notes.txt") + "' (images in"
+        + " nested folders are not read).", s.skippedSummary());
+  }
+
+  @Test
+  void oneClassIsRefused(@TempDir Path dir) throws IOException {
+    write(dir, "train/only/0.png", grey(4, 4, 1), "png");
+    write(dir, "test/only/0.png", grey(4, 4, 1), "png");
+    assertEquals("ImageFolder: '" + dir.resolve("train") + "' has one class folder (only); expected"
+        + " at least two classes to tell apart.", message(dir, 0));
   }
 
   static String message(Path root, int resolution) {

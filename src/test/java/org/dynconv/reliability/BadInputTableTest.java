@@ -140,8 +140,8 @@ class BadInputTableTest {
         + " 1568 bytes of data but only 3 are present.", "train --data {dir}/truncated-gz --out {out}"));
     c.add(Arguments.of(1, "dynconv train: error: IdxReader: file '{dir}/corrupt-gz/train-images-idx3-ubyte.gz'"
         + " is truncated or not valid gzip (...", "train --data {dir}/corrupt-gz --out {out}"));
-    c.add(Arguments.of(2, "dynconv train: --resume: '{out}' holds no checkpoint; expected"
-        + " {out}/checkpoints/latest from an earlier run.", "train --resume --out {out}"));
+    c.add(Arguments.of(2, "dynconv train: --resume: '{out}' holds no training run; expected the"
+        + " --out of an earlier 'train'.", "train --resume --out {out}"));
     c.add(Arguments.of(2, "dynconv export: --checkpoint '{dir}/missing' does not exist; expected a run"
         + " directory written by 'train' or one of its checkpoints/ckpt-* directories.",
         "export --checkpoint {dir}/missing --out {out}"));

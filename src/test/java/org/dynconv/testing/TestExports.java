@@ -17,6 +17,12 @@ public final class TestExports {
   private TestExports() {}
 
   public static Path export(ModelSpec spec, long seed, Path dir) throws IOException {
+    return export(spec, seed, new SavedModelExporter.Target(dir, false, 0));
+  }
+
+  /** As {@link #export(ModelSpec, long, Path)}, to {@code target}. */
+  public static Path export(ModelSpec spec, long seed, SavedModelExporter.Target target)
+      throws IOException {
     Path scratch = Files.createTempDirectory("dynconv-test-weights-");
     try {
       Path weights = scratch.resolve("w");
@@ -27,8 +33,7 @@ public final class TestExports {
           s.save(weights.toString());
         }
       }
-      return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(dir, false, 0),
-          null, Map.of(), Threads.defaults());
+      return SavedModelExporter.export(spec, weights, target, null, Map.of(), Threads.defaults());
     } finally {
       org.dynconv.io.AtomicFiles.deleteTree(scratch);
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dynconv.data.Dataset;
 import org.dynconv.data.FashionMnist;
+import org.dynconv.data.ImageSource;
 import org.dynconv.graph.Threads;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,19 @@ class TrainerTest {
       last += losses.get(losses.size() - 1 - i)[1] / 5;
     }
     assertTrue(last < 0.75 * first, model + ": loss " + first + " -> " + last);
+  }
+
+  @Test
+  void resumingAFinishedRunReportsItsLastValidationAccuracy(@TempDir Path dir) throws IOException {
+    TrainConfig cfg = config("small-cnn-static", 1, 0.05, 0, 0);
+    Trainer.Result done = new Trainer(cfg, train, test, options(dir, false, 0, new ArrayList<>()))
+        .run();
+    List<double[]> steps = new ArrayList<>();
+    Trainer.Result again = new Trainer(cfg, train, test, options(dir, true, 0, steps)).run();
+    assertEquals(0, steps.size(), "a finished run trains no further");
+    assertTrue(done.testAccuracy() > 0, "the first run validated: " + done.testAccuracy());
+    // log.csv keeps six decimals.
+    assertEquals(done.testAccuracy(), again.testAccuracy(), 5e-7);
   }
 
   @Test
@@ -131,16 +145,84 @@ class TrainerTest {
   }
 
   @Test
-  void existingRunIsNotOverwrittenAndResumeNeedsACheckpoint(@TempDir Path dir) throws IOException {
+  void existingRunIsNotOverwrittenAndResumeNeedsARun(@TempDir Path dir) throws IOException {
     Path run = dir.resolve("run");
     var e = assertThrows(IllegalArgumentException.class, () -> Trainer.checkRunDir(run, true));
-    assertEquals("--resume: '" + run + "' holds no checkpoint; expected "
-        + run.resolve("checkpoints").resolve("latest") + " from an earlier run.", e.getMessage());
+    assertEquals("Trainer: cannot resume: run directory '" + run + "' holds no training run;"
+        + " expected a directory an earlier run wrote.", e.getMessage());
     assertTrue(!Files.exists(run), "nothing written");
-    Files.createDirectories(run);
-    Files.writeString(run.resolve("run.properties"), "model=x\n");
-    e = assertThrows(IllegalArgumentException.class, () -> Trainer.checkRunDir(run, false));
-    assertEquals("--out '" + run + "' already holds a training run; expected --resume to continue"
-        + " it, or another --out.", e.getMessage());
+    Path done = dir.resolve("done");
+    new Trainer(config("small-cnn-static", 1, 0.05, 0, 0), train.head(64), test.head(32),
+        options(done, false, 0, new ArrayList<>())).run();
+    assertEquals(Trainer.RunDirState.CHECKPOINTED, Trainer.runDirState(done));
+    e = assertThrows(IllegalArgumentException.class, () -> Trainer.checkRunDir(done, false));
+    assertEquals("Trainer: run directory '" + done + "' already holds a training run with"
+        + " checkpoints; expected Options.resume to continue it, or another run directory.",
+        e.getMessage());
   }
+
+  /** Fails on the first image it is asked for, as a corrupt file found while training would. */
+  static ImageSource failingOnRead(ImageSource s) {
+    return new ImageSource() {
+      public String name() {
+        return "failing";
+      }
+
+      public int size() {
+        return s.size();
+      }
+
+      public int height() {
+        return s.height();
+      }
+
+      public int width() {
+        return s.width();
+      }
+
+      public int channels() {
+        return s.channels();
+      }
+
+      public int numClasses() {
+        return s.numClasses();
+      }
+
+      public int label(int index) {
+        return s.label(index);
+      }
+
+      public void read(int index, float[] dst, int offset) {
+        throw new IllegalStateException("corrupt image " + index);
+      }
+    };
+  }
+
+  @Test
+  void aRunThatFailedBeforeItsFirstCheckpointStartsOverFreshOrResumed(@TempDir Path dir)
+      throws IOException {
+    TrainConfig cfg = config("small-cnn-static", 1, 0.05, 0, 0);
+    ImageSource few = train.head(64);
+    Path run = dir.resolve("run");
+    assertThrows(IllegalStateException.class,
+        () -> new Trainer(cfg, failingOnRead(few), test.head(32), options(run, false, 0,
+            new ArrayList<>())).run());
+    assertEquals(Trainer.RunDirState.STARTED, Trainer.runDirState(run));
+    List<double[]> resumed = new ArrayList<>();
+    new Trainer(cfg, few, test.head(32), options(run, true, 0, resumed)).run();
+    assertEquals(2, resumed.size(), "the resume trained the whole run: 64 images in batches of 32");
+    assertEquals(0L, (long) resumed.get(0)[0], "from step 0");
+
+    Path again = dir.resolve("again");
+    assertThrows(IllegalStateException.class,
+        () -> new Trainer(cfg, failingOnRead(few), test.head(32), options(again, false, 0,
+            new ArrayList<>())).run());
+    List<double[]> fresh = new ArrayList<>();
+    new Trainer(cfg, few, test.head(32), options(again, false, 0, fresh)).run();
+    assertEquals(2, fresh.size(), "a new run in the same directory");
+    for (int i = 0; i < 2; i++) {
+      assertEquals(resumed.get(i)[1], fresh.get(i)[1], 0.0, "the same seeded run, step " + i);
+    }
+  }
+
 }
