@@ -66,8 +66,9 @@ public final class TrainBench {
 
     /** The train suite's step: {@code model} at batch {@link #BATCH}, in a local session. */
     Step(String model, Threads threads) {
-      this(new TrainConfig(model, 0, 1, BATCH, 1, "sgd", 0.01, 0.9, "constant", 0, 5e-4, 0, 0, 0,
-          30, 1, 0, false, 0, 0), Replica.single(), threads, 3);
+      this(TrainConfig.builder().model(model).epochs(1).batchSize(BATCH).seed(1).optimizer("sgd")
+          .learningRate(0.01).momentum(0.9).schedule("constant").warmupEpochs(0).weightDecay(5e-4)
+          .temperature(30, 1, 0).build(), Replica.single(), threads, 3);
     }
 
     /**

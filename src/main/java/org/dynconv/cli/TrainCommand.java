@@ -230,8 +230,8 @@ final class TrainCommand implements Callable<Integer> {
     Trainer trainer;
     try {
       trainer = new Trainer(cfg, trainSet, testSet,
-          new Trainer.Options(runDir, resume, th, System.out, System.console() != null)
-              .withReplica(replica));
+          Trainer.Options.builder(runDir).resume(resume).threads(th)
+              .redraw(System.console() != null).replica(replica).build());
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
@@ -423,11 +423,15 @@ final class TrainCommand implements Callable<Integer> {
           System.out.printf("model: a new %d-class head for the folder's classes%n", classes);
         }
       }
-      TrainConfig c = new TrainConfig(modelName, experts, epochs, batchSize, seed, optimizer, lr,
-          momentum, schedule, warmupEpochs, weightDecay, labelSmoothing, clipNorm, ema,
-          temperatureStart, temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit,
-          initFrom == null ? "" : initFrom.toString(), classes, modelResolution, decayRouting,
-          earlyStopping);
+      TrainConfig c = TrainConfig.builder().model(modelName).experts(experts).epochs(epochs)
+          .batchSize(batchSize).seed(seed).optimizer(optimizer).learningRate(lr).momentum(momentum)
+          .schedule(schedule).warmupEpochs(warmupEpochs).weightDecay(weightDecay)
+          .labelSmoothing(labelSmoothing).clipNorm(clipNorm).emaDecay(ema)
+          .temperature(temperatureStart, temperatureEnd, temperatureEpochs).augment(augment)
+          .checkpointEvery(checkpointEvery).trainLimit(trainLimit)
+          .initFrom(initFrom == null ? "" : initFrom.toString()).numClasses(classes)
+          .resolution(modelResolution).decayRouting(decayRouting)
+          .earlyStoppingPatience(earlyStopping).build();
       c.modelSpec();
       if (initFrom != null && !java.nio.file.Files.exists(initFrom)
           && !java.nio.file.Files.exists(Path.of(initFrom + ".index"))) {

@@ -98,10 +98,11 @@ public final class Study {
     Path runDir = cfg.out().resolve("runs").resolve(cell.dirName());
     boolean resume = Files.exists(runDir.resolve("run.properties"))
         && new CheckpointStore(runDir).latest().isPresent();
-    TrainConfig tc = new TrainConfig(cell.model(), cell.experts(), cfg.epochs(), cfg.batchSize(),
-        cell.seed(), "sgd", cell.learningRate(), 0.9, "cosine", Math.min(0.5, cfg.epochs() / 4.0),
-        cfg.weightDecay(), 0, 0, 0, 30, 1, cfg.temperatureEpochs(), false, 0, cfg.trainLimit(), "",
-        0, 0, true);
+    TrainConfig tc = TrainConfig.builder().model(cell.model()).experts(cell.experts())
+        .epochs(cfg.epochs()).batchSize(cfg.batchSize()).seed(cell.seed()).optimizer("sgd")
+        .learningRate(cell.learningRate()).momentum(0.9).schedule("cosine")
+        .warmupEpochs(Math.min(0.5, cfg.epochs() / 4.0)).weightDecay(cfg.weightDecay())
+        .temperature(30, 1, cfg.temperatureEpochs()).trainLimit(cfg.trainLimit()).build();
     if (!resume && Files.exists(runDir)) {
       AtomicFiles.deleteTree(runDir);
     }
@@ -110,8 +111,8 @@ public final class Study {
     var spec = cell.spec();
     long[] size = sizes(spec);
     try {
-      new Trainer(tc, split.train(), split.validation(), new Trainer.Options(runDir, resume,
-          threads, epochs, false).withEvaluationName("val")).run();
+      new Trainer(tc, split.train(), split.validation(), Trainer.Options.builder(runDir)
+          .resume(resume).threads(threads).out(epochs).evaluationName("val").build()).run();
     } catch (TrainingDiverged e) {
       // A diverged cell is a result: it is recorded without accuracies (the report counts it)
       // and the grid goes on.

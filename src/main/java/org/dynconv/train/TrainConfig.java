@@ -38,8 +38,9 @@ import org.dynconv.io.RecordProperties;
  * @param earlyStoppingPatience stop when the validation accuracy has not improved for this many
  *     epochs (Keras' {@code EarlyStopping(monitor="val_accuracy", patience=N)}); 0 = off
  *
- * <p>{@link #builder()} starts from the defaults of {@code train} and sets what differs; the
- * record's constructor validates every value either way.
+ * <p>Build it with {@link #builder()}, which starts from the defaults of {@code train} and sets
+ * what differs by name. The canonical constructor exists because this is a record (it is written
+ * to and read from {@code run.properties} component by component); it validates every value.
  */
 public record TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
     String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
@@ -78,42 +79,6 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     Check.inRange(C, "earlyStoppingPatience", earlyStoppingPatience, 0, 100_000);
   }
 
-  /** As the full constructor, without early stopping. */
-  public TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
-      String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
-      double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
-      double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
-      int checkpointEvery, int trainLimit, String initFrom, int numClasses, int resolution,
-      boolean decayRouting) {
-    this(model, experts, epochs, batchSize, seed, optimizer, learningRate, momentum, schedule,
-        warmupEpochs, weightDecay, labelSmoothing, clipNorm, emaDecay, temperatureStart,
-        temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit, initFrom,
-        numClasses, resolution, decayRouting, 0);
-  }
-
-  /** As the full constructor, weight decay on routing and attention parameters too. */
-  public TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
-      String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
-      double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
-      double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
-      int checkpointEvery, int trainLimit, String initFrom, int numClasses, int resolution) {
-    this(model, experts, epochs, batchSize, seed, optimizer, learningRate, momentum, schedule,
-        warmupEpochs, weightDecay, labelSmoothing, clipNorm, emaDecay, temperatureStart,
-        temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit, initFrom,
-        numClasses, resolution, true);
-  }
-
-  /** The same settings without warm start or model overrides (the earlier constructor). */
-  public TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
-      String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
-      double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
-      double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
-      int checkpointEvery, int trainLimit) {
-    this(model, experts, epochs, batchSize, seed, optimizer, learningRate, momentum, schedule,
-        warmupEpochs, weightDecay, labelSmoothing, clipNorm, emaDecay, temperatureStart,
-        temperatureEnd, temperatureEpochs, augment, checkpointEvery, trainLimit, "", 0, 0);
-  }
-
   /**
    * The model these settings train: zoo name, experts, classes and resolution applied, and the
    * temperature input defaulting to the final temperature (what validation and export run at).
@@ -147,7 +112,7 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
   /** The defaults of {@code train} with no arguments: the CondConv CNN on the embedded subset. */
   public static TrainConfig defaults() {
     return new TrainConfig("small-cnn-condconv", 0, 8, 64, 1, "sgd", 0.05, 0.9, "cosine", 0.5,
-        5e-4, 0.0, 0.0, 0.0, 30, 1, 2, false, 0, 0);
+        5e-4, 0.0, 0.0, 0.0, 30, 1, 2, false, 0, 0, "", 0, 0, true, 0);
   }
 
   /** As ordered key-value pairs keyed by component name, for {@code run.properties}. */

@@ -52,85 +52,203 @@ public final class Trainer {
   private final Options opt;
 
   /**
-   * @param runDir where the run lives
-   * @param resume continue from the run's latest checkpoint
-   * @param threads TensorFlow thread pools
-   * @param out progress and summary
-   * @param redraw redraw the progress line in place (a terminal)
-   * @param stopAtStep checkpoint and return once this many steps are taken; 0 = run to the end
-   * @param listener called after every step, or null
-   * @param callbacks step, epoch-end and checkpoint hooks, called in list order
-   * @param evaluationName what the per-epoch line calls the set the trainer evaluates on
-   *     ("test" by default; "val" when a program passes a validation split)
-   * @param replica which worker of a data-parallel run this is ({@link Replica#single()} by
-   *     default)
+   * How a run is carried out (where, with which threads, what it prints, who is told), as opposed
+   * to what is trained ({@link TrainConfig}). Made by {@link #builder(Path)} or {@link #of(Path)}.
    */
-  public record Options(Path runDir, boolean resume, Threads threads, PrintStream out,
-      boolean redraw, long stopAtStep, StepListener listener, List<TrainingCallback> callbacks,
-      String evaluationName, Replica replica) {
-    public Options {
-      callbacks = List.copyOf(callbacks);
-      if (replica == null) {
-        throw new IllegalArgumentException("Trainer.Options: replica is null; expected"
-            + " Replica.single() for a run in one process.");
+  public static final class Options {
+    private final Path runDir;
+    private final boolean resume;
+    private final Threads threads;
+    private final PrintStream out;
+    private final boolean redraw;
+    private final long stopAtStep;
+    private final List<TrainingCallback> callbacks;
+    private final String evaluationName;
+    private final Replica replica;
+
+    private Options(Builder b) {
+      if (b.runDir == null || b.threads == null || b.out == null || b.replica == null) {
+        throw new IllegalArgumentException("Trainer.Options: runDir, threads, out and replica must"
+            + " be set; received runDir=" + b.runDir + ", threads=" + b.threads + ", out="
+            + b.out + ", replica=" + b.replica + ".");
       }
-      if (evaluationName == null || evaluationName.isBlank()) {
-        throw new IllegalArgumentException("Trainer.Options: evaluationName is '" + evaluationName
-            + "'; expected a short name such as test or val.");
+      if (b.evaluationName == null || b.evaluationName.isBlank()) {
+        throw new IllegalArgumentException("Trainer.Options: evaluationName is '"
+            + b.evaluationName + "'; expected a short name such as test or val.");
       }
+      if (b.stopAtStep < 0) {
+        throw new IllegalArgumentException("Trainer.Options: stopAtStep=" + b.stopAtStep
+            + " is invalid; expected 0 (run to the end) or a step count.");
+      }
+      runDir = b.runDir;
+      resume = b.resume;
+      threads = b.threads;
+      out = b.out;
+      redraw = b.redraw;
+      stopAtStep = b.stopAtStep;
+      callbacks = List.copyOf(b.callbacks);
+      evaluationName = b.evaluationName;
+      replica = b.replica;
     }
 
-    public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw,
-        long stopAtStep, StepListener listener, List<TrainingCallback> callbacks) {
-      this(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks, "test",
-          Replica.single());
-    }
-
-    public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw,
-        long stopAtStep, StepListener listener) {
-      this(runDir, resume, threads, out, redraw, stopAtStep, listener, List.of());
-    }
-
-    public Options(Path runDir, boolean resume, Threads threads, PrintStream out, boolean redraw) {
-      this(runDir, resume, threads, out, redraw, 0, null);
+    /** Options for a run in {@code runDir}: a new run, default threads, progress on stdout. */
+    public static Builder builder(Path runDir) {
+      return new Builder(runDir);
     }
 
     /** A new run in {@code runDir} with default threads, progress on standard output. */
     public static Options of(Path runDir) {
-      return new Options(runDir, false, Threads.defaults(), System.out, false);
+      return builder(runDir).build();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+      Builder b = new Builder(runDir);
+      b.resume = resume;
+      b.threads = threads;
+      b.out = out;
+      b.redraw = redraw;
+      b.stopAtStep = stopAtStep;
+      b.callbacks.addAll(callbacks);
+      b.evaluationName = evaluationName;
+      b.replica = replica;
+      return b;
     }
 
     /** The same options continuing the run's latest checkpoint. */
     public Options resuming() {
-      return new Options(runDir, true, threads, out, redraw, stopAtStep, listener, callbacks,
-          evaluationName, replica);
+      return toBuilder().resume(true).build();
     }
 
     /** The same options with {@code more} callbacks after the present ones. */
     public Options withCallbacks(TrainingCallback... more) {
-      List<TrainingCallback> all = new ArrayList<>(callbacks);
-      all.addAll(List.of(more));
-      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, all,
-          evaluationName, replica);
+      return toBuilder().callbacks(more).build();
     }
 
     /** The same options with the evaluation set called {@code name} in the per-epoch line. */
     public Options withEvaluationName(String name) {
-      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks,
-          name, replica);
+      return toBuilder().evaluationName(name).build();
     }
 
     /** The same options for worker {@code r} of a data-parallel run. */
     public Options withReplica(Replica r) {
-      return new Options(runDir, resume, threads, out, redraw, stopAtStep, listener, callbacks,
-          evaluationName, r);
+      return toBuilder().replica(r).build();
     }
-  }
 
-  /** Observes the loss of every step (tests, tools). */
-  @FunctionalInterface
-  public interface StepListener {
-    void onStep(long step, double loss, double accuracy, double learningRate, double temperature);
+    /** Where the run lives: run.properties, log.csv, checkpoints/, export/. */
+    public Path runDir() {
+      return runDir;
+    }
+
+    /** Continue from the run's latest checkpoint. */
+    public boolean resume() {
+      return resume;
+    }
+
+    /** TensorFlow's thread pools. */
+    public Threads threads() {
+      return threads;
+    }
+
+    /** Where progress and the summary go. */
+    public PrintStream out() {
+      return out;
+    }
+
+    /** Redraw the progress line in place (a terminal). */
+    public boolean redraw() {
+      return redraw;
+    }
+
+    /** Checkpoint and return once this many global steps are taken; 0 runs to the end. */
+    public long stopAtStep() {
+      return stopAtStep;
+    }
+
+    /** Step, epoch-end and checkpoint hooks, called in list order. */
+    public List<TrainingCallback> callbacks() {
+      return callbacks;
+    }
+
+    /** What the per-epoch line calls the set evaluated on ("test", or "val" for a split). */
+    public String evaluationName() {
+      return evaluationName;
+    }
+
+    /** Which worker of a data-parallel run this is ({@link Replica#single()} in one process). */
+    public Replica replica() {
+      return replica;
+    }
+
+    /** Sets the options by name; {@link #build} validates them. */
+    public static final class Builder {
+      private final Path runDir;
+      private boolean resume;
+      private Threads threads = Threads.defaults();
+      private PrintStream out = System.out;
+      private boolean redraw;
+      private long stopAtStep;
+      private final List<TrainingCallback> callbacks = new ArrayList<>();
+      private String evaluationName = "test";
+      private Replica replica = Replica.single();
+
+      private Builder(Path runDir) {
+        this.runDir = runDir;
+      }
+
+      /** Continue from the run's latest checkpoint (default: a new run). */
+      public Builder resume(boolean v) {
+        resume = v;
+        return this;
+      }
+
+      public Builder threads(Threads v) {
+        threads = v;
+        return this;
+      }
+
+      /** Where progress and the summary go (default standard output). */
+      public Builder out(PrintStream v) {
+        out = v;
+        return this;
+      }
+
+      /** Redraw the progress line in place, for a terminal (default false). */
+      public Builder redraw(boolean v) {
+        redraw = v;
+        return this;
+      }
+
+      /**
+       * Checkpoint and return once this many global steps are taken, mid-epoch (a step budget,
+       * or a preemptible job's slice); a resume continues exactly. 0, the default, runs to the
+       * end.
+       */
+      public Builder stopAtStep(long v) {
+        stopAtStep = v;
+        return this;
+      }
+
+      /** Adds callbacks after those already set. */
+      public Builder callbacks(TrainingCallback... more) {
+        callbacks.addAll(List.of(more));
+        return this;
+      }
+
+      public Builder evaluationName(String v) {
+        evaluationName = v;
+        return this;
+      }
+
+      public Builder replica(Replica v) {
+        replica = v;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(this);
+      }
+    }
   }
 
   /**
@@ -382,9 +500,6 @@ public final class Trainer {
               throw new TrainingDiverged("training stopped at epoch " + (epoch + 1) + ", step " + step
                   + ": the loss is " + out[0] + "; the last good checkpoint is "
                   + (last == null ? "none (nothing was saved yet)" : last.dir().toString()) + ".");
-            }
-            if (opt.listener() != null) {
-              opt.listener().onStep(step, out[0], out[1], lr.at(step), t);
             }
             for (TrainingCallback cb : opt.callbacks()) {
               cb.onStep(step, out[0], out[1], lr.at(step), t);

@@ -13,6 +13,23 @@ public interface TrainingCallback {
   default void onStep(long step, double loss, double accuracy, double learningRate,
       double temperature) {}
 
+  /** What {@link #everyStep} calls: one step's numbers. */
+  @FunctionalInterface
+  interface Step {
+    void onStep(long step, double loss, double accuracy, double learningRate, double temperature);
+  }
+
+  /** A callback that only watches steps, from a lambda (like Keras' {@code LambdaCallback}). */
+  static TrainingCallback everyStep(Step f) {
+    return new TrainingCallback() {
+      @Override
+      public void onStep(long step, double loss, double accuracy, double learningRate,
+          double temperature) {
+        f.onStep(step, loss, accuracy, learningRate, temperature);
+      }
+    };
+  }
+
   /** After an epoch's validation. */
   default void onEpochEnd(EpochSummary epoch) {}
 

@@ -32,10 +32,10 @@ class BatchNormFoldingTest {
       "small-cnn-dcd", "small-cnn-odconv"})
   void foldedAndUnfoldedExportsAgree(String model, @TempDir Path dir) throws IOException {
     FashionMnist.Split data = FashionMnist.embedded();
-    TrainConfig cfg = new TrainConfig(model, 0, 1, 32, 4, "sgd", 0.05, 0.9, "cosine", 0.2, 5e-4, 0,
-        0, 0, 30, 1, 0.5, false, 0, 320);
-    new Trainer(cfg, data.train(), data.test().head(100), new Trainer.Options(dir.resolve("run"),
-        false, Threads.defaults(), new PrintStream(new ByteArrayOutputStream()), false)).run();
+    TrainConfig cfg = TrainConfig.builder().model(model).epochs(1).batchSize(32).seed(4)
+        .warmupEpochs(0.2).temperature(30, 1, 0.5).trainLimit(320).build();
+    new Trainer(cfg, data.train(), data.test().head(100), Trainer.Options.builder(dir.resolve("run"))
+        .out(new PrintStream(new ByteArrayOutputStream())).build()).run();
     RunDirectory run = RunDirectory.open(dir.resolve("run"));
     Path plain = RunExporter.export(run, new SavedModelExporter.Target(dir.resolve("plain"), false, 0),
         Threads.defaults());

@@ -35,6 +35,7 @@ import org.dynconv.testing.OwnModel;
 import org.dynconv.train.RunDirectory;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
+import org.dynconv.train.TrainingCallback;
 import org.example.ownloop.OwnLoopExample;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.MethodOrderer;
@@ -99,10 +100,11 @@ class PythonInteropIT {
       String zooName = (String) entry.getValue()[0];
       int experts = (Integer) entry.getValue()[1];
       Path runDir = DIR.resolve(model).resolve("run");
-      TrainConfig cfg = new TrainConfig(zooName, experts, 1, 32, 3, "sgd", 0.05, 0.9, "cosine", 0.2,
-          5e-4, 0, 0, 0, 30, 1, 0.5, false, 0, 640);
-      Trainer.Options quiet = new Trainer.Options(runDir, false, Threads.defaults(),
-          new PrintStream(new ByteArrayOutputStream()), false);
+      TrainConfig cfg = TrainConfig.builder().model(zooName).experts(experts).epochs(1)
+          .batchSize(32).seed(3).learningRate(0.05).warmupEpochs(0.2).weightDecay(5e-4)
+          .temperature(30, 1, 0.5).trainLimit(640).build();
+      Trainer.Options quiet = Trainer.Options.builder(runDir)
+          .out(new PrintStream(new ByteArrayOutputStream())).build();
       // With a batch-1 copy, so the Python tests check it too.
       SavedModelExporter.Target target = new SavedModelExporter.Target(
           DIR.resolve(model).resolve("savedmodel"), false, 0, false, -1, List.of(1L));
@@ -292,8 +294,10 @@ class PythonInteropIT {
     // 40 steps ended lower was a matter of chance: CI once saw 4.45 -> 3.33. Plain gradient descent
     // with a step this small follows the gradient, and two runs agreed to two decimals.
     int steps = 20;
-    TrainConfig cfg = new TrainConfig("efficientnet-condconv-b0-4e", 0, steps, 16, 3, "sgd", 1e-9,
-        0.9, "constant", 0, 1e-5, 0, 0, 0, 30, 1, 0, false, 0, 16, imported.toString(), 10, 28);
+    TrainConfig cfg = TrainConfig.builder().model("efficientnet-condconv-b0-4e").epochs(steps)
+        .batchSize(16).seed(3).learningRate(1e-9).schedule("constant").warmupEpochs(0)
+        .weightDecay(1e-5).temperature(30, 1, 0).trainLimit(16).initFrom(imported.toString())
+        .numClasses(10).resolution(28).build();
     org.dynconv.models.EfficientNet spec = ((org.dynconv.models.EfficientNet) cfg.modelSpec())
         .withRegularisation(0, 1);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -301,8 +305,9 @@ class PythonInteropIT {
     Path run = DIR.resolve("finetune");
     AtomicFiles.deleteTree(run);
     Trainer.Result r = new Trainer(spec, cfg, data.train(), data.test().head(200),
-        new Trainer.Options(run, false, Threads.defaults(), new PrintStream(log, true), false, 0,
-        (step, loss, acc, lr, t) -> losses.add(new double[] {loss}))).run();
+        Trainer.Options.builder(run).out(new PrintStream(log, true)).callbacks(
+            TrainingCallback.everyStep((step, loss, acc, lr, t) -> losses.add(new double[] {loss})))
+            .build()).run();
     String text = log.toString(StandardCharsets.UTF_8);
     // Everything but the 1000-class head came from the import.
     org.junit.jupiter.api.Assertions.assertTrue(text.contains("warm start from " + imported

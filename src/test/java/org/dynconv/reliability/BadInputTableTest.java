@@ -64,11 +64,11 @@ class BadInputTableTest {
     Files.createDirectories(dir.resolve("existing"));
     // A tiny training run, and a copy whose settings name another model.
     org.dynconv.data.FashionMnist.Split data = org.dynconv.data.FashionMnist.embedded();
-    new org.dynconv.train.Trainer(new org.dynconv.train.TrainConfig("small-cnn-static", 0, 1, 32, 1,
-        "sgd", 0.01, 0.9, "constant", 0, 0, 0, 0, 0, 30, 1, 0, false, 0, 64), data.train(),
-        data.test().head(32), new org.dynconv.train.Trainer.Options(dir.resolve("run"), false,
-        org.dynconv.graph.Threads.defaults(), new java.io.PrintStream(new ByteArrayOutputStream()),
-        false)).run();
+    new org.dynconv.train.Trainer(org.dynconv.train.TrainConfig.builder().model("small-cnn-static")
+        .epochs(1).batchSize(32).seed(1).learningRate(0.01).schedule("constant").warmupEpochs(0)
+        .weightDecay(0).temperature(30, 1, 0).trainLimit(64).build(), data.train(),
+        data.test().head(32), org.dynconv.train.Trainer.Options.builder(dir.resolve("run"))
+        .out(new java.io.PrintStream(new ByteArrayOutputStream())).build()).run();
     Path other = dir.resolve("other-run");
     copyTree(dir.resolve("run"), other);
     Path props = other.resolve("run.properties");

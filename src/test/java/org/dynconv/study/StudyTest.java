@@ -150,11 +150,12 @@ class StudyTest {
     StudyCell od = cfg.cells().get(1);
     Dataset.Holdout split = FashionMnist.embedded().train().holdOut(cfg.validation(),
         Study.HOLDOUT_SEED);
-    TrainConfig tc = new TrainConfig(od.model(), od.experts(), 1, 32, od.seed(), "sgd", 0.05, 0.9,
-        "cosine", 0.25, 4e-5, 0, 0, 0, 30, 1, 0.5, false, 0, 128, "", 0, 0, true);
+    TrainConfig tc = TrainConfig.builder().model(od.model()).experts(od.experts()).epochs(1)
+        .batchSize(32).seed(od.seed()).warmupEpochs(0.25).weightDecay(4e-5).temperature(30, 1, 0.5)
+        .trainLimit(128).build();
     Path runDir = dir.resolve("runs").resolve(od.dirName());
-    new Trainer(tc, split.train(), split.validation(), new Trainer.Options(runDir, false,
-        Threads.defaults(), new PrintStream(new ByteArrayOutputStream()), false, 2, null)).run();
+    new Trainer(tc, split.train(), split.validation(), Trainer.Options.builder(runDir)
+        .out(new PrintStream(new ByteArrayOutputStream())).stopAtStep(2).build()).run();
 
     ByteArrayOutputStream first = new ByteArrayOutputStream();
     List<StudyRow> rows = Study.run(cfg, "test", Threads.defaults(), new PrintStream(first, true,

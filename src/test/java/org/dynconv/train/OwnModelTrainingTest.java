@@ -53,8 +53,7 @@ class OwnModelTrainingTest {
   }
 
   static Trainer.Options quiet(Path dir) {
-    return new Trainer.Options(dir, false, Threads.defaults(),
-        new PrintStream(new ByteArrayOutputStream()), false);
+    return Trainer.Options.builder(dir).out(new PrintStream(new ByteArrayOutputStream())).build();
   }
 
   @Test
@@ -63,8 +62,8 @@ class OwnModelTrainingTest {
     Trainer.Result full = new Trainer(spec, config(2), train, test, quiet(dir.resolve("a"))).run();
     assertEquals(24, full.steps());
     assertEquals("own-net", Trainer.readRunConfig(dir.resolve("a")).model());
-    Trainer.Options part = new Trainer.Options(dir.resolve("b"), false, Threads.defaults(),
-        new PrintStream(new ByteArrayOutputStream()), false, 17, null);
+    Trainer.Options part = Trainer.Options.builder(dir.resolve("b"))
+        .out(new PrintStream(new ByteArrayOutputStream())).stopAtStep(17).build();
     assertEquals(17, new Trainer(spec, config(2), train, test, part).run().steps());
     Trainer.Result resumed = new Trainer(spec, config(2), train, test,
         quiet(dir.resolve("b")).resuming()).run();
@@ -149,8 +148,8 @@ class OwnModelTrainingTest {
         .earlyStoppingPatience(2).build();
     CustomModel spec = OwnModel.spec("own-net", 28, 1, 10);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Trainer.Result r = new Trainer(spec, cfg, train, one, new Trainer.Options(dir, false,
-        Threads.defaults(), new PrintStream(out), false)).run();
+    Trainer.Result r = new Trainer(spec, cfg, train, one, Trainer.Options.builder(dir)
+        .out(new PrintStream(out)).build()).run();
     assertTrue(r.stoppedEarly());
     assertEquals(36, r.steps(), "three epochs of 12 steps");
     assertEquals(4, Files.readAllLines(dir.resolve("log.csv")).size(), "header and three epochs");
@@ -164,8 +163,8 @@ class OwnModelTrainingTest {
   @Test
   void resumingWithAnotherModelIsRefused(@TempDir Path dir) throws IOException {
     TrainConfig cfg = config(1);
-    Trainer.Options part = new Trainer.Options(dir, false, Threads.defaults(),
-        new PrintStream(new ByteArrayOutputStream()), false, 3, null);
+    Trainer.Options part = Trainer.Options.builder(dir)
+        .out(new PrintStream(new ByteArrayOutputStream())).stopAtStep(3).build();
     new Trainer(OwnModel.spec("own-net", 28, 1, 10), cfg, train, test, part).run();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Trainer(OwnModel.spec("other-net", 28, 1, 10), cfg, train, test,
@@ -197,8 +196,8 @@ class OwnModelTrainingTest {
       throws IOException {
     CustomModel spec = OwnModel.successors("own-successors", 28, 1, 10);
     Trainer.Result full = new Trainer(spec, config(1), train, test, quiet(dir.resolve("a"))).run();
-    Trainer.Options part = new Trainer.Options(dir.resolve("b"), false, Threads.defaults(),
-        new PrintStream(new ByteArrayOutputStream()), false, 5, null);
+    Trainer.Options part = Trainer.Options.builder(dir.resolve("b"))
+        .out(new PrintStream(new ByteArrayOutputStream())).stopAtStep(5).build();
     new Trainer(spec, config(1), train, test, part).run();
     Trainer.Result resumed = new Trainer(spec, config(1), train, test,
         quiet(dir.resolve("b")).resuming()).run();

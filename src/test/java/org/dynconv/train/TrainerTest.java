@@ -34,13 +34,16 @@ class TrainerTest {
   }
 
   static TrainConfig config(String model, int epochs, double lr, int checkpointEvery, double ema) {
-    return new TrainConfig(model, 0, epochs, 32, 7, "sgd", lr, 0.9, "cosine", 0.2, 5e-4, 0.1, 5.0,
-        ema, 30, 1, 1, true, checkpointEvery, 0);
+    return TrainConfig.builder().model(model).epochs(epochs).batchSize(32).seed(7).learningRate(lr)
+        .warmupEpochs(0.2).weightDecay(5e-4).labelSmoothing(0.1).clipNorm(5.0).emaDecay(ema)
+        .temperature(30, 1, 1).augment(true).checkpointEvery(checkpointEvery).build();
   }
 
   static Trainer.Options options(Path dir, boolean resume, long stopAt, List<double[]> losses) {
-    return new Trainer.Options(dir, resume, Threads.defaults(), new PrintStream(new ByteArrayOutputStream()),
-        false, stopAt, (step, loss, acc, lr, t) -> losses.add(new double[] {step, loss, t}));
+    return Trainer.Options.builder(dir).resume(resume)
+        .out(new PrintStream(new ByteArrayOutputStream())).stopAtStep(stopAt)
+        .callbacks(TrainingCallback.everyStep((step, loss, acc, lr, t) -> losses.add(
+            new double[] {step, loss, t}))).build();
   }
 
   @ParameterizedTest
@@ -98,8 +101,9 @@ class TrainerTest {
   @Test
   void nanLossStopsAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
     // A huge learning rate without clipping blows the loss up within a few steps.
-    TrainConfig cfg = new TrainConfig("small-cnn-static", 0, 3, 32, 7, "sgd", 1e6, 0.9, "constant",
-        0, 0, 0, 0, 0, 30, 1, 1, false, 2, 0);
+    TrainConfig cfg = TrainConfig.builder().model("small-cnn-static").epochs(3).batchSize(32).seed(7)
+        .learningRate(1e6).schedule("constant").warmupEpochs(0).weightDecay(0)
+        .temperature(30, 1, 1).checkpointEvery(2).build();
     List<double[]> losses = new ArrayList<>();
     TrainingDiverged e = assertThrows(TrainingDiverged.class,
         () -> new Trainer(cfg, train, test, options(dir, false, 0, losses)).run());
@@ -123,8 +127,9 @@ class TrainerTest {
   @Test
   void divergedRunKeepsItsAttentionEntropyUpToTheNan(@TempDir Path dir) throws IOException {
     // 20 steps per epoch: the attention's entropy is sampled at every step.
-    TrainConfig cfg = new TrainConfig("small-cnn-dynamic", 0, 3, 32, 7, "sgd", 1e6, 0.9,
-        "constant", 0, 0, 0, 0, 0, 30, 1, 1, false, 0, 0);
+    TrainConfig cfg = TrainConfig.builder().model("small-cnn-dynamic").epochs(3).batchSize(32)
+        .seed(7).learningRate(1e6).schedule("constant").warmupEpochs(0).weightDecay(0)
+        .temperature(30, 1, 1).build();
     List<double[]> losses = new ArrayList<>();
     TrainingDiverged e = assertThrows(TrainingDiverged.class,
         () -> new Trainer(cfg, train, test, options(dir, false, 0, losses)).run());

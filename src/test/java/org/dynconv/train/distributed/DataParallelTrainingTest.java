@@ -24,6 +24,7 @@ import org.dynconv.testing.OwnModel;
 import org.dynconv.train.CheckpointStore;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.Trainer;
+import org.dynconv.train.TrainingCallback;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Server;
@@ -110,9 +111,9 @@ class DataParallelTrainingTest {
     try {
       List<Future<Trainer.Result>> fs = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        Trainer.Options o = new Trainer.Options(run, false, new Threads(1, 1),
-            new PrintStream(new ByteArrayOutputStream()), false, 4, null)
-            .withReplica(Replica.of(cluster.forTask(i), 60));
+        Trainer.Options o = Trainer.Options.builder(run).threads(new Threads(1, 1))
+            .out(new PrintStream(new ByteArrayOutputStream())).stopAtStep(4)
+            .replica(Replica.of(cluster.forTask(i), 60)).build();
         fs.add(pool.submit(new Trainer(SPEC, config(8), TRAIN, TEST, o)::run));
       }
       for (Future<Trainer.Result> f : fs) {
@@ -122,8 +123,8 @@ class DataParallelTrainingTest {
       pool.shutdownNow();
     }
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    Trainer.Result r = new Trainer(SPEC, config(8), TRAIN, TEST, new Trainer.Options(run, true,
-        new Threads(1, 1), new PrintStream(log, true), false)).run();
+    Trainer.Result r = new Trainer(SPEC, config(8), TRAIN, TEST, Trainer.Options.builder(run)
+        .resume(true).threads(new Threads(1, 1)).out(new PrintStream(log, true)).build()).run();
     assertTrue(log.toString().contains("resuming dp-net at epoch 1, step 8"), log.toString());
     assertEquals(40, r.steps());
   }
@@ -196,8 +197,8 @@ class DataParallelTrainingTest {
   }
 
   static Trainer.Options listening(Path d, List<Double> losses) {
-    return new Trainer.Options(d, false, new Threads(1, 1),
-        new PrintStream(new ByteArrayOutputStream()), false, 0,
-        (step, loss, acc, lr, t) -> losses.add(loss));
+    return Trainer.Options.builder(d).threads(new Threads(1, 1))
+        .out(new PrintStream(new ByteArrayOutputStream()))
+        .callbacks(TrainingCallback.everyStep((step, loss, acc, lr, t) -> losses.add(loss))).build();
   }
 }

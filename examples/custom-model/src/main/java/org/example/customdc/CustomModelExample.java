@@ -65,8 +65,8 @@ public final class CustomModelExample {
       }
     };
     // The trainer's own progress lines are silenced; the callback reports instead.
-    Trainer.Options options = new Trainer.Options(runDir, false, Threads.defaults(),
-        new PrintStream(OutputStream.nullOutputStream()), false).withCallbacks(report);
+    Trainer.Options options = Trainer.Options.builder(runDir)
+        .out(new PrintStream(OutputStream.nullOutputStream())).callbacks(report).build();
     Trainer.Result result = new Trainer(model, config, split.train(), split.test(), options).run();
 
     // The run directory holds the checkpoint; the export is a SavedModel for Python or TF-Serving.
