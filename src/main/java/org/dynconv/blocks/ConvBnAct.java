@@ -12,6 +12,7 @@ import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
+import org.dynconv.layers.ConditionalConv;
 import org.dynconv.layers.DcdConv2d;
 import org.dynconv.layers.DcdConv2dConfig;
 import org.dynconv.layers.DcdOutput;
@@ -34,6 +35,7 @@ import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.DepthwiseConv2d;
 import org.dynconv.nn.DepthwiseConv2dConfig;
 import org.dynconv.nn.Norm;
+import org.dynconv.routing.Routing;
 import org.dynconv.routing.RoutingOutputs;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -96,17 +98,23 @@ public final class ConvBnAct {
     }
   }
 
+  /**
+   * The convolution of a unit, whichever family it is: its forward pass (reporting routing and
+   * attentions, returning any updates of its own), multiply-adds and variables.
+   */
+  private interface Core {
+    Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
+        RoutingOutputs outputs);
+
+    /** Multiply-adds per image for an {@code h x w} input: convolution, mixing, attention. */
+    long macs(int h, int w);
+
+    List<VariableRef> variables();
+  }
+
   private final Spec spec;
   private final LayerScope block;
-  private final Conv2d conv;
-  private final DepthwiseConv2d depthwise;
-  private final CondConv2d condConv;
-  private final DepthwiseCondConv2d depthwiseCondConv;
-  private final DynamicConv2d dynamicConv;
-  private final DepthwiseDynamicConv2d depthwiseDynamicConv;
-  private final DcdConv2d dcd;
-  private final OdConv2d od;
-  private final DepthwiseOdConv2d depthwiseOd;
+  private final Core core;
   private final Norm bn;
   private final List<BatchNormFold> folds = new ArrayList<>();
 
@@ -119,84 +127,163 @@ public final class ConvBnAct {
     int in = spec.inChannels(), f = spec.filters(), e = spec.experts();
     ConvGeometry g = spec.geometry();
     boolean dw = spec.kind() == ConvKind.DEPTHWISE;
-    Conv2d c = null;
-    DepthwiseConv2d d = null;
-    CondConv2d cc = null;
-    DepthwiseCondConv2d dcc = null;
-    DynamicConv2d dy = null;
-    DepthwiseDynamicConv2d ddy = null;
-    DcdConv2d dd = null;
-    OdConv2d o = null;
-    DepthwiseOdConv2d dod = null;
     List<String> kernels;
     ConvType type = spec.type() == ConvType.DCD && dw ? ConvType.STATIC : spec.type();
     switch (type) {
       case STATIC -> {
         if (dw) {
-          d = DepthwiseConv2d.create(block.uniqueChild("depthwise_conv2d"),
+          DepthwiseConv2d d = DepthwiseConv2d.create(block.uniqueChild("depthwise_conv2d"),
               DepthwiseConv2dConfig.of(g).withBias(false), in);
           kernels = List.of(d.kernel().name());
+          core = plain(d::apply, d.variables(), 1);
         } else {
-          c = Conv2d.create(block.uniqueChild("conv2d"), Conv2dConfig.of(f, g).withBias(false), in);
+          Conv2d c = Conv2d.create(block.uniqueChild("conv2d"),
+              Conv2dConfig.of(f, g).withBias(false), in);
           kernels = List.of(c.kernel().name());
+          core = plain(c::apply, c.variables(), f);
         }
       }
       case CONDCONV -> {
-        if (dw) {
-          dcc = DepthwiseCondConv2d.create(block.uniqueChild("depthwise_cond_conv2d"),
-              DepthwiseCondConv2dConfig.of(g, e).withBias(false), in);
-          kernels = List.of(dcc.experts().kernel().name());
-        } else {
-          cc = CondConv2d.create(block.uniqueChild("cond_conv2d"),
-              CondConv2dConfig.of(f, g, e).withBias(false), in);
-          kernels = List.of(cc.experts().kernel().name());
-        }
+        ConditionalConv c = dw
+            ? DepthwiseCondConv2d.create(block.uniqueChild("depthwise_cond_conv2d"),
+                DepthwiseCondConv2dConfig.of(g, e).withBias(false), in)
+            : CondConv2d.create(block.uniqueChild("cond_conv2d"),
+                CondConv2dConfig.of(f, g, e).withBias(false), in);
+        kernels = List.of(c.experts().kernel().name());
+        core = mixture(c, null);
       }
       case DYNAMIC -> {
         if (dw) {
-          ddy = DepthwiseDynamicConv2d.create(block.uniqueChild("depthwise_dynamic_conv2d"),
+          DepthwiseDynamicConv2d d = DepthwiseDynamicConv2d.create(
+              block.uniqueChild("depthwise_dynamic_conv2d"),
               DepthwiseDynamicConv2dConfig.of(g, e).withBias(false), in, temperature);
-          kernels = List.of(ddy.experts().kernel().name());
+          kernels = List.of(d.experts().kernel().name());
+          core = mixture(d, d.routing());
         } else {
-          dy = DynamicConv2d.create(block.uniqueChild("dynamic_conv2d"),
+          DynamicConv2d d = DynamicConv2d.create(block.uniqueChild("dynamic_conv2d"),
               DynamicConv2dConfig.of(f, g, e).withBias(false), in, temperature);
-          kernels = List.of(dy.experts().kernel().name());
+          kernels = List.of(d.experts().kernel().name());
+          core = mixture(d, d.routing());
         }
       }
       case DCD -> {
         DcdConv2dConfig cfg = spec.dcdRule() == DcdRule.MOBILENET_V2
             ? DcdConv2dConfig.mobileNetV2(f, in, 8)
             : DcdConv2dConfig.resnetBasic(f, g, in);
-        dd = DcdConv2d.create(block.uniqueChild("dcd_conv2d"), cfg.withBatchNorm(spec.bn()), in,
-            spec.foldBatchNorm());
-        kernels = dd.outputKernels();
-        folds.add(dd.latentFold());
+        DcdConv2d d = DcdConv2d.create(block.uniqueChild("dcd_conv2d"),
+            cfg.withBatchNorm(spec.bn()), in, spec.foldBatchNorm());
+        kernels = d.outputKernels();
+        folds.add(d.latentFold());
+        core = new Core() {
+          public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
+              RoutingOutputs outputs) {
+            DcdOutput out = d.apply(x, mode);
+            outputs.dcd(d.scope().path(), out.attention());
+            return out.forward();
+          }
+
+          public long macs(int h, int w) {
+            return d.macs(h, w);
+          }
+
+          public List<VariableRef> variables() {
+            return d.variables();
+          }
+        };
       }
       case ODCONV -> {
         if (dw) {
-          dod = DepthwiseOdConv2d.create(block.uniqueChild("depthwise_od_conv2d"),
+          DepthwiseOdConv2d o = DepthwiseOdConv2d.create(block.uniqueChild("depthwise_od_conv2d"),
               DepthwiseOdConv2dConfig.of(g, e), in, temperature);
-          kernels = List.of(dod.kernels().kernel().name());
-        } else {
-          o = OdConv2d.create(block.uniqueChild("od_conv2d"), OdConv2dConfig.of(f, g, e), in,
-              temperature);
           kernels = List.of(o.kernels().kernel().name());
+          core = odconv(o::apply, o.scope(), o::macs, o.variables());
+        } else {
+          OdConv2d o = OdConv2d.create(block.uniqueChild("od_conv2d"), OdConv2dConfig.of(f, g, e),
+              in, temperature);
+          kernels = List.of(o.kernels().kernel().name());
+          core = odconv(o::apply, o.scope(), o::macs, o.variables());
         }
       }
       default -> throw new IllegalStateException("ConvBnAct: unhandled conv type " + type);
     }
-    this.conv = c;
-    this.depthwise = d;
-    this.condConv = cc;
-    this.depthwiseCondConv = dcc;
-    this.dynamicConv = dy;
-    this.depthwiseDynamicConv = ddy;
-    this.dcd = dd;
-    this.od = o;
-    this.depthwiseOd = dod;
     LayerScope bnScope = block.uniqueChild("batch_normalization");
     this.bn = Norm.create(bnScope, spec.bn(), f, spec.foldBatchNorm());
     folds.add(0, new BatchNormFold(kernels, f, bnScope.path(), spec.bn().epsilon()));
+  }
+
+  /** A static convolution: {@code positions * kh * kw * Cin * outPerIn} multiply-adds. */
+  private Core plain(java.util.function.UnaryOperator<Operand<TFloat32>> conv,
+      List<VariableRef> variables, int outPerIn) {
+    return new Core() {
+      public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
+          RoutingOutputs outputs) {
+        return Forward.of(conv.apply(x));
+      }
+
+      public long macs(int h, int w) {
+        ConvGeometry g = spec.geometry();
+        return (long) g.outputHeight(h) * g.outputWidth(w) * g.kernelH() * g.kernelW()
+            * spec.inChannels() * outPerIn;
+      }
+
+      public List<VariableRef> variables() {
+        return variables;
+      }
+    };
+  }
+
+  /**
+   * CondConv or DynamicConv: with {@code attention} null, the block's shared routing (CondConv);
+   * otherwise the layer's own attention, computed from the input (DynamicConv).
+   */
+  private static Core mixture(ConditionalConv conv, Routing attention) {
+    return new Core() {
+      public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
+          RoutingOutputs outputs) {
+        Operand<TFloat32> r = attention == null ? routing : attention.route(x);
+        outputs.routing(conv.scope().path(), r);
+        return Forward.of(conv.apply(x, r, mode));
+      }
+
+      public long macs(int h, int w) {
+        return conv.macs(h, w) + (attention == null ? 0 : attention.macs(h, w));
+      }
+
+      public List<VariableRef> variables() {
+        return conv.variables();
+      }
+    };
+  }
+
+  /** What an ODConv layer's forward pass is, regular or depthwise. */
+  private interface OdForward {
+    OdOutput apply(Operand<TFloat32> x, Mode mode);
+  }
+
+  /** Multiply-adds per image for an {@code h x w} input. */
+  private interface Macs {
+    long of(int h, int w);
+  }
+
+  /** An ODConv layer, regular or depthwise; its attentions go to the outputs. */
+  private static Core odconv(OdForward forward, LayerScope scope,
+      Macs macs, List<VariableRef> variables) {
+    return new Core() {
+      public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
+          RoutingOutputs outputs) {
+        OdOutput out = forward.apply(x, mode);
+        outputs.odconv(scope.path(), out.attention());
+        return out.forward();
+      }
+
+      public long macs(int h, int w) {
+        return macs.of(h, w);
+      }
+
+      public List<VariableRef> variables() {
+        return variables;
+      }
+    };
   }
 
   /**
@@ -205,69 +292,16 @@ public final class ConvBnAct {
    */
   public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
       RoutingOutputs outputs) {
-    Operand<TFloat32> y;
-    List<Op> updates = new ArrayList<>();
-    if (conv != null) {
-      y = conv.apply(x);
-    } else if (depthwise != null) {
-      y = depthwise.apply(x);
-    } else if (condConv != null) {
-      y = condConv.apply(x, routing, mode);
-      outputs.routing(condConv.scope().path(), routing);
-    } else if (depthwiseCondConv != null) {
-      y = depthwiseCondConv.apply(x, routing, mode);
-      outputs.routing(depthwiseCondConv.scope().path(), routing);
-    } else if (dynamicConv != null) {
-      Operand<TFloat32> att = dynamicConv.routing().route(x);
-      y = dynamicConv.apply(x, att, mode);
-      outputs.routing(dynamicConv.scope().path(), att);
-    } else if (depthwiseDynamicConv != null) {
-      Operand<TFloat32> att = depthwiseDynamicConv.routing().route(x);
-      y = depthwiseDynamicConv.apply(x, att, mode);
-      outputs.routing(depthwiseDynamicConv.scope().path(), att);
-    } else if (dcd != null) {
-      DcdOutput out = dcd.apply(x, mode);
-      y = out.output();
-      updates.addAll(out.forward().updates());
-      outputs.dcd(dcd.scope().path(), out.attention());
-    } else {
-      OdOutput out = od != null ? od.apply(x, mode) : depthwiseOd.apply(x, mode);
-      y = out.output();
-      updates.addAll(out.forward().updates());
-      outputs.odconv((od != null ? od.scope() : depthwiseOd.scope()).path(), out.attention());
-    }
-    Forward f = bn.apply(y, mode);
+    Forward conv = core.apply(x, routing, mode, outputs);
+    List<Op> updates = new ArrayList<>(conv.updates());
+    Forward f = bn.apply(conv.output(), mode);
     updates.addAll(f.updates());
     return new Forward(Activations.apply(block.ops(), f.output(), spec.activation()), updates);
   }
 
   /** Multiply-adds per image: the convolution with its mixing, branch or attention. */
   public long macs() {
-    int h = spec.inHeight(), w = spec.inWidth();
-    ConvGeometry g = spec.geometry();
-    long positions = (long) g.outputHeight(h) * g.outputWidth(w);
-    if (conv != null) {
-      return positions * g.kernelH() * g.kernelW() * spec.inChannels() * spec.filters();
-    }
-    if (depthwise != null) {
-      return positions * g.kernelH() * g.kernelW() * spec.inChannels();
-    }
-    if (condConv != null) {
-      return condConv.macs(h, w);
-    }
-    if (depthwiseCondConv != null) {
-      return depthwiseCondConv.macs(h, w);
-    }
-    if (dynamicConv != null) {
-      return dynamicConv.macs(h, w) + dynamicConv.routing().macs(h, w);
-    }
-    if (depthwiseDynamicConv != null) {
-      return depthwiseDynamicConv.macs(h, w) + depthwiseDynamicConv.routing().macs(h, w);
-    }
-    if (dcd != null) {
-      return dcd.macs(h, w);
-    }
-    return od != null ? od.macs(h, w) : depthwiseOd.macs(h, w);
+    return core.macs(spec.inHeight(), spec.inWidth());
   }
 
   /** The BatchNorms folded in folded exports: the unit's own, then any inside the layer. */
@@ -276,24 +310,7 @@ public final class ConvBnAct {
   }
 
   public List<VariableRef> variables() {
-    List<VariableRef> vs = new ArrayList<>();
-    if (conv != null) {
-      vs.addAll(conv.variables());
-    } else if (depthwise != null) {
-      vs.addAll(depthwise.variables());
-    } else if (condConv != null) {
-      vs.addAll(condConv.variables());
-    } else if (depthwiseCondConv != null) {
-      vs.addAll(depthwiseCondConv.variables());
-    } else if (dynamicConv != null) {
-      vs.addAll(dynamicConv.variables());
-    } else if (depthwiseDynamicConv != null) {
-      vs.addAll(depthwiseDynamicConv.variables());
-    } else if (dcd != null) {
-      vs.addAll(dcd.variables());
-    } else {
-      vs.addAll(od != null ? od.variables() : depthwiseOd.variables());
-    }
+    List<VariableRef> vs = new ArrayList<>(core.variables());
     vs.addAll(bn.variables());
     return vs;
   }

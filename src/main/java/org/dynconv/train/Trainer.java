@@ -375,11 +375,46 @@ public final class Trainer {
     return TrainConfig.fromMap(AtomicFiles.readProperties(props), props.toString());
   }
 
+  /**
+   * Trains: checks the run directory, builds the training graph, starts or resumes, then trains
+   * and validates epoch by epoch (see {@link EpochLoop}) and returns what the run reached.
+   */
   public Result run() throws IOException {
     long t0 = System.nanoTime();
     Replica replica = opt.replica();
-    boolean chief = replica.chief();
-    int workers = replica.workers();
+    Optional<CheckpointStore.Checkpoint> resumeFrom = startingPoint();
+    RunShape shape = new RunShape(replica.workers());
+    // Only the chief validates, so only it builds the inference graph (a null resource is not
+    // closed).
+    try (Graph g = new Graph();
+        InferenceModel eval = replica.chief() ? InferenceModel.create(spec, opt.threads()) : null) {
+      TrainGraph tg = TrainGraph.build(replica.trainingRoot(g, cfg.seed()), spec, cfg, shape.batch,
+          replica);
+      WarmStart warm = resumeFrom.isEmpty() && !cfg.initFrom().isEmpty()
+          ? WarmStart.build(LayerScope.root(g, cfg.seed()).child("warm_start"),
+              Path.of(cfg.initFrom()), tg.model.variables())
+          : null;
+      try (Session s = replica.session(g, opt.threads())) {
+        EpochLoop loop = new EpochLoop(shape, tg, s, eval, resumeFrom.orElse(null));
+        loop.begin(warm);
+        while (loop.state.epoch() < cfg.epochs()) {
+          if (!loop.trainEpoch()) {
+            // Stopped at Options.stopAtStep, checkpointed mid-epoch.
+            return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
+                (System.nanoTime() - t0) / 1e9, loop.state.step(), loop.last, false);
+          }
+          loop.endEpoch();
+        }
+        double testAcc = loop.finish();
+        return new Result(testAcc, tg.model.parameterCount(), tg.model.macsPerImage(),
+            (System.nanoTime() - t0) / 1e9, loop.state.step(), loop.last, loop.stoppedEarly);
+      }
+    }
+  }
+
+  /** The checkpoint to resume from, after checking the run directory and the model it trained. */
+  private Optional<CheckpointStore.Checkpoint> startingPoint() throws IOException {
+    boolean chief = opt.replica().chief();
     Optional<CheckpointStore.Checkpoint> resumeFrom = checkRunDir(opt.runDir(), opt.resume(), chief);
     if (chief && resumeFrom.isEmpty() && runDirState(opt.runDir()) == RunDirState.STARTED) {
       opt.out().println("run directory " + opt.runDir() + " holds a run that stopped before its"
@@ -388,54 +423,95 @@ public final class Trainer {
     if (resumeFrom.isPresent()) {
       String saved = readRunConfig(opt.runDir()).model();
       if (!saved.equals(cfg.model())) {
-        throw new IllegalArgumentException("--resume: run '" + opt.runDir() + "' trained model '"
-            + saved + "'; expected the same model, got '" + cfg.model() + "'.");
+        throw new IllegalArgumentException("Trainer: cannot resume run '" + opt.runDir()
+            + "': it trained model '" + saved + "'; expected the same model, got '" + cfg.model()
+            + "'.");
       }
     }
-    CheckpointStore store = new CheckpointStore(opt.runDir());
-    // batch is this worker's share of a step; a step takes batch * workers images.
-    int batch = Math.min(cfg.batchSize(), train.size() / workers);
-    if (batch < 1) {
-      throw new IllegalArgumentException("Trainer: " + train.size() + " training images cannot feed "
-          + workers + " workers; expected at least one image per worker.");
-    }
-    int stepsPerEpoch = Math.max(1, train.size() / (batch * workers));
-    long totalSteps = (long) stepsPerEpoch * cfg.epochs();
-    LearningRateSchedule lr = schedule(stepsPerEpoch, totalSteps);
-    TemperatureSchedule temp = new TemperatureSchedule(cfg.temperatureStart(), cfg.temperatureEnd(),
-        Math.round(cfg.temperatureEpochs() * stepsPerEpoch));
-    Batches batches = new Batches(train, cfg.seed(), cfg.augment() ? 2 : 0, cfg.augment());
-    Path evalWeights = opt.runDir().resolve(".eval").resolve("weights");
+    return resumeFrom;
+  }
 
-    // Only the chief validates, so only it builds the inference graph (a null resource is not
-    // closed).
-    try (Graph g = new Graph();
-        InferenceModel eval = chief ? InferenceModel.create(spec, opt.threads()) : null) {
-      TrainGraph tg = TrainGraph.build(replica.trainingRoot(g, cfg.seed()), spec, cfg, batch,
-          replica);
-      WarmStart warm = !resumeFrom.isPresent() && !cfg.initFrom().isEmpty()
-          ? WarmStart.build(LayerScope.root(g, cfg.seed()).child("warm_start"),
-              Path.of(cfg.initFrom()), tg.model.variables())
-          : null;
-      try (Session s = replica.session(g, opt.threads())) {
-        TrainState state;
-        long imagesPerStep = (long) batch * workers;
-        if (resumeFrom.isPresent()) {
-          if (chief) {
-            store.removeTemporaries();
-          }
-          s.restore(resumeFrom.get().prefix().toString());
-          state = rescale(resumeFrom.get().state(), imagesPerStep, stepsPerEpoch,
-              Math.min(cfg.batchSize(), train.size()));
-          opt.out().printf("resuming %s at epoch %d, step %d (%s)%n", spec.name(), state.epoch() + 1,
-              state.step(), resumeFrom.get().dir());
-        } else if (!chief) {
-          s.initialize();
-          if (warm != null) {
-            s.runner().addTarget(warm.op()).run();
-          }
-          state = TrainState.start(temp.at(0), imagesPerStep);
-        } else {
+  /** The run's arithmetic: this worker's batch, steps per epoch, the schedules and data order. */
+  private final class RunShape {
+    /** This worker's share of a step; a step takes {@code batch * workers} images. */
+    final int batch;
+    final int workers;
+    final long imagesPerStep;
+    final int stepsPerEpoch;
+    final LearningRateSchedule lr;
+    final TemperatureSchedule temp;
+    final Batches batches;
+
+    RunShape(int workers) {
+      this.workers = workers;
+      batch = Math.min(cfg.batchSize(), train.size() / workers);
+      if (batch < 1) {
+        throw new IllegalArgumentException("Trainer: " + train.size() + " training images cannot"
+            + " feed " + workers + " workers; expected at least one image per worker.");
+      }
+      imagesPerStep = (long) batch * workers;
+      stepsPerEpoch = Math.max(1, train.size() / (batch * workers));
+      lr = schedule(stepsPerEpoch, (long) stepsPerEpoch * cfg.epochs());
+      temp = new TemperatureSchedule(cfg.temperatureStart(), cfg.temperatureEnd(),
+          Math.round(cfg.temperatureEpochs() * stepsPerEpoch));
+      batches = new Batches(train, cfg.seed(), cfg.augment() ? 2 : 0, cfg.augment());
+    }
+  }
+
+  /**
+   * One run in progress, step by step: {@link #begin} restores or initialises the session and
+   * writes the run's files, {@link #trainEpoch} runs the steps of an epoch, {@link #endEpoch}
+   * validates, logs, calls back and checkpoints, {@link #finish} waits for the other workers and
+   * cleans up. Only the chief writes the run directory.
+   */
+  private final class EpochLoop {
+    final RunShape shape;
+    final TrainGraph tg;
+    final Session s;
+    final InferenceModel eval;
+    final Replica replica = opt.replica();
+    final boolean chief = replica.chief();
+    final CheckpointStore store = new CheckpointStore(opt.runDir());
+    final Path evalWeights = opt.runDir().resolve(".eval").resolve("weights");
+    final float[] pixels;
+    final int[] labels;
+    TrainState state;
+    CheckpointStore.Checkpoint last;
+    Log log;
+    RoutingLog attention;
+    Progress progress;
+    double testAcc = Double.NaN;
+    boolean stoppedEarly;
+    // The epoch being trained: its running sums and timing, kept for endEpoch.
+    double lossSum;
+    double accSum;
+    int counted;
+    long epochStart;
+
+    EpochLoop(RunShape shape, TrainGraph tg, Session s, InferenceModel eval,
+        CheckpointStore.Checkpoint resumeFrom) {
+      this.shape = shape;
+      this.tg = tg;
+      this.s = s;
+      this.eval = eval;
+      this.last = resumeFrom;
+      pixels = new float[shape.batch * train.imageSize()];
+      labels = new int[shape.batch];
+    }
+
+    /** Restores the checkpoint, or initialises (a warm start included) and writes the run files. */
+    void begin(WarmStart warm) throws IOException {
+      if (last != null) {
+        if (chief) {
+          store.removeTemporaries();
+        }
+        s.restore(last.prefix().toString());
+        state = rescale(last.state(), shape.imagesPerStep, shape.stepsPerEpoch,
+            Math.min(cfg.batchSize(), train.size()));
+        opt.out().printf("resuming %s at epoch %d, step %d (%s)%n", spec.name(), state.epoch() + 1,
+            state.step(), last.dir());
+      } else {
+        if (chief) {
           Files.createDirectories(opt.runDir());
           store.removeTemporaries();
           AtomicFiles.writeProperties(opt.runDir().resolve("run.properties"), cfg.toMap());
@@ -444,154 +520,169 @@ public final class Trainer {
             AtomicFiles.writeString(opt.runDir().resolve(CLASSES_FILE),
                 String.join("\n", train.classNames()) + "\n");
           }
-          s.initialize();
-          if (warm != null) {
-            s.runner().addTarget(warm.op()).run();
+        }
+        s.initialize();
+        if (warm != null) {
+          s.runner().addTarget(warm.op()).run();
+          if (chief) {
             opt.out().println(warm.describe());
           }
-          state = TrainState.start(temp.at(0), imagesPerStep);
         }
-        if (replica.distributed()) {
-          checkSameSettings(s, tg, imagesPerStep);
+        state = TrainState.start(shape.temp.at(0), shape.imagesPerStep);
+      }
+      if (replica.distributed()) {
+        checkSameSettings(s, tg, shape.imagesPerStep);
+      }
+      opt.out().printf("training %s: %,d parameters, %,d MACs/image, %d images, batch %d, %d"
+          + " epochs, %s, %s%s%n", spec.name(), tg.model.parameterCount(), tg.model.macsPerImage(),
+          train.size(), shape.batch, cfg.epochs(), cfg.optimizer(), opt.threads(),
+          replica.distributed() ? ", " + replica + " (global batch " + shape.imagesPerStep + ")"
+              : "");
+      if (chief) {
+        log = new Log(opt.runDir().resolve("log.csv"), tg.model.routing().keySet());
+        attention = new RoutingLog(opt.runDir().resolve("routing_entropy.csv"));
+        log.truncateTo(state.epoch());
+        attention.truncateTo(state.step());
+      }
+      progress = new Progress(opt.out(), opt.redraw(), cfg.epochs());
+    }
+
+    /**
+     * Runs the rest of the current epoch's steps. Returns false when the run stopped at {@link
+     * Options#stopAtStep} (checkpointed mid-epoch).
+     */
+    boolean trainEpoch() throws IOException {
+      int epoch = state.epoch();
+      int[] order = shape.batches.order(epoch);
+      lossSum = state.epochLossSum();
+      accSum = state.epochAccuracySum();
+      counted = state.stepInEpoch();
+      int ran = 0;
+      epochStart = System.nanoTime();
+      progress.newEpoch();
+      int stepsPerEpoch = shape.stepsPerEpoch;
+      for (int k = state.stepInEpoch(); k < stepsPerEpoch; k++) {
+        long step = state.step();
+        shape.batches.fill(order, (k * shape.workers + replica.task()) * shape.batch, shape.batch,
+            epoch, cfg.augment(), pixels, labels);
+        double t = shape.temp.at(step);
+        boolean sample = tg.routingEntropy != null && step % Math.max(1, stepsPerEpoch / 20) == 0;
+        float[] out = runStep(s, tg, pixels, labels, shape.batch, shape.lr.at(step), t, step,
+            sample);
+        if (sample && chief) {
+          attention.add(step, (double) step / stepsPerEpoch, t, out[2]);
         }
-        opt.out().printf("training %s: %,d parameters, %,d MACs/image, %d images, batch %d, %d"
-            + " epochs, %s, %s%s%n", spec.name(), tg.model.parameterCount(), tg.model.macsPerImage(),
-            train.size(), batch, cfg.epochs(), cfg.optimizer(), opt.threads(),
-            replica.distributed() ? ", " + replica + " (global batch " + imagesPerStep + ")" : "");
-        // Only the chief writes the run directory.
-        Log log = chief ? new Log(opt.runDir().resolve("log.csv"), tg.model.routing().keySet())
-            : null;
-        RoutingLog attention = chief ? new RoutingLog(opt.runDir().resolve("routing_entropy.csv"))
-            : null;
-        if (chief) {
-          log.truncateTo(state.epoch());
-          attention.truncateTo(state.step());
-        }
-        Progress progress = new Progress(opt.out(), opt.redraw(), cfg.epochs());
-        CheckpointStore.Checkpoint last = resumeFrom.orElse(null);
-        double testAcc = Double.NaN;
-        boolean stoppedEarly = false;
-        float[] pixels = new float[batch * train.imageSize()];
-        int[] labels = new int[batch];
-        while (state.epoch() < cfg.epochs()) {
-          int epoch = state.epoch();
-          int[] order = batches.order(epoch);
-          double lossSum = state.epochLossSum(), accSum = state.epochAccuracySum();
-          int counted = state.stepInEpoch();
-          int ran = 0;
-          long epochStart = System.nanoTime();
-          progress.newEpoch();
-          for (int k = state.stepInEpoch(); k < stepsPerEpoch; k++) {
-            long step = state.step();
-            batches.fill(order, (k * workers + replica.task()) * batch, batch, epoch, cfg.augment(),
-                pixels, labels);
-            double t = temp.at(step);
-            boolean sample = tg.routingEntropy != null && step % Math.max(1, stepsPerEpoch / 20) == 0;
-            float[] out = runStep(s, tg, pixels, labels, batch, lr.at(step), t, step, sample);
-            if (sample && chief) {
-              attention.add(step, (double) step / stepsPerEpoch, t, out[2]);
-            }
-            if (!Double.isFinite(out[0])) {
-              if (chief) {
-                // The attention's path up to the NaN is the evidence of why it diverged; a resumed
-                // run truncates the file to its checkpoint's step as usual.
-                attention.flush();
-              }
-              throw new TrainingDiverged("training stopped at epoch " + (epoch + 1) + ", step " + step
-                  + ": the loss is " + out[0] + "; the last good checkpoint is "
-                  + (last == null ? "none (nothing was saved yet)" : last.dir().toString()) + ".");
-            }
-            for (TrainingCallback cb : opt.callbacks()) {
-              cb.onStep(step, out[0], out[1], lr.at(step), t);
-            }
-            lossSum += out[0];
-            accSum += out[1];
-            counted++;
-            ran++;
-            state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy(), lossSum,
-                accSum, state.epochsWithoutImprovement(), imagesPerStep);
-            double secs = (System.nanoTime() - epochStart) / 1e9;
-            progress.step(epoch, k + 1, stepsPerEpoch, lossSum / counted, accSum / counted,
-                spec.annealsTemperature() ? t : Double.NaN, ran * batch / secs,
-                secs / ran * (stepsPerEpoch - k - 1));
-            if (cfg.checkpointEvery() > 0 && state.step() % cfg.checkpointEvery() == 0
-                && k + 1 < stepsPerEpoch && chief) {
-              attention.flush();
-              last = save(store, s, tg, state, last);
-            }
-            if (opt.stopAtStep() > 0 && state.step() >= opt.stopAtStep() && k + 1 < stepsPerEpoch) {
-              if (chief) {
-                attention.flush();
-                last = save(store, s, tg, state, last);
-              }
-              return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
-                  (System.nanoTime() - t0) / 1e9, state.step(), last, false);
-            }
-          }
-          // Validation on the inference graph with the weights the export would use; the chief
-          // validates, the other workers receive its accuracy.
-          InferenceModel.Evaluation ev = chief ? validate(s, tg, eval, evalWeights)
-              : new InferenceModel.Evaluation(Double.NaN, Map.of());
-          testAcc = replica.distributed() ? fromChief(s, tg, chief ? ev.accuracy() : 0)
-              : ev.accuracy();
-          if (chief && spec.annealsTemperature() && state.temperature() != cfg.temperatureEnd()) {
-            // Attention statistics at the temperature training runs at now (the graph's default,
-            // used above, is the final temperature).
-            ev = new InferenceModel.Evaluation(testAcc,
-                eval.evaluate(test, 250, state.temperature()).routingEntropy());
-          }
-          boolean improved = Double.isNaN(state.bestTestAccuracy())
-              || testAcc > state.bestTestAccuracy();
-          double best = improved ? testAcc : state.bestTestAccuracy();
-          int stale = improved ? 0 : state.epochsWithoutImprovement() + 1;
-          double epochSecs = (System.nanoTime() - epochStart) / 1e9;
+        if (!Double.isFinite(out[0])) {
           if (chief) {
-            log.append(epoch + 1, state.step(), counted == 0 ? Double.NaN : lossSum / counted,
-                counted == 0 ? Double.NaN : accSum / counted, testAcc,
-                spec.annealsTemperature() ? state.temperature() : Double.NaN,
-                lr.at(state.step() - 1), epochSecs, ev.routingEntropy());
-          }
-          opt.out().printf("epoch %d/%d: train loss %.4f acc %.4f | %s acc %.4f%s | %.1f s%n",
-              epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
-              opt.evaluationName(), testAcc, temperatureNote(state.temperature(), ev.routingEntropy()), epochSecs);
-          if (chief) {
+            // The attention's path up to the NaN is the evidence of why it diverged; a resumed
+            // run truncates the file to its checkpoint's step as usual.
             attention.flush();
           }
-          for (TrainingCallback cb : opt.callbacks()) {
-            cb.onEpochEnd(new TrainingCallback.EpochSummary(epoch + 1, state.step(),
-                lossSum / Math.max(1, counted), accSum / Math.max(1, counted), testAcc, best,
-                spec.annealsTemperature() ? state.temperature() : Double.NaN,
-                lr.at(state.step() - 1), epochSecs, ev.routingEntropy()));
-          }
-          boolean stop = cfg.earlyStoppingPatience() > 0 && stale >= cfg.earlyStoppingPatience()
-              && epoch + 1 < cfg.epochs();
-          if (stop) {
-            opt.out().printf("early stopping after epoch %d: the validation accuracy has not"
-                + " improved for %d epochs (best %.4f)%n", epoch + 1, stale, best);
-          }
-          // A run stopped early is saved as finished, so --resume does not train it further.
-          state = new TrainState(state.step(), stop ? cfg.epochs() : epoch + 1, 0,
-              state.temperature(), best, 0, 0, stale, imagesPerStep);
+          throw new TrainingDiverged("training stopped at epoch " + (epoch + 1) + ", step " + step
+              + ": the loss is " + out[0] + "; the last good checkpoint is "
+              + (last == null ? "none (nothing was saved yet)" : last.dir().toString()) + ".");
+        }
+        for (TrainingCallback cb : opt.callbacks()) {
+          cb.onStep(step, out[0], out[1], shape.lr.at(step), t);
+        }
+        lossSum += out[0];
+        accSum += out[1];
+        counted++;
+        ran++;
+        state = new TrainState(step + 1, epoch, k + 1, t, state.bestTestAccuracy(), lossSum,
+            accSum, state.epochsWithoutImprovement(), shape.imagesPerStep);
+        double secs = (System.nanoTime() - epochStart) / 1e9;
+        progress.step(epoch, k + 1, stepsPerEpoch, lossSum / counted, accSum / counted,
+            spec.annealsTemperature() ? t : Double.NaN, ran * shape.batch / secs,
+            secs / ran * (stepsPerEpoch - k - 1));
+        boolean midEpoch = k + 1 < stepsPerEpoch;
+        if (cfg.checkpointEvery() > 0 && state.step() % cfg.checkpointEvery() == 0 && midEpoch
+            && chief) {
+          attention.flush();
+          last = save(store, s, tg, state, last);
+        }
+        if (opt.stopAtStep() > 0 && state.step() >= opt.stopAtStep() && midEpoch) {
           if (chief) {
+            attention.flush();
             last = save(store, s, tg, state, last);
           }
-          stoppedEarly = stop;
+          return false;
         }
-        if (replica.distributed()) {
-          // No worker leaves while another may still be exchanging with it.
-          s.runner().fetch(tg.barrier).run().close();
-        }
-        if (chief) {
-          AtomicFiles.deleteTree(evalWeights.getParent());
-        }
-        if (Double.isNaN(testAcc) && chief) {
-          // A finished run resumed trains nothing; its result is the last epoch's, from the log.
-          testAcc = log.lastTestAccuracy();
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Result(testAcc, tg.model.parameterCount(), tg.model.macsPerImage(), seconds,
-            state.step(), last, stoppedEarly);
       }
+      return true;
+    }
+
+    /**
+     * Validates on the inference graph with the weights the export would use (the chief
+     * validates, the other workers receive its accuracy), logs the epoch, calls back, applies
+     * early stopping and checkpoints.
+     */
+    void endEpoch() throws IOException {
+      int epoch = state.epoch();
+      InferenceModel.Evaluation ev = chief ? validate(s, tg, eval, evalWeights)
+          : new InferenceModel.Evaluation(Double.NaN, Map.of());
+      testAcc = replica.distributed() ? fromChief(s, tg, chief ? ev.accuracy() : 0)
+          : ev.accuracy();
+      if (chief && spec.annealsTemperature() && state.temperature() != cfg.temperatureEnd()) {
+        // Attention statistics at the temperature training runs at now (the graph's default,
+        // used above, is the final temperature).
+        ev = new InferenceModel.Evaluation(testAcc,
+            eval.evaluate(test, 250, state.temperature()).routingEntropy());
+      }
+      boolean improved = Double.isNaN(state.bestTestAccuracy())
+          || testAcc > state.bestTestAccuracy();
+      double best = improved ? testAcc : state.bestTestAccuracy();
+      int stale = improved ? 0 : state.epochsWithoutImprovement() + 1;
+      double epochSecs = (System.nanoTime() - epochStart) / 1e9;
+      double lastLr = shape.lr.at(state.step() - 1);
+      if (chief) {
+        log.append(epoch + 1, state.step(), counted == 0 ? Double.NaN : lossSum / counted,
+            counted == 0 ? Double.NaN : accSum / counted, testAcc,
+            spec.annealsTemperature() ? state.temperature() : Double.NaN, lastLr, epochSecs,
+            ev.routingEntropy());
+      }
+      opt.out().printf("epoch %d/%d: train loss %.4f acc %.4f | %s acc %.4f%s | %.1f s%n",
+          epoch + 1, cfg.epochs(), lossSum / Math.max(1, counted), accSum / Math.max(1, counted),
+          opt.evaluationName(), testAcc, temperatureNote(state.temperature(), ev.routingEntropy()),
+          epochSecs);
+      if (chief) {
+        attention.flush();
+      }
+      for (TrainingCallback cb : opt.callbacks()) {
+        cb.onEpochEnd(new TrainingCallback.EpochSummary(epoch + 1, state.step(),
+            lossSum / Math.max(1, counted), accSum / Math.max(1, counted), testAcc, best,
+            spec.annealsTemperature() ? state.temperature() : Double.NaN, lastLr, epochSecs,
+            ev.routingEntropy()));
+      }
+      boolean stop = cfg.earlyStoppingPatience() > 0 && stale >= cfg.earlyStoppingPatience()
+          && epoch + 1 < cfg.epochs();
+      if (stop) {
+        opt.out().printf("early stopping after epoch %d: the validation accuracy has not"
+            + " improved for %d epochs (best %.4f)%n", epoch + 1, stale, best);
+      }
+      // A run stopped early is saved as finished, so --resume does not train it further.
+      state = new TrainState(state.step(), stop ? cfg.epochs() : epoch + 1, 0,
+          state.temperature(), best, 0, 0, stale, shape.imagesPerStep);
+      if (chief) {
+        last = save(store, s, tg, state, last);
+      }
+      stoppedEarly = stop;
+    }
+
+    /** Waits for the other workers, cleans up, and returns the last validation accuracy. */
+    double finish() throws IOException {
+      if (replica.distributed()) {
+        // No worker leaves while another may still be exchanging with it.
+        s.runner().fetch(tg.barrier).run().close();
+      }
+      if (chief) {
+        AtomicFiles.deleteTree(evalWeights.getParent());
+      }
+      if (Double.isNaN(testAcc) && chief) {
+        // A finished run resumed trains nothing; its result is the last epoch's, from the log.
+        testAcc = log.lastTestAccuracy();
+      }
+      return testAcc;
     }
   }
 

@@ -169,8 +169,8 @@ class OwnModelTrainingTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Trainer(OwnModel.spec("other-net", 28, 1, 10), cfg, train, test,
             quiet(dir).resuming()).run());
-    assertEquals("--resume: run '" + dir + "' trained model 'own-net'; expected the same model,"
-        + " got 'other-net'.", e.getMessage());
+    assertEquals("Trainer: cannot resume run '" + dir + "': it trained model 'own-net'; expected"
+        + " the same model, got 'other-net'.", e.getMessage());
   }
 
   @Test
