@@ -32,6 +32,10 @@ final class PredictCommand implements Callable<Integer> {
       + " (use 'embedded' for the subset inside the jar) and report the accuracy.")
   String data;
 
+  @Option(names = "--max-pixels", description = "Images with more pixels are refused from their"
+      + " header, before they are decoded (default 16777216, 4096 x 4096).")
+  long maxPixels = org.dynconv.data.ImageFiles.DEFAULT_MAX_PIXELS;
+
   @Option(names = "--preprocess", defaultValue = "exact", description = "exact (images must have"
       + " the model's size; the default), resize (bicubic to the model's size) or google (Google's"
       + " EfficientNet evaluation: centre crop with 32 pixels of padding, then bicubic resize).")
@@ -72,6 +76,10 @@ final class PredictCommand implements Callable<Integer> {
     if (limit < 0) {
       throw new CliErrors.UsageError("--limit=" + limit + " is invalid; expected an integer >= 0.");
     }
+    if (maxPixels < 1) {
+      throw new CliErrors.UsageError("--max-pixels=" + maxPixels + " is invalid; expected an"
+          + " integer >= 1.");
+    }
     Predictor p;
     try {
       p = Predictor.load(model, threadOptions.value());
@@ -83,7 +91,7 @@ final class PredictCommand implements Callable<Integer> {
         // Read every file first, so a bad one fails before anything is printed.
         List<float[]> pixels = new ArrayList<>();
         for (Path f : images) {
-          pixels.add(ImageFiles.read(f, p.height(), p.width(), p.channels(), prep));
+          pixels.add(ImageFiles.read(f, p.height(), p.width(), p.channels(), prep, maxPixels));
         }
         for (int i = 0; i < images.size(); i++) {
           float[] prob = p.predict(pixels.get(i), 1);

@@ -49,6 +49,10 @@ final class ServeCommand implements Callable<Integer> {
       + " ({\"b64\": ...} inputs) become model inputs: exact (default), resize or google.")
   String preprocess;
 
+  @Option(names = "--max-pixels", description = "Encoded images with more pixels get 400, from"
+      + " their header, before they are decoded (default 16777216, 4096 x 4096).")
+  long maxPixels = org.dynconv.data.ImageFiles.DEFAULT_MAX_PIXELS;
+
   @Option(names = "--drain-seconds", defaultValue = "30",
       description = "On SIGTERM, how long to wait for requests in flight (default 30).")
   int drainSeconds;
@@ -75,9 +79,13 @@ final class ServeCommand implements Callable<Integer> {
     ModelServer.Options opt;
     try {
       opt = new ModelServer.Options(host, port, maxConcurrent, maxBody, maxBatch, pollSeconds,
-          Preprocess.parse(preprocess));
+          Preprocess.parse(preprocess), maxPixels);
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
+    }
+    if (new java.net.InetSocketAddress(host, 0).isUnresolved()) {
+      throw new CliErrors.UsageError("--host " + host + " does not resolve to an address; expected"
+          + " a host name or address of this machine (default 127.0.0.1).");
     }
     ModelServer server;
     try {
@@ -86,18 +94,20 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalStateException("--port " + port + " on " + host + " cannot be bound ("
           + e.getMessage() + "); expected a free port.", e);
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("serve: stopping; finishing the requests in flight");
-      server.stop(drainSeconds);
-      System.out.println("serve: stopped");
-      System.out.flush();
-      stopped.countDown();
-    }, "dynconv-serve-stop"));
+    // SIGTERM and SIGINT stop the server in order and the command returns 0, as a supervisor
+    // expects of a clean stop; a shutdown hook alone would leave the JVM's exit status at 143.
+    CountDownLatch stop = new CountDownLatch(1);
+    for (String signal : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), sig -> stop.countDown());
+    }
     dirs.keySet().forEach(n -> System.out.printf("serve: http://%s:%d/v1/models/%s%n", host,
         server.port(), n));
     System.out.flush();
-    stopped.await();
+    stop.await();
+    System.out.println("serve: stopping; finishing the requests in flight");
+    server.stop(drainSeconds);
+    System.out.println("serve: stopped");
+    System.out.flush();
     return 0;
   }
 }

@@ -44,6 +44,27 @@ public enum Preprocess {
   }
 
   /**
+   * Refuses an {@code h x w} image this preprocessing cannot turn into {@code height x width}:
+   * Google's centre crop keeps {@code size / (size + 32)} of the shorter side, which must leave at
+   * least one pixel.
+   */
+  public void checkInputSize(int h, int w, int height, int width, String what) {
+    if (h < 1 || w < 1) {
+      throw new DataFormatError("Preprocess: image " + what + " is " + w + "x" + h + "; expected"
+          + " at least one pixel.");
+    }
+    if (this == GOOGLE && height == width && googleCrop(h, w, height)[2] < 1) {
+      int need = 1;
+      while (googleCrop(need, need, height)[2] < 1) {
+        need++;
+      }
+      throw new DataFormatError("Preprocess: image " + what + " is " + w + "x" + h + ", too small"
+          + " for Google's centre crop to " + width + "x" + height + "; expected at least " + need
+          + " pixels on the shorter side.");
+    }
+  }
+
+  /**
    * {@code pixels [h,w,c]} (floats 0..255, row-major) to {@code [height,width,c]}.
    *
    * @param what names the image in errors
@@ -64,6 +85,7 @@ public enum Preprocess {
           throw new DataFormatError("Preprocess: Google's crop needs a square model input; the"
               + " model takes " + width + "x" + height + ".");
         }
+        checkInputSize(h, w, height, width, what);
         int[] crop = googleCrop(h, w, height);
         float[] cropped = new float[crop[2] * crop[2] * c];
         for (int y = 0; y < crop[2]; y++) {

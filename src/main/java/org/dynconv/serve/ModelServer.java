@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.dynconv.config.Check;
+import org.dynconv.data.ImageFiles;
 import org.dynconv.data.Preprocess;
 import org.dynconv.graph.Threads;
 
@@ -34,9 +35,11 @@ public final class ModelServer implements AutoCloseable {
    * @param maxBatch instances per request above this get 400
    * @param pollSeconds how often model directories are checked for new versions
    * @param preprocess how encoded images ({@code {"b64": ...}}) become model inputs
+   * @param maxPixels encoded images above this many pixels get 400, from their header, before
+   *     they are decoded
    */
   public record Options(String host, int port, int maxConcurrent, long maxBodyBytes, int maxBatch,
-      double pollSeconds, Preprocess preprocess) {
+      double pollSeconds, Preprocess preprocess, long maxPixels) {
     public Options {
       Check.notNull("ModelServer.Options", "host", host);
       Check.inRange("ModelServer.Options", "port", port, 0, 65535);
@@ -45,15 +48,21 @@ public final class ModelServer implements AutoCloseable {
       Check.inRange("ModelServer.Options", "maxBatch", maxBatch, 1, 1 << 20);
       Check.positiveFinite("ModelServer.Options", "pollSeconds", pollSeconds);
       Check.notNull("ModelServer.Options", "preprocess", preprocess);
+      Check.positive("ModelServer.Options", "maxPixels", maxPixels);
     }
 
-    /** 127.0.0.1:8501, 16 in flight, 64 MiB bodies, batches of 1024, polling every 2 s. */
+    /**
+     * 127.0.0.1:8501, 16 in flight, 64 MiB bodies, batches of 1024, polling every 2 s, images of
+     * at most {@link ImageFiles#DEFAULT_MAX_PIXELS} pixels.
+     */
     public static Options defaults() {
-      return new Options("127.0.0.1", 8501, 16, 64L << 20, 1024, 2, Preprocess.EXACT);
+      return new Options("127.0.0.1", 8501, 16, 64L << 20, 1024, 2, Preprocess.EXACT,
+          ImageFiles.DEFAULT_MAX_PIXELS);
     }
 
     public Options withPort(int p) {
-      return new Options(host, p, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds, preprocess);
+      return new Options(host, p, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds, preprocess,
+          maxPixels);
     }
   }
 
@@ -89,11 +98,16 @@ public final class ModelServer implements AutoCloseable {
       // request takes at least that. The property is read once, when the server classes load.
       System.setProperty("sun.net.httpserver.nodelay", System.getProperty(
           "sun.net.httpserver.nodelay", "true"));
-      HttpServer http = HttpServer.create(new InetSocketAddress(opt.host(), opt.port()), 64);
+      InetSocketAddress address = new InetSocketAddress(opt.host(), opt.port());
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("ModelServer: host '" + opt.host() + "' does not"
+            + " resolve to an address; expected a host name or address of this machine.");
+      }
+      HttpServer http = HttpServer.create(address, 64);
       ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + 4);
       http.setExecutor(workers);
       RestApi api = new RestApi(models, opt.maxConcurrent(), opt.maxBodyBytes(), opt.maxBatch(),
-          opt.preprocess());
+          opt.preprocess(), opt.maxPixels());
       http.createContext("/", api);
       ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dynconv-serve-poll");

@@ -48,7 +48,7 @@ import org.tensorflow.Signature;
  */
 final class RestApi implements HttpHandler {
   private static final Pattern PATH = Pattern.compile(
-      "/v1/models/([^/:]+)(?:/versions/(\\d+))?(/metadata|:predict)?");
+      "/v1/models/([^/:]+)(?:/versions/(\\d+))?(/metadata|:predict|:classify|:regress)?");
   /** Oversized bodies up to this size are read and dropped before the 413 answer. */
   private static final long DRAIN_LIMIT = 256L << 20;
   private final Map<String, ServedModel> models;
@@ -56,10 +56,12 @@ final class RestApi implements HttpHandler {
   private final int maxConcurrent;
   private final long maxBody;
   private final int maxBatch;
+  private final long maxPixels;
   private final Preprocess preprocess;
 
   RestApi(Map<String, ServedModel> models, int maxConcurrent, long maxBody, int maxBatch,
-      Preprocess preprocess) {
+      Preprocess preprocess, long maxPixels) {
+    this.maxPixels = maxPixels;
     this.models = models;
     this.slots = new Semaphore(maxConcurrent);
     this.maxConcurrent = maxConcurrent;
@@ -126,7 +128,7 @@ final class RestApi implements HttpHandler {
     }
     String name = m.group(1), action = m.group(3) == null ? "" : m.group(3);
     Long version = m.group(2) == null ? null : Long.parseLong(m.group(2));
-    boolean post = action.equals(":predict");
+    boolean post = action.startsWith(":");
     if (!method.equals(post ? "POST" : "GET")) {
       throw new ApiError(404, "Malformed request: " + method + " " + path);
     }
@@ -143,13 +145,35 @@ final class RestApi implements HttpHandler {
       }
       try {
         JsonElement request = parse(readBody(ex));
-        return withVersion(model, version, v -> predict(v.predictor(), request));
+        return withVersion(model, version, v -> action.equals(":predict")
+            ? predict(v.predictor(), request) : refuseNonPredict(v.predictor(), request, action));
       } finally {
         slots.release();
       }
     }
     return withVersion(model, version, v -> action.isEmpty() ? status(v)
         : metadata(name, v));
+  }
+
+  /**
+   * {@code :classify} and {@code :regress} need a signature whose method is
+   * tensorflow/serving/classify or /regress (inputs of serialized tf.Examples); dynconv's exports
+   * have predict signatures only, so TF-Serving answers these requests with INVALID_ARGUMENT (400)
+   * and the same messages as here.
+   */
+  private static JsonElement refuseNonPredict(Predictor p, JsonElement request, String action) {
+    String key = Signature.DEFAULT_KEY;
+    if (request.isJsonObject() && request.getAsJsonObject().has("signature_name")
+        && !request.getAsJsonObject().get("signature_name").isJsonNull()) {
+      key = request.getAsJsonObject().get("signature_name").getAsString();
+    }
+    String wanted = key;
+    Signature sig = p.signatures().stream().filter(s -> s.key().equals(wanted)).findFirst()
+        .orElseThrow(() -> new ApiError(400, "No signature was found with the name: " + wanted));
+    boolean classify = action.equals(":classify");
+    throw new ApiError(400, "Expected " + (classify ? "classification" : "regression")
+        + " signature method_name to be tensorflow/serving/" + (classify ? "classify" : "regress")
+        + ". Was: " + sig.methodName());
   }
 
   private interface VersionCall {
@@ -365,7 +389,7 @@ final class RestApi implements HttpHandler {
       throw new IllegalArgumentException(what + " has a \"b64\" value that is not base64");
     }
     return ImageFiles.decode(bytes, (int) d.shape.size(1), (int) d.shape.size(2),
-        (int) d.shape.size(3), preprocess, what);
+        (int) d.shape.size(3), preprocess, what, maxPixels);
   }
 
   private byte[] readBody(HttpExchange ex) throws IOException {

@@ -60,6 +60,8 @@ class BadInputTableTest {
     Files.writeString(dir.resolve("notes.png"), "this is text");
     ImageIO.write(new BufferedImage(32, 30, BufferedImage.TYPE_BYTE_GRAY), "png",
         dir.resolve("big.png").toFile());
+    ImageIO.write(new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY), "png",
+        dir.resolve("one.png").toFile());
     TestExports.export(ModelZoo.get("small-cnn-static"), 1, dir.resolve("model"));
     Files.createDirectories(dir.resolve("existing"));
     // A tiny training run, and a copy whose settings name another model.
@@ -197,6 +199,17 @@ class BadInputTableTest {
     c.add(Arguments.of(1, "dynconv predict: error: --compare-to: '{dir}/empty' has no saved_model.pb;"
         + " expected a SavedModel directory (from 'export').",
         "predict --model {dir}/model --data embedded --compare-to {dir}/empty"));
+    c.add(Arguments.of(1, "dynconv predict: error: ImageFiles: image '{dir}/big.png' is 32x30 (960"
+        + " pixels); expected at most 100 pixels.",
+        "predict --model {dir}/model --preprocess resize --max-pixels 100 {dir}/big.png"));
+    c.add(Arguments.of(1, "dynconv predict: error: Preprocess: image '{dir}/one.png' is 1x1, too"
+        + " small for Google's centre crop to 28x28; expected at least 3 pixels on the shorter"
+        + " side.", "predict --model {dir}/model --preprocess google {dir}/one.png"));
+    c.add(Arguments.of(2, "dynconv predict: --max-pixels=0 is invalid; expected an integer >= 1.",
+        "predict --model {dir}/model --max-pixels 0 {dir}/big.png"));
+    c.add(Arguments.of(2, "dynconv serve: --host no-such-host.invalid does not resolve to an address;"
+        + " expected a host name or address of this machine (default 127.0.0.1).",
+        "serve --model {dir}/model --host no-such-host.invalid --port 0"));
     return c.stream();
   }
 

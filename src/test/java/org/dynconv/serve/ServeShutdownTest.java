@@ -17,7 +17,7 @@ import org.dynconv.testing.TestExports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SIGTERM lets the request in flight finish and be answered, then the server exits. */
+/** SIGTERM lets the request in flight finish and be answered, then the server exits with 0. */
 class ServeShutdownTest {
   @Test
   void sigtermFinishesTheRequestInFlight(@TempDir Path dir) throws Exception {
@@ -43,6 +43,7 @@ class ServeShutdownTest {
         assertEquals("HTTP/1.1 200 OK", status);
       }
       assertTrue(server.process.waitFor(60, TimeUnit.SECONDS), "the server did not exit");
+      assertEquals(0, server.process.exitValue(), "a clean stop exits 0:\n" + server.log());
       String seen = server.log();
       assertTrue(seen.contains("serve: stopping") && seen.contains("serve: stopped"), seen);
     }

@@ -60,7 +60,7 @@ class ServeTest {
     TestExports.export(ModelZoo.get("small-cnn-condconv"), 1, dir.resolve("versioned").resolve("1"));
     server = ModelServer.start(Map.of("cnn", dir.resolve("cnn"), "versioned",
         dir.resolve("versioned")), new ModelServer.Options(
-        "127.0.0.1", 0, 2, 1 << 20, 64, 0.2, Preprocess.EXACT), Threads.defaults(),
+        "127.0.0.1", 0, 2, 1 << 20, 64, 0.2, Preprocess.EXACT, 10_000), Threads.defaults(),
         new PrintStream(new ByteArrayOutputStream()));
     base = "http://127.0.0.1:" + server.port() + "/v1/models/";
   }
@@ -208,6 +208,21 @@ class ServeTest {
     AllClose.assertRelClose(AllClose.toDouble(reference.predict(px, 1)), got, 1e-6, "b64 image");
   }
 
+  @Test
+  void anImageAboveThePixelLimitIsRefusedFromItsHeader() throws Exception {
+    // 20000 x 20000 grey pixels compress to a small PNG; decoded they would be 1.6 GB of ARGB.
+    // The server refuses it from the header (this server's limit is 10,000 pixels), so the
+    // answer comes at once and the server's heap (-Xmx of the test JVM) is never asked for it.
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(new BufferedImage(20000, 20000, BufferedImage.TYPE_BYTE_BINARY), "png", png);
+    String b64 = Base64.getEncoder().encodeToString(png.toByteArray());
+    HttpResponse<String> r = post("cnn:predict", "{\"instances\": [{\"b64\": \"" + b64 + "\"}]}");
+    assertEquals(400, r.statusCode(), r.body());
+    String error = JsonParser.parseString(r.body()).getAsJsonObject().get("error").getAsString();
+    assertTrue(error.startsWith("ImageFiles: ") && error.endsWith(" is 20000x20000 (400,000,000"
+        + " pixels); expected at most 10,000 pixels."), error);
+  }
+
   /** A bad request: its status, and an error that is one line of JSON; then a good request. */
   private static void bad(int status, String expectedError, HttpResponse<String> r)
       throws Exception {
@@ -236,6 +251,14 @@ class ServeTest {
     bad(404, "Servable not found for request: Specific(cnn, 7)", post("cnn/versions/7:predict",
         good));
     bad(404, "Malformed request: GET /v1/models/cnn:predict", get("cnn:predict"));
+    // TF-Serving's answers for a model whose signatures are predict signatures.
+    bad(400, "Expected classification signature method_name to be tensorflow/serving/classify."
+        + " Was: tensorflow/serving/predict", post("cnn:classify", "{\"examples\": [{}]}"));
+    bad(400, "Expected regression signature method_name to be tensorflow/serving/regress."
+        + " Was: tensorflow/serving/predict", post("cnn/versions/1:regress",
+        "{\"examples\": [{}]}"));
+    bad(400, "No signature was found with the name: nope", post("cnn:classify",
+        "{\"signature_name\": \"nope\", \"examples\": [{}]}"));
     bad(400, "the request must have exactly one of", post("cnn:predict",
         "{\"instances\": " + one + ", \"inputs\": " + one + "}"));
     bad(413, "the request body of", post("cnn:predict", "{\"instances\": [" + "0,".repeat(600_000)
