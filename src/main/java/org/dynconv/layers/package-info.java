@@ -14,5 +14,8 @@
  * org.dynconv.layers.CondConv2d}, {@link org.dynconv.layers.DynamicConv2d}, {@link
  * org.dynconv.layers.DcdConv2d}, {@link org.dynconv.layers.DcdDense}, {@link
  * org.dynconv.layers.OdConv2d} and their depthwise forms.
+ *
+ * <p>In the data flow (input, routing, mixing, convolution, layer, block, model, then train, export
+ * or serve): the layer, where routing, mixing, convolution, bias and activation become one call.
  */
 package org.dynconv.layers;

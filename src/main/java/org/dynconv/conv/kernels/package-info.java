@@ -4,5 +4,8 @@
  * loaded into TF Java's runtime with {@code TensorFlow.loadLibrary}. It sits in the convolution
  * step of the data flow, beside the strategies of {@link org.dynconv.conv}; where it is absent
  * (no compiler at build time, another platform) dynconv runs on TensorFlow's own ops.
+ *
+ * <p>In the data flow (input, routing, mixing, convolution, layer, block, model, then train, export
+ * or serve): the convolution.
  */
 package org.dynconv.conv.kernels;
