@@ -254,7 +254,8 @@ final class TrainCommand implements Callable<Integer> {
         r = trainer.run();
       } catch (RuntimeException e) {
         if (Peers.isCollectiveFailure(e)) {
-          throw new IllegalStateException(Peers.describe(replica.cluster(), collectiveTimeout), e);
+          throw new IllegalStateException(Peers.describe(replica.cluster(), collectiveTimeout,
+              Supervisor.supervised()), e);
         }
         throw e;
       }

@@ -45,6 +45,12 @@ class DistributedTrainIT {
   void aKilledWorkerIsRestartedAndTheRunEndsAsAnUninterruptedOne() throws Exception {
     CliTestSupport.Run b = faultAfterStep8("killed", p -> p.destroyForcibly());
     assertTrue(b.out().contains("supervisor: worker 1 exited with code 137"), b.out());
+    // The surviving worker's failure, and the gRPC pages that come with a peer going away, stay
+    // in its log; the console has the supervisor's lines and no page of errors.
+    assertTrue(b.err().lines().noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("grpc")
+        || l.contains("UNAVAILABLE") || l.contains("collective")), b.err());
+    String log = Files.readString(dir.resolve("killed").resolve("worker-0.log"));
+    assertTrue(!log.contains("--resume"), "a supervised worker does not ask for --resume:\n" + log);
   }
 
   /**
@@ -60,10 +66,11 @@ class DistributedTrainIT {
         throw new IllegalStateException(e);
       }
     });
-    assertTrue(b.out().contains("supervisor: worker 0 exited with code 1"), b.out());
+    assertTrue(b.out().contains("supervisor: worker 0 exited with code 1: worker 0: a collective"
+        + " found no answer within 8.0 s: every other worker's port still answers, so one of them"
+        + " is hung; the supervisor stops every worker and restarts them from the last"
+        + " checkpoint. (its log: "), b.out());
     assertTrue(b.out().contains("supervisor: worker 1 was hung"), b.out());
-    assertTrue(b.err().contains("worker 0: a collective found no answer within 8.0 s: every other"
-        + " worker's port still answers, so one of them is hung"), b.err());
   }
 
   /**

@@ -45,8 +45,12 @@ public final class Peers {
     return gone;
   }
 
-  /** One line for a collective failure on this worker, naming the task(s) that stopped answering. */
-  public static String describe(Cluster cluster, double timeoutSeconds) {
+  /**
+   * One line for a collective failure on this worker, naming the task(s) that stopped answering
+   * and what happens next: with {@code supervised}, the supervisor restarts every worker itself;
+   * otherwise the workers are to be restarted by hand.
+   */
+  public static String describe(Cluster cluster, double timeoutSeconds, boolean supervised) {
     List<Integer> gone = unreachable(cluster, 2000);
     String who;
     if (gone.isEmpty()) {
@@ -59,6 +63,8 @@ public final class Peers {
       who = String.join(", ", names) + " stopped answering (refuses connections)";
     }
     return "worker " + cluster.task() + ": a collective found no answer within " + timeoutSeconds
-        + " s: " + who + "; restart every worker from the last checkpoint (--resume).";
+        + " s: " + who + (supervised
+            ? "; the supervisor stops every worker and restarts them from the last checkpoint."
+            : "; restart every worker from the last checkpoint (--resume).");
   }
 }

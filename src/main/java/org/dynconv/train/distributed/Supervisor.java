@@ -47,6 +47,11 @@ public final class Supervisor {
   /** The environment variable through which a worker learns its supervisor's process id. */
   public static final String PARENT_ENV = "DYNCONV_SUPERVISOR_PID";
 
+  /** Whether this process is a worker started by a supervisor. */
+  public static boolean supervised() {
+    return System.getenv(PARENT_ENV) != null;
+  }
+
   /**
    * In a worker started by a supervisor: a daemon thread that ends this process (exit 1) once
    * the supervisor is gone, so that no worker outlives a killed supervisor. Does nothing
@@ -109,10 +114,15 @@ public final class Supervisor {
           // A worker exits when this process is gone, even if it was killed without a chance
           // to stop them (see watchParent).
           pb.environment().put(PARENT_ENV, Long.toString(ProcessHandle.current().pid()));
+          File log = l.runDir().resolve("worker-" + i + ".log").toFile();
           if (i == 0) {
-            pb.inheritIO();
+            // Worker 0's progress shows on the console; its errors, and the pages gRPC and
+            // TensorFlow log when a peer goes away, go to its log, and the supervisor repeats
+            // its one-line error (errorLine) when it fails.
+            pb.redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log));
           } else {
-            File log = l.runDir().resolve("worker-" + i + ".log").toFile();
             pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
           }
           procs.add(pb.start());
@@ -141,10 +151,10 @@ public final class Supervisor {
         stopAll(procs);
         Runtime.getRuntime().removeShutdownHook(reaper);
       }
-      String where = failed == 0 ? "" : " (its output: " + l.runDir().resolve("worker-" + failed
-          + ".log") + ")";
-      l.out().printf("supervisor: worker %d exited with code %d%s; stopped the other workers%n",
-          failed, code, where);
+      Path failedLog = l.runDir().resolve("worker-" + failed + ".log");
+      String error = errorLine(failedLog);
+      l.out().printf("supervisor: worker %d exited with code %d%s (its log: %s); stopped the other"
+          + " workers%n", failed, code, error == null ? "" : ": " + error, failedLog);
       for (int h : hung) {
         l.out().printf("supervisor: worker %d was hung: still running %d s after worker %d's"
             + " collective failed, when a live worker's would have failed too%n", h,
@@ -166,6 +176,24 @@ public final class Supervisor {
   }
 
   private static final long SETTLE_MILLIS = 1000;
+
+  /** The last one-line error dynconv wrote to a worker's log ("dynconv train: ..."), or null. */
+  static String errorLine(Path log) {
+    try {
+      if (!Files.isRegularFile(log)) {
+        return null;
+      }
+      String last = null;
+      for (String line : Files.readAllLines(log, java.nio.charset.StandardCharsets.UTF_8)) {
+        if (line.startsWith("dynconv train: ")) {
+          last = line.substring("dynconv train: ".length()).replaceFirst("^error: ", "");
+        }
+      }
+      return last;
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return null;
+    }
+  }
 
   /** The ended worker to blame: the first one a signal ended (exit > 128), else the first failed. */
   private static int cause(List<Process> procs) {
