@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dynconv.config.Activation;
 import org.dynconv.config.ConvGeometry;
+import org.dynconv.graph.BatchRows;
 import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
@@ -135,7 +136,7 @@ public final class MbConvBlock {
    * @param stepSeed per-step seed for drop connect, null in INFER
    */
   public Forward apply(Operand<TFloat32> input, Mode mode, double survivalProb,
-      Operand<TInt64> stepSeed, long salt, RoutingOutputs routingOut) {
+      Operand<TInt64> stepSeed, long salt, BatchRows rows, RoutingOutputs routingOut) {
     Ops tf = block.ops();
     List<Op> updates = new ArrayList<>();
     Operand<TFloat32> r = routing == null ? null : routing.route(input);
@@ -160,22 +161,25 @@ public final class MbConvBlock {
     x = collect(bn2.apply(x, mode), updates);
     if (args.idSkip() && args.stride() == 1 && args.inputFilters() == args.outputFilters()) {
       if (mode.training() && survivalProb < 1) {
-        x = dropConnect(tf, x, survivalProb, stepSeed, salt);
+        x = dropConnect(tf, x, survivalProb, stepSeed, salt, rows);
       }
       x = tf.math.add(x, input);
     }
     return new Forward(x, updates);
   }
 
-  /** {@code x / p * floor(p + U[0,1))} per example (Google's drop_connect), stateless. */
+  /**
+   * {@code x / p * floor(p + U[0,1))} per example (Google's drop_connect), stateless; each
+   * example's draw depends on its place in the step's global batch ({@code rows}).
+   */
   private static Operand<TFloat32> dropConnect(Ops tf, Operand<TFloat32> x, double p,
-      Operand<TInt64> stepSeed, long salt) {
+      Operand<TInt64> stepSeed, long salt, BatchRows rows) {
     Operand<TInt64> seed = tf.math.add(stepSeed, tf.constant(new long[] {0, salt}));
     // One draw per example: shape [B, 1, 1, 1].
     Operand<org.tensorflow.types.TInt32> shape = tf.concat(List.of(
         tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1})),
         tf.constant(new int[] {1, 1, 1})), tf.constant(0));
-    Operand<TFloat32> u = tf.random.statelessRandomUniform(shape, seed, TFloat32.class);
+    Operand<TFloat32> u = rows.uniform(tf, shape, seed);
     Operand<TFloat32> keep = tf.math.floor(tf.math.add(u, tf.constant((float) p)));
     return tf.math.mul(tf.math.div(x, tf.constant((float) p)), keep);
   }

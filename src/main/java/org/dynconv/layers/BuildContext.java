@@ -3,6 +3,7 @@ package org.dynconv.layers;
 import java.util.ArrayList;
 import java.util.List;
 import org.dynconv.conv.Strategy;
+import org.dynconv.graph.BatchRows;
 import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
@@ -48,9 +49,12 @@ public final class BuildContext {
     long macs;
     int dropoutLayers;
 
-    Build(Operand<TFloat32> temperature, Operand<TInt64> stepSeed) {
+    final BatchRows rows;
+
+    Build(Operand<TFloat32> temperature, Operand<TInt64> stepSeed, BatchRows rows) {
       this.temperature = temperature;
       this.stepSeed = stepSeed;
+      this.rows = rows;
     }
   }
 
@@ -69,13 +73,23 @@ public final class BuildContext {
    */
   public BuildContext(LayerScope scope, Mode mode, Operand<TFloat32> temperature,
       Operand<TInt64> stepSeed) {
-    if (scope == null || mode == null) {
-      throw new IllegalArgumentException("BuildContext: scope and mode must not be null; received "
-          + scope + " and " + mode + ".");
+    this(scope, mode, temperature, stepSeed, BatchRows.WHOLE);
+  }
+
+  /**
+   * As {@link #BuildContext(LayerScope, Mode, Operand, Operand)} for a data-parallel worker that
+   * computes {@code rows} of each step's global batch (its dropout masks are the global batch's
+   * rows, so N workers draw what one process draws).
+   */
+  public BuildContext(LayerScope scope, Mode mode, Operand<TFloat32> temperature,
+      Operand<TInt64> stepSeed, BatchRows rows) {
+    if (scope == null || mode == null || rows == null) {
+      throw new IllegalArgumentException("BuildContext: scope, mode and rows must not be null;"
+          + " received " + scope + ", " + mode + " and " + rows + ".");
     }
     this.scope = scope;
     this.mode = mode;
-    this.build = new Build(temperature, stepSeed);
+    this.build = new Build(temperature, stepSeed, rows);
   }
 
   private BuildContext(LayerScope scope, Mode mode, Build build) {
@@ -132,7 +146,12 @@ public final class BuildContext {
     return build.temperature;
   }
 
-  /** The per-step dropout seed {@code [2]}, or null (dropout is then the identity). */
+  /** Which rows of each step's global batch this build computes. */
+  public BatchRows rows() {
+    return build.rows;
+  }
+
+  /** The per-step dropout seed {@code [2]}, or null (dropout then draws from a seeded op). */
   public Operand<TInt64> stepSeed() {
     return build.stepSeed;
   }

@@ -108,7 +108,7 @@ public final class Layers {
         }
         Ops tf = ctx.ops();
         if (ctx.stepSeed() != null) {
-          return Dropout.apply(tf, x, rate, ctx.stepSeed(), salt, ctx.mode());
+          return Dropout.apply(tf, x, rate, ctx.stepSeed(), salt, ctx.mode(), ctx.rows());
         }
         Operand<TFloat32> u = tf.random.randomUniform(tf.shape(x), TFloat32.class,
             RandomUniform.seed(ctx.scope().seed()), RandomUniform.seed2((long) salt));

@@ -2,6 +2,7 @@ package org.dynconv.models;
 
 import org.dynconv.config.Check;
 import org.dynconv.graph.BankPrecision;
+import org.dynconv.graph.BatchRows;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 
@@ -14,12 +15,15 @@ import org.dynconv.graph.Mode;
  *     is expected in the convolution's kernel (see {@link org.dynconv.nn.BatchNormFold})
  * @param bankPrecision the type expert banks are stored and mixed in; half-width types INFER only
  *     (see {@link org.dynconv.mixing.ExpertBank})
+ * @param rows which rows of a step's global batch this graph computes (a data-parallel worker's
+ *     slice), for random per-example draws; {@link BatchRows#WHOLE} in one process
  */
 public record BuildOptions(Mode mode, long batch, boolean foldBatchNorm,
-    BankPrecision bankPrecision) {
+    BankPrecision bankPrecision, BatchRows rows) {
   public BuildOptions {
     Check.notNull("BuildOptions", "mode", mode);
     Check.notNull("BuildOptions", "bankPrecision", bankPrecision);
+    Check.notNull("BuildOptions", "rows", rows);
     if (batch == 0 || batch < -1) {
       throw Check.invalid("BuildOptions", "batch", batch, "-1 (unknown) or a size >= 1");
     }
@@ -33,6 +37,11 @@ public record BuildOptions(Mode mode, long batch, boolean foldBatchNorm,
     }
   }
 
+  /** The whole global batch. */
+  public BuildOptions(Mode mode, long batch, boolean foldBatchNorm, BankPrecision bankPrecision) {
+    this(mode, batch, foldBatchNorm, bankPrecision, BatchRows.WHOLE);
+  }
+
   /** With float32 expert banks. */
   public BuildOptions(Mode mode, long batch, boolean foldBatchNorm) {
     this(mode, batch, foldBatchNorm, BankPrecision.FLOAT32);
@@ -44,7 +53,12 @@ public record BuildOptions(Mode mode, long batch, boolean foldBatchNorm,
 
   /** The same options with another static batch (-1: unknown). */
   public BuildOptions withBatch(long newBatch) {
-    return new BuildOptions(mode, newBatch, foldBatchNorm, bankPrecision);
+    return new BuildOptions(mode, newBatch, foldBatchNorm, bankPrecision, rows);
+  }
+
+  /** The same options for {@code r} of the global batch. */
+  public BuildOptions withRows(BatchRows r) {
+    return new BuildOptions(mode, batch, foldBatchNorm, bankPrecision, r);
   }
 
   /** {@code root} set up for these options: the scope every model's build starts from. */

@@ -135,7 +135,7 @@ public final class CustomModel implements ModelSpec {
     Operand<TInt64> stepSeed = ModelInputs.stepSeed(root, mode);
     Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
     LayerScope scope = root.child(name);
-    BuildContext ctx = new BuildContext(scope, mode, temp, stepSeed);
+    BuildContext ctx = new BuildContext(scope, mode, temp, stepSeed, options.rows());
     Operand<TFloat32> out = body.call(ctx, normalisation.apply(scope.ops(), images));
     if (out == null) {
       throw new IllegalStateException("CustomModel '" + name + "': the body returned null; expected"

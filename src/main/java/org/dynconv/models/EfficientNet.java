@@ -227,7 +227,8 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
         condconvIndex++;
       }
       double survival = 1.0 - (1.0 - survivalProb) * i / all.size();
-      x = collect(block.apply(x, mode, survival, stepSeed, 100 + i, routing), updates);
+      x = collect(block.apply(x, mode, survival, stepSeed, 100 + i, options.rows(), routing),
+          updates);
       vars.addAll(block.variables());
       fp.add(block.macs());
       size = block.outSize(size);
@@ -242,7 +243,7 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
         head.child("tpu_batch_normalization").path(), bn.epsilon()));
     x = swish(head.ops(), collect(headBn.apply(headConv.apply(x), mode), updates));
     Operand<TFloat32> pooled = Dropout.apply(head.ops(), GlobalAvgPool.apply(head.ops(), x), dropout,
-        stepSeed, 1, mode);
+        stepSeed, 1, mode, options.rows());
     Dense dense = Dense.create(head.child("dense"), new DenseConfig(numClasses, true,
         Activation.NONE, DenseConfig.KernelInit.GOOGLE_DENSE), headFilters);
     Operand<TFloat32> logits = root.ops().withName("logits").identity(dense.apply(pooled));

@@ -197,7 +197,7 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
     folds.addAll(headConv.folds());
     fp.add(headConv.macs());
     Operand<TFloat32> pooled = Dropout.apply(head.ops(), GlobalAvgPool.apply(head.ops(), x), dropout,
-        stepSeed, 1, mode);
+        stepSeed, 1, mode, options.rows());
     Dense dense = Dense.create(head.child("dense"), DenseConfig.of(classes), last);
     Operand<TFloat32> logits = root.ops().withName("logits").identity(dense.apply(pooled));
     vars.addAll(dense.variables());

@@ -184,7 +184,7 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
     LayerScope head = model.child("head");
     Operand<TFloat32> pooled = GlobalAvgPool.apply(head.ops(), x);
-    pooled = Dropout.apply(head.ops(), pooled, dropout, stepSeed, 1, mode);
+    pooled = Dropout.apply(head.ops(), pooled, dropout, stepSeed, 1, mode, options.rows());
     Operand<TFloat32> out;
     if (dynamicHead) {
       DcdDense dense = DcdDense.create(head.child("dcd_dense"),

@@ -1,6 +1,7 @@
 package org.dynconv.nn;
 
 import org.dynconv.config.Check;
+import org.dynconv.graph.BatchRows;
 import org.dynconv.graph.Mode;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -21,12 +22,22 @@ public final class Dropout {
    */
   public static Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, double rate,
       Operand<TInt64> stepSeed, long salt, Mode mode) {
+    return apply(tf, x, rate, stepSeed, salt, mode, BatchRows.WHOLE);
+  }
+
+  /**
+   * As {@link #apply(Ops, Operand, double, Operand, long, Mode)} for {@code rows} of the step's
+   * global batch: each example's mask depends on its place in the global batch, so data-parallel
+   * workers draw the masks one process draws.
+   */
+  public static Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, double rate,
+      Operand<TInt64> stepSeed, long salt, Mode mode, BatchRows rows) {
     Check.inHalfOpen("Dropout", "rate", rate, 0, 1);
     if (!mode.training() || rate == 0) {
       return x;
     }
     Operand<TInt64> seed = tf.math.add(stepSeed, tf.constant(new long[] {0, salt}));
-    Operand<TFloat32> u = tf.random.statelessRandomUniform(tf.shape(x), seed, TFloat32.class);
+    Operand<TFloat32> u = rows.uniform(tf, tf.shape(x), seed);
     Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant((float) rate)),
         TFloat32.class);
     return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));

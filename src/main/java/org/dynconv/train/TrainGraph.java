@@ -3,9 +3,11 @@ package org.dynconv.train;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.dynconv.graph.BatchRows;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
+import org.dynconv.models.BuildOptions;
 import org.dynconv.models.Model;
 import org.dynconv.models.ModelSpec;
 import org.dynconv.train.optim.Adam;
@@ -121,7 +123,9 @@ public final class TrainGraph {
    */
   public static TrainGraph build(LayerScope root, ModelSpec spec, TrainConfig cfg, long batch,
       Replica replica) {
-    Model model = spec.build(root, Mode.TRAIN, batch);
+    // A worker's random per-example draws are its rows of the global batch's (BatchRows).
+    Model model = spec.build(root, new BuildOptions(Mode.TRAIN, batch, false).withRows(
+        BatchRows.ofWorker(replica.task(), replica.workers(), batch)));
     Ops tf = root.child("training").ops();
     Operand<TInt32> labels =
         root.ops().withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(batch)));

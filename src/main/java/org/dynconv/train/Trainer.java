@@ -718,8 +718,9 @@ public final class Trainer {
       in.add(y);
       TFloat32 rate = TFloat32.scalarOf((float) learningRate);
       in.add(rate);
-      // Each worker draws its own dropout masks (worker 0 those of a single process).
-      TInt64 seed = TInt64.vectorOf(cfg.seed() + WORKER_SEED_STRIDE * opt.replica().task(), step);
+      // Every worker feeds the step's seed; each takes its rows of the global batch's masks
+      // (BatchRows), so the masks are those of one process.
+      TInt64 seed = TInt64.vectorOf(cfg.seed(), step);
       in.add(seed);
       Session.Runner r = s.runner().feed(tg.model.images(), x).feed(tg.labels, y)
           .feed(tg.learningRate, rate).feed(tg.model.stepSeed(), seed);
@@ -745,9 +746,6 @@ public final class Trainer {
       in.forEach(Tensor::close);
     }
   }
-
-  /** Seed offset between workers' dropout seeds. */
-  private static final long WORKER_SEED_STRIDE = 0x9E3779B97F4A7C15L;
 
   private InferenceModel.Evaluation validate(Session s, TrainGraph tg, InferenceModel eval,
       Path evalWeights) throws IOException {

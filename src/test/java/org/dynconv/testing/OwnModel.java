@@ -64,6 +64,20 @@ public final class OwnModel {
         .annealsTemperature(true).body(body).build();
   }
 
+  /** As {@link #withoutBatchNorm}, with dropout (rate 0.5) before the head. */
+  public static CustomModel withDropout(String name, int size, int channels, int classes) {
+    Layer body = Sequential.of(
+        Layers.conv2d("stem", Conv2dConfig.of(8, ConvGeometry.of(3).withStride(2))
+            .withActivation(Activation.RELU)),
+        Layers.condConv2d("cond", CondConv2dConfig.of(16, ConvGeometry.of(3).withStride(2), 4)
+            .withActivation(Activation.RELU)),
+        Layers.globalAvgPool(),
+        Layers.dropout(0.5),
+        Layers.dense("head", DenseConfig.of(classes)));
+    return CustomModel.builder(name).input(size, size, channels).classes(classes).body(body)
+        .build();
+  }
+
   /**
    * A CondConv2d layer with its sigmoid routing (16 channels, stride 2, 4 experts), a
    * DynamicConv2d layer (4 kernels), pooling and a dense head.

@@ -20,6 +20,7 @@ import org.dynconv.data.Dataset;
 import org.dynconv.data.FashionMnist;
 import org.dynconv.graph.Threads;
 import org.dynconv.models.CustomModel;
+import org.dynconv.models.ModelSpec;
 import org.dynconv.testing.OwnModel;
 import org.dynconv.train.CheckpointStore;
 import org.dynconv.train.TrainConfig;
@@ -66,6 +67,15 @@ class DataParallelTrainingTest {
     double own = compare(WITH_BN, 2, 8, false, Double.POSITIVE_INFINITY);
     assertTrue(own > 100 * Math.max(synced, 1e-7), "per-worker moments differ by " + own
         + ", cross-replica ones by " + synced);
+  }
+
+  /**
+   * Dropout masks follow each example's place in the global batch (BatchRows), so two workers
+   * draw the masks one process draws for the same examples and train as it does.
+   */
+  @Test
+  void dropoutTrainsAsOneProcessOnTheCombinedBatch() throws Exception {
+    compare(OwnModel.withDropout("dp-dropout-net", 28, 1, 10), 2, 8, false, 1e-5);
   }
 
   /** Workers started with different settings stop before the first step, all of them. */
@@ -130,7 +140,7 @@ class DataParallelTrainingTest {
   }
 
   /** Trains both ways and returns the largest weight difference (asserted <= tolerance). */
-  private double compare(CustomModel spec, int n, int perWorker, boolean syncBn, double tolerance)
+  private double compare(ModelSpec spec, int n, int perWorker, boolean syncBn, double tolerance)
       throws Exception {
     Path dir = this.dir.resolve(spec.name() + "-" + n + "-" + syncBn);
     List<Double> single = new ArrayList<>();
