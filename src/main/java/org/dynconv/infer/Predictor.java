@@ -262,6 +262,60 @@ public final class Predictor implements AutoCloseable {
    *
    * @throws IllegalArgumentException naming the signature, input and what was expected
    */
+  /**
+   * As {@link #run(String, Map)}, running at most {@code maxRows} examples at a time and joining
+   * the outputs along the batch: a large request costs time in proportion to its size, but its
+   * working set (TensorFlow's activations, the per-example kernels) stays that of {@code maxRows}
+   * examples, and the memory TensorFlow's allocator keeps after it stays small.
+   */
+  public Map<String, FloatTensor> run(String key, Map<String, FloatTensor> inputs, int maxRows) {
+    if (maxRows < 1) {
+      throw new IllegalArgumentException("Predictor: maxRows=" + maxRows + " is invalid; expected"
+          + " >= 1.");
+    }
+    long batch = -1;
+    for (FloatTensor t : inputs.values()) {
+      if (t.shape().length == 0 || (batch >= 0 && t.shape()[0] != batch)) {
+        return run(key, inputs); // its checks name the problem
+      }
+      batch = t.shape()[0];
+    }
+    if (batch <= maxRows) {
+      return run(key, inputs);
+    }
+    final long total = batch;
+    Map<String, float[]> joined = new java.util.LinkedHashMap<>();
+    Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+    for (long from = 0; from < batch; from += maxRows) {
+      long rows = Math.min(maxRows, batch - from);
+      Map<String, FloatTensor> part = new java.util.LinkedHashMap<>();
+      for (var e : inputs.entrySet()) {
+        part.put(e.getKey(), rowsOf(e.getValue(), batch, from, rows));
+      }
+      for (var e : run(key, part).entrySet()) {
+        FloatTensor t = e.getValue();
+        int rowSize = (int) (t.values().length / rows);
+        float[] all = joined.computeIfAbsent(e.getKey(), k -> new float[(int) (total * rowSize)]);
+        System.arraycopy(t.values(), 0, all, (int) (from * rowSize), t.values().length);
+        long[] shape = t.shape().clone();
+        shape[0] = batch;
+        shapes.put(e.getKey(), shape);
+      }
+    }
+    Map<String, FloatTensor> out = new java.util.LinkedHashMap<>();
+    joined.forEach((k, v) -> out.put(k, new FloatTensor(shapes.get(k), v)));
+    return out;
+  }
+
+  /** Rows {@code [from, from + rows)} of {@code t}, whose first dimension is {@code batch}. */
+  private static FloatTensor rowsOf(FloatTensor t, long batch, long from, long rows) {
+    int rowSize = (int) (t.values().length / batch);
+    long[] shape = t.shape().clone();
+    shape[0] = rows;
+    return new FloatTensor(shape, java.util.Arrays.copyOfRange(t.values(), (int) (from * rowSize),
+        (int) ((from + rows) * rowSize)));
+  }
+
   public Map<String, FloatTensor> run(String key, Map<String, FloatTensor> inputs) {
     Signature sig = signatures.get(key);
     if (sig == null) {
