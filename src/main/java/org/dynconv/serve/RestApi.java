@@ -145,18 +145,11 @@ final class RestApi implements HttpHandler {
           + name + ")" : "Specific(" + name + ", " + version + ")"));
     }
     if (post) {
-      // A request holds its slot from arrival, while its body is read and while it runs.
-      if (!slots.tryAcquire()) {
-        throw new ApiError(503, "too many requests in flight (the limit is " + maxConcurrent
-            + ", --max-concurrent); retry later");
-      }
-      try {
-        JsonElement request = parse(readBody(ex));
-        return withVersion(model, version, v -> action.equals(":predict")
-            ? predict(v.predictor(), request) : refuseNonPredict(v.predictor(), request, action));
-      } finally {
-        slots.release();
-      }
+      // The body is read and checked before the request takes a slot of --max-concurrent, so a
+      // slow or malformed request never holds one: a slot is taken only to run the model.
+      JsonElement request = parse(readBody(ex));
+      return withVersion(model, version, v -> action.equals(":predict")
+          ? predict(v.predictor(), request) : refuseNonPredict(v.predictor(), request, action));
     }
     return withVersion(model, version, v -> action.isEmpty() ? status(v)
         : metadata(name, v));
@@ -288,7 +281,16 @@ final class RestApi implements HttpHandler {
       throw new IllegalArgumentException("a batch of " + batch + " exceeds the limit of " + maxBatch
           + " (--max-batch)");
     }
-    Map<String, FloatTensor> outputs = p.run(key, inputs, ROWS_PER_RUN);
+    if (!slots.tryAcquire()) {
+      throw new ApiError(503, "too many requests in flight (the limit is " + maxConcurrent
+          + ", --max-concurrent); retry later");
+    }
+    Map<String, FloatTensor> outputs;
+    try {
+      outputs = p.run(key, inputs, ROWS_PER_RUN);
+    } finally {
+      slots.release();
+    }
     JsonObject out = new JsonObject();
     if (rows) {
       JsonArray preds = new JsonArray();
