@@ -53,6 +53,10 @@ final class ServeCommand implements Callable<Integer> {
       + " their header, before they are decoded (default 16777216, 4096 x 4096).")
   long maxPixels = org.dynconv.data.ImageFiles.DEFAULT_MAX_PIXELS;
 
+  @Option(names = "--read-timeout", defaultValue = "30", description = "Seconds a client may take"
+      + " to send a request, headers and body; a slower one is disconnected (default 30).")
+  int readTimeout;
+
   @Option(names = "--drain-seconds", defaultValue = "30",
       description = "On SIGTERM, how long to wait for requests in flight (default 30).")
   int drainSeconds;
@@ -79,7 +83,7 @@ final class ServeCommand implements Callable<Integer> {
     ModelServer.Options opt;
     try {
       opt = new ModelServer.Options(host, port, maxConcurrent, maxBody, maxBatch, pollSeconds,
-          Preprocess.parse(preprocess), maxPixels);
+          Preprocess.parse(preprocess), maxPixels, readTimeout);
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }

@@ -37,9 +37,13 @@ public final class ModelServer implements AutoCloseable {
    * @param preprocess how encoded images ({@code {"b64": ...}}) become model inputs
    * @param maxPixels encoded images above this many pixels get 400, from their header, before
    *     they are decoded
+   * @param readTimeoutSeconds a connection whose request (headers and body) is not read within
+   *     this time is closed, so a slow client holds a reading thread for at most this long (the
+   *     JDK server's {@code sun.net.httpserver.maxReqTime}, read once per process: the first
+   *     server of a process sets it)
    */
   public record Options(String host, int port, int maxConcurrent, long maxBodyBytes, int maxBatch,
-      double pollSeconds, Preprocess preprocess, long maxPixels) {
+      double pollSeconds, Preprocess preprocess, long maxPixels, int readTimeoutSeconds) {
     public Options {
       Check.notNull("ModelServer.Options", "host", host);
       Check.inRange("ModelServer.Options", "port", port, 0, 65535);
@@ -49,6 +53,7 @@ public final class ModelServer implements AutoCloseable {
       Check.positiveFinite("ModelServer.Options", "pollSeconds", pollSeconds);
       Check.notNull("ModelServer.Options", "preprocess", preprocess);
       Check.positive("ModelServer.Options", "maxPixels", maxPixels);
+      Check.inRange("ModelServer.Options", "readTimeoutSeconds", readTimeoutSeconds, 1, 86_400);
     }
 
     /**
@@ -57,14 +62,17 @@ public final class ModelServer implements AutoCloseable {
      */
     public static Options defaults() {
       return new Options("127.0.0.1", 8501, 16, 64L << 20, 1024, 2, Preprocess.EXACT,
-          ImageFiles.DEFAULT_MAX_PIXELS);
+          ImageFiles.DEFAULT_MAX_PIXELS, 30);
     }
 
     public Options withPort(int p) {
       return new Options(host, p, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds, preprocess,
-          maxPixels);
+          maxPixels, readTimeoutSeconds);
     }
   }
+
+  /** Threads for reading requests beyond the ones running the model. */
+  static final int READING_THREADS = 64;
 
   private final Map<String, ServedModel> models;
   private final HttpServer http;
@@ -98,13 +106,19 @@ public final class ModelServer implements AutoCloseable {
       // request takes at least that. The property is read once, when the server classes load.
       System.setProperty("sun.net.httpserver.nodelay", System.getProperty(
           "sun.net.httpserver.nodelay", "true"));
+      // Without a limit, a client that sends its body slowly keeps a thread reading it forever.
+      System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty(
+          "sun.net.httpserver.maxReqTime", Integer.toString(opt.readTimeoutSeconds())));
       InetSocketAddress address = new InetSocketAddress(opt.host(), opt.port());
       if (address.isUnresolved()) {
         throw new IllegalArgumentException("ModelServer: host '" + opt.host() + "' does not"
             + " resolve to an address; expected a host name or address of this machine.");
       }
       HttpServer http = HttpServer.create(address, 64);
-      ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + 4);
+      // Threads read requests and run them; only maxConcurrent at a time run the model. The
+      // others read bodies (each for at most readTimeoutSeconds), so slow clients cannot take
+      // every thread from quick ones and status requests.
+      ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + READING_THREADS);
       http.setExecutor(workers);
       RestApi api = new RestApi(models, opt.maxConcurrent(), opt.maxBodyBytes(), opt.maxBatch(),
           opt.preprocess(), opt.maxPixels());
