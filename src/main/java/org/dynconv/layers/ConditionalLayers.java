@@ -21,8 +21,11 @@ import org.tensorflow.types.TFloat32;
 final class ConditionalLayers {
   private ConditionalLayers() {}
 
-  /** A built mixture-of-kernels layer and the routing it owns (null when the routing is shared). */
-  record Mixture(ConditionalConv conv, Routing ownRouting) {}
+  /**
+   * A built mixture-of-kernels layer, the routing it owns (null when the routing is shared) and
+   * every variable it created, the routing's included.
+   */
+  record Mixture(ConditionalConv conv, Routing ownRouting, List<VariableRef> variables) {}
 
   /** How a mixture layer is created once the input channels are known. */
   interface MixtureFactory {
@@ -50,12 +53,9 @@ final class ConditionalLayers {
 
     @Override
     Mixture build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
-      Mixture m = factory.create(ctx, scope, channels(scope, x), canShare && ctx.sharedRouting() != null);
-      ctx.track(m.conv().variables());
-      if (m.ownRouting() != null && m.ownRouting() instanceof SigmoidRouting) {
-        // CondConv's own routing is a separate object; DynamicConv reports it with its bank.
-        ctx.track(m.ownRouting().variables());
-      }
+      Mixture m = factory.create(ctx, scope, channels(scope, x),
+          canShare && ctx.sharedRouting() != null);
+      ctx.track(m.variables());
       return m;
     }
 
@@ -82,9 +82,19 @@ final class ConditionalLayers {
     }
   }
 
-  /** CondConv's own routing: {@code <scope>/routing/{kernel,bias}}, sigmoid over E experts. */
-  static Routing condConvRouting(LayerScope scope, int experts, int inChannels, boolean shared) {
-    return shared ? null : SigmoidRouting.create(scope.child("routing"), experts, inChannels);
+  /**
+   * A CondConv layer with its own routing {@code <scope>/routing/{kernel,bias}} (sigmoid over E
+   * experts), or none when it reads a shared routing.
+   */
+  static Mixture condConv(ConditionalConv conv, LayerScope scope, int experts, int inChannels,
+      boolean shared) {
+    if (shared) {
+      return new Mixture(conv, null, conv.variables());
+    }
+    Routing r = SigmoidRouting.create(scope.child("routing"), experts, inChannels);
+    List<VariableRef> vs = new java.util.ArrayList<>(conv.variables());
+    vs.addAll(r.variables());
+    return new Mixture(conv, r, vs);
   }
 
   /** ODConv, regular or depthwise, as the layer uses it. */

@@ -110,11 +110,8 @@ public final class Layers {
         if (ctx.stepSeed() != null) {
           return Dropout.apply(tf, x, rate, ctx.stepSeed(), salt, ctx.mode(), ctx.rows());
         }
-        Operand<TFloat32> u = tf.random.randomUniform(tf.shape(x), TFloat32.class,
-            RandomUniform.seed(ctx.scope().seed()), RandomUniform.seed2((long) salt));
-        Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant((float) rate)),
-            TFloat32.class);
-        return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
+        return Dropout.withMask(tf, x, tf.random.randomUniform(tf.shape(x), TFloat32.class,
+            RandomUniform.seed(ctx.scope().seed()), RandomUniform.seed2((long) salt)), rate);
       }
     };
   }
@@ -133,9 +130,8 @@ public final class Layers {
   public static Layer condConv2d(String name, CondConv2dConfig config) {
     required("CondConv2d", "config", config);
     return new ConditionalLayers.MixtureLayer("CondConv2d", name, "cond_conv2d", true,
-        (ctx, scope, in, shared) -> new ConditionalLayers.Mixture(
-            CondConv2d.create(scope, config, in),
-            ConditionalLayers.condConvRouting(scope, config.numExperts(), in, shared)));
+        (ctx, scope, in, shared) -> ConditionalLayers.condConv(
+            CondConv2d.create(scope, config, in), scope, config.numExperts(), in, shared));
   }
 
   /** Depthwise CondConv ({@link DepthwiseCondConv2d}); routing as {@link #condConv2d}. */
@@ -146,9 +142,8 @@ public final class Layers {
   public static Layer condConv2d(String name, DepthwiseCondConv2dConfig config) {
     required("DepthwiseCondConv2d", "config", config);
     return new ConditionalLayers.MixtureLayer("DepthwiseCondConv2d", name, "depthwise_cond_conv2d",
-        true, (ctx, scope, in, shared) -> new ConditionalLayers.Mixture(
-            DepthwiseCondConv2d.create(scope, config, in),
-            ConditionalLayers.condConvRouting(scope, config.numExperts(), in, shared)));
+        true, (ctx, scope, in, shared) -> ConditionalLayers.condConv(
+            DepthwiseCondConv2d.create(scope, config, in), scope, config.numExperts(), in, shared));
   }
 
   /**
@@ -164,7 +159,7 @@ public final class Layers {
     return new ConditionalLayers.MixtureLayer("DynamicConv2d", name, "dynamic_conv2d", false,
         (ctx, scope, in, shared) -> {
           DynamicConv2d d = DynamicConv2d.create(scope, config, in, ctx.temperature());
-          return new ConditionalLayers.Mixture(d, d.routing());
+          return new ConditionalLayers.Mixture(d, d.routing(), d.variables());
         });
   }
 
@@ -179,7 +174,7 @@ public final class Layers {
         "depthwise_dynamic_conv2d", false, (ctx, scope, in, shared) -> {
           DepthwiseDynamicConv2d d =
               DepthwiseDynamicConv2d.create(scope, config, in, ctx.temperature());
-          return new ConditionalLayers.Mixture(d, d.routing());
+          return new ConditionalLayers.Mixture(d, d.routing(), d.variables());
         });
   }
 

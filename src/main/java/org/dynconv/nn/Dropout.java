@@ -37,7 +37,12 @@ public final class Dropout {
       return x;
     }
     Operand<TInt64> seed = tf.math.add(stepSeed, tf.constant(new long[] {0, salt}));
-    Operand<TFloat32> u = rows.uniform(tf, tf.shape(x), seed);
+    return withMask(tf, x, rows.uniform(tf, tf.shape(x), seed), rate);
+  }
+
+  /** {@code x * (u >= rate) / (1 - rate)} for a draw {@code u ~ U[0,1)} of x's shape. */
+  public static Operand<TFloat32> withMask(Ops tf, Operand<TFloat32> x, Operand<TFloat32> u,
+      double rate) {
     Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant((float) rate)),
         TFloat32.class);
     return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
