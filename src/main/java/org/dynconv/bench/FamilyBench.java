@@ -3,6 +3,7 @@ package org.dynconv.bench;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.dynconv.config.Activation;
 import org.dynconv.conv.ConvKind;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.LayerScope;
@@ -13,14 +14,11 @@ import org.dynconv.graph.Variables;
 import org.dynconv.init.Initializers;
 import org.dynconv.layers.DcdConv2d;
 import org.dynconv.layers.DcdConv2dConfig;
-import org.dynconv.layers.DepthwiseOdConv2d;
-import org.dynconv.layers.DepthwiseOdConv2dConfig;
 import org.dynconv.layers.OdConv2d;
 import org.dynconv.layers.OdConv2dConfig;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
-import org.dynconv.nn.DepthwiseConv2d;
-import org.dynconv.nn.DepthwiseConv2dConfig;
+import org.dynconv.routing.OdAttentionConfig;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -174,26 +172,12 @@ public final class FamilyBench {
     LayerScope scope = root.child("od" + n + "_" + st.name().toLowerCase());
     int size = c.size();
     try {
-      Operand<TFloat32> y;
-      List<VariableRef> vars;
-      Strategy used;
-      long macs;
-      if (c.kind() == ConvKind.REGULAR) {
-        OdConv2d od = OdConv2d.create(scope, OdConv2dConfig.of(c.kernelOut(), c.geometry(), n)
-            .withStrategy(st), c.inChannels(), temperature);
-        used = od.strategyFor(x, mode);
-        y = od.apply(x, mode).output();
-        vars = od.variables();
-        macs = od.macs(size, size);
-      } else {
-        DepthwiseOdConv2d od = DepthwiseOdConv2d.create(scope,
-            DepthwiseOdConv2dConfig.of(c.geometry(), n).withStrategy(st), c.inChannels(),
-            temperature);
-        used = od.strategyFor(x, mode);
-        y = od.apply(x, mode).output();
-        vars = od.variables();
-        macs = od.macs(size, size);
-      }
+      OdConv2d od = OdConv2d.create(scope, new OdConv2dConfig(c.kind(), c.kernelOut(),
+          c.geometry(), n, OdAttentionConfig.defaults(), 1f, st), c.inChannels(), temperature);
+      Strategy used = od.strategyFor(x, mode);
+      Operand<TFloat32> y = od.apply(x, mode).output();
+      List<VariableRef> vars = od.variables();
+      long macs = od.macs(size, size);
       String path = used == null ? "" : st == Strategy.AUTO ? " AUTO(" + used + ")" : " " + used;
       out.add(new Candidate("ODConv" + n + path, n, targets(root.ops(), y, x, vars, train), macs,
           bytes(vars)));
@@ -224,15 +208,9 @@ public final class FamilyBench {
 
   private static List<Operand<?>> baseline(LayerScope scope, LayerCase c, Operand<TFloat32> x,
       boolean train) {
-    Ops tf = scope.ops();
-    if (c.kind() == ConvKind.REGULAR) {
-      Conv2d conv = Conv2d.create(scope, Conv2dConfig.of(c.kernelOut(), c.geometry())
-          .withBias(false), c.inChannels());
-      return targets(tf, conv.apply(x), x, conv.variables(), train);
-    }
-    DepthwiseConv2d conv = DepthwiseConv2d.create(scope,
-        DepthwiseConv2dConfig.of(c.geometry()).withBias(false), c.inChannels());
-    return targets(tf, conv.apply(x), x, conv.variables(), train);
+    Conv2d conv = Conv2d.create(scope, new Conv2dConfig(c.kind(), c.kernelOut(), c.geometry(),
+        false, Activation.NONE), c.inChannels());
+    return targets(scope.ops(), conv.apply(x), x, conv.variables(), train);
   }
 
   private static void run(Session s, List<Operand<?>> targets) {

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.dynconv.config.Activation;
 import org.dynconv.conv.ConvKind;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.LayerScope;
@@ -15,12 +16,8 @@ import org.dynconv.init.Initializers;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
 import org.dynconv.layers.ConditionalConv;
-import org.dynconv.layers.DepthwiseCondConv2d;
-import org.dynconv.layers.DepthwiseCondConv2dConfig;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
-import org.dynconv.nn.DepthwiseConv2d;
-import org.dynconv.nn.DepthwiseConv2dConfig;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -220,25 +217,13 @@ public final class LayerBench {
 
   static List<Operand<?>> baseline(LayerScope scope, LayerCase c, Operand<TFloat32> x,
       boolean train) {
-    Ops tf = scope.ops();
-    if (c.kind() == ConvKind.REGULAR) {
-      Conv2d conv = Conv2d.create(scope, Conv2dConfig.of(c.kernelOut(), c.geometry())
-          .withBias(false), c.inChannels());
-      return target(tf, conv.apply(x), x, conv.kernel(), train);
-    }
-    DepthwiseConv2d conv = DepthwiseConv2d.create(scope,
-        DepthwiseConv2dConfig.of(c.geometry()).withBias(false), c.inChannels());
-    return target(tf, conv.apply(x), x, conv.kernel(), train);
+    Conv2d conv = Conv2d.create(scope, new Conv2dConfig(c.kind(), c.kernelOut(), c.geometry(),
+        false, Activation.NONE), c.inChannels());
+    return target(scope.ops(), conv.apply(x), x, conv.kernel(), train);
   }
 
   static ConditionalConv conditional(LayerScope scope, LayerCase c, int e, Strategy s) {
-    if (c.kind() == ConvKind.REGULAR) {
-      return CondConv2d.create(scope,
-          CondConv2dConfig.of(c.kernelOut(), c.geometry(), e).withBias(false).withStrategy(s),
-          c.inChannels());
-    }
-    return DepthwiseCondConv2d.create(scope,
-        DepthwiseCondConv2dConfig.of(c.geometry(), e).withBias(false).withStrategy(s),
-        c.inChannels());
+    return CondConv2d.create(scope, new CondConv2dConfig(c.kind(), c.kernelOut(), c.geometry(), e,
+        false, Activation.NONE, s), c.inChannels());
   }
 }

@@ -2,10 +2,12 @@ package org.dynconv.blocks;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.dynconv.config.Activation;
 import org.dynconv.config.Check;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.conv.ConvKind;
+import org.dynconv.conv.Strategy;
 import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
@@ -16,12 +18,6 @@ import org.dynconv.layers.ConditionalConv;
 import org.dynconv.layers.DcdConv2d;
 import org.dynconv.layers.DcdConv2dConfig;
 import org.dynconv.layers.DcdOutput;
-import org.dynconv.layers.DepthwiseCondConv2d;
-import org.dynconv.layers.DepthwiseCondConv2dConfig;
-import org.dynconv.layers.DepthwiseDynamicConv2d;
-import org.dynconv.layers.DepthwiseDynamicConv2dConfig;
-import org.dynconv.layers.DepthwiseOdConv2d;
-import org.dynconv.layers.DepthwiseOdConv2dConfig;
 import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
 import org.dynconv.layers.OdConv2d;
@@ -32,8 +28,6 @@ import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
-import org.dynconv.nn.DepthwiseConv2d;
-import org.dynconv.nn.DepthwiseConv2dConfig;
 import org.dynconv.nn.Norm;
 import org.dynconv.routing.Routing;
 import org.dynconv.routing.RoutingOutputs;
@@ -49,8 +43,8 @@ import org.tensorflow.types.TFloat32;
  * depthwise_conv2d}, {@code cond_conv2d_1}, {@code dynamic_conv2d}, {@code dcd_conv2d}, {@code
  * od_conv2d}, {@code batch_normalization_1}, ...).
  *
- * <p>A depthwise unit (multiplier 1) uses DepthwiseCondConv2d, DepthwiseDynamicConv2d or
- * DepthwiseOdConv2d; DCD leaves depthwise convolutions static, as the official MobileNetV2-DCD.
+ * <p>A depthwise unit (multiplier 1) uses the depthwise form of its layer; DCD leaves depthwise
+ * convolutions static, as the official MobileNetV2-DCD.
  * DCD's sizes follow {@link Spec#dcdRule()}.
  */
 public final class ConvBnAct {
@@ -129,42 +123,27 @@ public final class ConvBnAct {
     boolean dw = spec.kind() == ConvKind.DEPTHWISE;
     List<String> kernels;
     ConvType type = spec.type() == ConvType.DCD && dw ? ConvType.STATIC : spec.type();
+    ConvKind kind = spec.kind();
+    int outputs = dw ? 1 : f;
     switch (type) {
       case STATIC -> {
-        if (dw) {
-          DepthwiseConv2d d = DepthwiseConv2d.create(block.uniqueChild("depthwise_conv2d"),
-              DepthwiseConv2dConfig.of(g).withBias(false), in);
-          kernels = List.of(d.kernel().name());
-          core = plain(d::apply, d.variables(), 1);
-        } else {
-          Conv2d c = Conv2d.create(block.uniqueChild("conv2d"),
-              Conv2dConfig.of(f, g).withBias(false), in);
-          kernels = List.of(c.kernel().name());
-          core = plain(c::apply, c.variables(), f);
-        }
+        Conv2d c = Conv2d.create(block.uniqueChild(kind.scopeName("conv2d")),
+            new Conv2dConfig(kind, outputs, g, false, Activation.NONE), in);
+        kernels = List.of(c.kernel().name());
+        core = plain(c::apply, c::macs, c.variables());
       }
       case CONDCONV -> {
-        ConditionalConv c = dw
-            ? DepthwiseCondConv2d.create(block.uniqueChild("depthwise_cond_conv2d"),
-                DepthwiseCondConv2dConfig.of(g, e).withBias(false), in)
-            : CondConv2d.create(block.uniqueChild("cond_conv2d"),
-                CondConv2dConfig.of(f, g, e).withBias(false), in);
+        CondConv2d c = CondConv2d.create(block.uniqueChild(kind.scopeName("cond_conv2d")),
+            new CondConv2dConfig(kind, outputs, g, e, false, Activation.NONE, Strategy.AUTO), in);
         kernels = List.of(c.experts().kernel().name());
         core = mixture(c, null);
       }
       case DYNAMIC -> {
-        if (dw) {
-          DepthwiseDynamicConv2d d = DepthwiseDynamicConv2d.create(
-              block.uniqueChild("depthwise_dynamic_conv2d"),
-              DepthwiseDynamicConv2dConfig.of(g, e).withBias(false), in, temperature);
-          kernels = List.of(d.experts().kernel().name());
-          core = mixture(d, d.routing());
-        } else {
-          DynamicConv2d d = DynamicConv2d.create(block.uniqueChild("dynamic_conv2d"),
-              DynamicConv2dConfig.of(f, g, e).withBias(false), in, temperature);
-          kernels = List.of(d.experts().kernel().name());
-          core = mixture(d, d.routing());
-        }
+        DynamicConv2d d = DynamicConv2d.create(block.uniqueChild(kind.scopeName("dynamic_conv2d")),
+            (dw ? DynamicConv2dConfig.depthwise(g, e) : DynamicConv2dConfig.of(f, g, e))
+                .withBias(false), in, temperature);
+        kernels = List.of(d.experts().kernel().name());
+        core = mixture(d, d.routing());
       }
       case DCD -> {
         DcdConv2dConfig cfg = spec.dcdRule() == DcdRule.MOBILENET_V2
@@ -192,17 +171,10 @@ public final class ConvBnAct {
         };
       }
       case ODCONV -> {
-        if (dw) {
-          DepthwiseOdConv2d o = DepthwiseOdConv2d.create(block.uniqueChild("depthwise_od_conv2d"),
-              DepthwiseOdConv2dConfig.of(g, e), in, temperature);
-          kernels = List.of(o.kernels().kernel().name());
-          core = odconv(o::apply, o.scope(), o::macs, o.variables());
-        } else {
-          OdConv2d o = OdConv2d.create(block.uniqueChild("od_conv2d"), OdConv2dConfig.of(f, g, e),
-              in, temperature);
-          kernels = List.of(o.kernels().kernel().name());
-          core = odconv(o::apply, o.scope(), o::macs, o.variables());
-        }
+        OdConv2d o = OdConv2d.create(block.uniqueChild(kind.scopeName("od_conv2d")),
+            dw ? OdConv2dConfig.depthwise(g, e) : OdConv2dConfig.of(f, g, e), in, temperature);
+        kernels = List.of(o.kernels().kernel().name());
+        core = odconv(o);
       }
       default -> throw new IllegalStateException("ConvBnAct: unhandled conv type " + type);
     }
@@ -211,9 +183,9 @@ public final class ConvBnAct {
     folds.add(0, new BatchNormFold(kernels, f, bnScope.path(), spec.bn().epsilon()));
   }
 
-  /** A static convolution: {@code positions * kh * kw * Cin * outPerIn} multiply-adds. */
-  private Core plain(java.util.function.UnaryOperator<Operand<TFloat32>> conv,
-      List<VariableRef> variables, int outPerIn) {
+  /** A static convolution. */
+  private static Core plain(UnaryOperator<Operand<TFloat32>> conv, Macs macs,
+      List<VariableRef> variables) {
     return new Core() {
       public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
           RoutingOutputs outputs) {
@@ -221,9 +193,7 @@ public final class ConvBnAct {
       }
 
       public long macs(int h, int w) {
-        ConvGeometry g = spec.geometry();
-        return (long) g.outputHeight(h) * g.outputWidth(w) * g.kernelH() * g.kernelW()
-            * spec.inChannels() * outPerIn;
+        return macs.of(h, w);
       }
 
       public List<VariableRef> variables() {
@@ -255,33 +225,27 @@ public final class ConvBnAct {
     };
   }
 
-  /** What an ODConv layer's forward pass is, regular or depthwise. */
-  private interface OdForward {
-    OdOutput apply(Operand<TFloat32> x, Mode mode);
-  }
-
   /** Multiply-adds per image for an {@code h x w} input. */
   private interface Macs {
     long of(int h, int w);
   }
 
   /** An ODConv layer, regular or depthwise; its attentions go to the outputs. */
-  private static Core odconv(OdForward forward, LayerScope scope,
-      Macs macs, List<VariableRef> variables) {
+  private static Core odconv(OdConv2d od) {
     return new Core() {
       public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
           RoutingOutputs outputs) {
-        OdOutput out = forward.apply(x, mode);
-        outputs.odconv(scope.path(), out.attention());
+        OdOutput out = od.apply(x, mode);
+        outputs.odconv(od.scope().path(), out.attention());
         return out.forward();
       }
 
       public long macs(int h, int w) {
-        return macs.of(h, w);
+        return od.macs(h, w);
       }
 
       public List<VariableRef> variables() {
-        return variables;
+        return od.variables();
       }
     };
   }

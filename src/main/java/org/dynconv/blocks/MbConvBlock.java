@@ -11,16 +11,12 @@ import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
-import org.dynconv.layers.DepthwiseCondConv2d;
-import org.dynconv.layers.DepthwiseCondConv2dConfig;
 import org.dynconv.nn.Activations;
 import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Norm;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
-import org.dynconv.nn.DepthwiseConv2d;
-import org.dynconv.nn.DepthwiseConv2dConfig;
 import org.dynconv.routing.RoutingOutputs;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
@@ -60,8 +56,8 @@ public final class MbConvBlock {
   private final Conv2d expand;
   private final CondConv2d condExpand;
   private final Norm bn0;
-  private final DepthwiseConv2d depthwise;
-  private final DepthwiseCondConv2d condDepthwise;
+  private final Conv2d depthwise;
+  private final CondConv2d condDepthwise;
   private final Norm bn1;
   private final Conv2d seReduce;
   private final Conv2d seExpand;
@@ -102,11 +98,11 @@ public final class MbConvBlock {
       this.condExpand = null;
       this.bn0 = null;
     }
-    this.depthwise = cc ? null : DepthwiseConv2d.create(block.child("depthwise_conv2d"),
-        DepthwiseConv2dConfig.of(dw).withBias(false), mid);
-    this.condDepthwise = cc ? DepthwiseCondConv2d.create(keras.child(condconvIndex == 0
+    this.depthwise = cc ? null : Conv2d.create(block.child("depthwise_conv2d"),
+        Conv2dConfig.depthwise(dw).withBias(false), mid);
+    this.condDepthwise = cc ? CondConv2d.create(keras.child(condconvIndex == 0
         ? "depthwise_cond_conv2d" : "depthwise_cond_conv2d_" + condconvIndex),
-        DepthwiseCondConv2dConfig.of(dw, experts).withBias(false), mid) : null;
+        CondConv2dConfig.depthwise(dw, experts).withBias(false), mid) : null;
     LayerScope bn1Scope = block.uniqueChild("tpu_batch_normalization");
     this.bn1 = Norm.create(bn1Scope, bn, mid, foldBatchNorm);
     folds.add(new BatchNormFold(cc ? condDepthwise.experts().kernel().name()

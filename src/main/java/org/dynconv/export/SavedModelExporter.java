@@ -14,7 +14,6 @@ import org.dynconv.graph.Threads;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.infer.InferenceModel;
 import org.dynconv.io.AtomicFiles;
-import org.dynconv.io.FaultInjection;
 import org.dynconv.io.StagingDirectory;
 import org.dynconv.models.BatchCopies;
 import org.dynconv.models.BuildOptions;
@@ -191,7 +190,6 @@ public final class SavedModelExporter {
           ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
           : "separate (inference mode, moving statistics)");
       writeAssets(staging, spec, labels, info);
-      FaultInjection.pause("export");
       install(staging, finalDir, tmp);
       stage.close();
       return finalDir;

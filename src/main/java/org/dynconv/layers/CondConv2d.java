@@ -16,13 +16,14 @@ import org.tensorflow.types.TFloat32;
 /**
  * CondConv (Yang et al. 2019): {@code y[b] = act(conv(x[b], sum_e r[b,e] W_e) + sum_e r[b,e]
  * c_e)}. One convolution per example with its mixed kernel, which equals the routing-weighted
- * sum of E expert convolutions.
+ * sum of E expert convolutions. Regular or depthwise by {@link CondConv2dConfig#kind()}.
  *
- * <p>Shapes: {@code x [B,H,W,Cin]}, routing {@code r [B,E]}, output {@code [B,H',W',filters]}.
- * Variables (Google's {@code condconv_layers.CondConv2D}): {@code condconv_kernel [E,
- * kh*kw*Cin*filters]}, row e = expert e's HWIO kernel flattened row-major, each expert drawn as
- * Google's conv init Normal(0, sqrt(2 / (kh*kw*filters))); {@code condconv_bias [E, filters]}
- * (zeros) when {@code useBias}.
+ * <p>Shapes: {@code x [B,H,W,Cin]}, routing {@code r [B,E]}, output {@code [B,H',W',filters]}
+ * (depthwise: {@code [B,H',W',C*M]}, channel {@code c*M + m}). Variables, as Google's {@code
+ * condconv_layers}: regular {@code condconv_kernel [E, kh*kw*Cin*filters]}, depthwise {@code
+ * depthwise_condconv_kernel [E, kh*kw*C*M]}, row e = expert e's HWIO kernel flattened row-major,
+ * drawn as Google's conv init Normal(0, sqrt(2 / (kh*kw*outputs))); {@code condconv_bias [E,
+ * output channels]} (zeros) when {@code useBias}.
  */
 public final class CondConv2d implements ConditionalConv {
   private final LayerScope scope;
@@ -34,17 +35,21 @@ public final class CondConv2d implements ConditionalConv {
     this.scope = scope;
     this.config = config;
     ConvGeometry g = config.geometry();
-    this.bank = ExpertBank.create(scope, "condconv_kernel", config.useBias() ? "condconv_bias" : null,
-        config.numExperts(), new long[] {g.kernelH(), g.kernelW(), inChannels, config.filters()},
-        Initializers.convKernel(g.kernelH(), g.kernelW(), config.filters()), config.filters());
-    this.core = new ConditionalCore("CondConv2d", scope, ConvKind.REGULAR, g, inChannels,
-        config.filters(), bank, config.activation(), config.strategy());
+    ConvKind kind = config.kind();
+    int out = config.outputs();
+    this.bank = ExpertBank.create(scope,
+        kind == ConvKind.DEPTHWISE ? "depthwise_condconv_kernel" : "condconv_kernel",
+        config.useBias() ? "condconv_bias" : null, config.numExperts(),
+        new long[] {g.kernelH(), g.kernelW(), inChannels, out},
+        Initializers.convKernel(g.kernelH(), g.kernelW(), out), kind.outChannels(inChannels, out));
+    this.core = new ConditionalCore(kind.layerName("CondConv2d"), scope, kind, g, inChannels, out,
+        bank, config.activation(), config.strategy());
   }
 
   /** Creates the variables under {@code scope}. */
   public static CondConv2d create(LayerScope scope, CondConv2dConfig config, int inChannels) {
     Check.notNull("CondConv2d", "config", config);
-    Check.positive("CondConv2d", "inChannels", inChannels);
+    Check.positive(config.kind().layerName("CondConv2d"), "inChannels", inChannels);
     return new CondConv2d(scope, config, inChannels);
   }
 
@@ -63,13 +68,11 @@ public final class CondConv2d implements ConditionalConv {
     return core.forward(x, routing, mode);
   }
 
-  /** The strategy {@link #apply} would use for this input in {@code mode}. */
   @Override
   public Strategy strategyFor(Operand<TFloat32> x, Mode mode) {
     return core.strategyFor(x, mode);
   }
 
-  /** Convolution plus kernel-mixing multiply-adds per example for an {@code h x w} input. */
   @Override
   public long macs(int h, int w) {
     return core.macs(h, w);

@@ -122,8 +122,8 @@ final class ConditionalLayers {
   static final class Od extends BuiltOnce<OdParts> {
     private final OdFactory factory;
 
-    Od(String component, String name, OdFactory factory) {
-      super(component, name, "od_conv2d");
+    Od(String component, String name, String baseName, OdFactory factory) {
+      super(component, name, baseName);
       this.factory = factory;
     }
 

@@ -19,13 +19,15 @@ import org.tensorflow.types.TFloat32;
 /**
  * DynamicConv (Chen et al. 2020): {@code y[b] = act(conv(x[b], sum_k pi[b,k] W_k) + sum_k pi[b,k]
  * c_k)} with attention {@code pi = softmax(z / T)} from a small MLP on the pooled input ({@link
- * SoftmaxRouting}); {@code pi} is positive and sums to 1.
+ * SoftmaxRouting}); {@code pi} is positive and sums to 1. Regular or depthwise by {@link
+ * DynamicConv2dConfig#kind()}.
  *
- * <p>Shapes: {@code x [B,H,W,Cin]}, output {@code [B,H',W',filters]}. Variables: {@code
- * dynamic_kernel [K, kh*kw*Cin*filters]} (rows are HWIO kernels flattened row-major, the CondConv
- * layout, each drawn as Normal(0, sqrt(2 / (kh*kw*filters)))), {@code dynamic_bias [K, filters]}
- * when {@code useBias}, and the attention's {@code attention/fc1/*}, {@code attention/fc2/*} when
- * the layer owns its routing.
+ * <p>Shapes: {@code x [B,H,W,Cin]}, output {@code [B,H',W',filters]} (depthwise: {@code
+ * [B,H',W',C*M]}, channel {@code c*M + m}). Variables: regular {@code dynamic_kernel [K,
+ * kh*kw*Cin*filters]}, depthwise {@code dynamic_depthwise_kernel [K, kh*kw*C*M]} (rows are HWIO
+ * kernels flattened row-major, the CondConv layout, each drawn as Normal(0, sqrt(2 /
+ * (kh*kw*outputs)))), {@code dynamic_bias [K, output channels]} when {@code useBias}, and the
+ * attention's {@code attention/fc1/*}, {@code attention/fc2/*}.
  */
 public final class DynamicConv2d implements ConditionalConv {
   private final LayerScope scope;
@@ -39,13 +41,17 @@ public final class DynamicConv2d implements ConditionalConv {
     this.scope = scope;
     this.config = config;
     ConvGeometry g = config.geometry();
-    this.bank = ExpertBank.create(scope, "dynamic_kernel", config.useBias() ? "dynamic_bias" : null,
-        config.numKernels(), new long[] {g.kernelH(), g.kernelW(), inChannels, config.filters()},
-        Initializers.convKernel(g.kernelH(), g.kernelW(), config.filters()), config.filters());
+    ConvKind kind = config.kind();
+    int out = config.outputs();
+    this.bank = ExpertBank.create(scope,
+        kind == ConvKind.DEPTHWISE ? "dynamic_depthwise_kernel" : "dynamic_kernel",
+        config.useBias() ? "dynamic_bias" : null, config.numKernels(),
+        new long[] {g.kernelH(), g.kernelW(), inChannels, out},
+        Initializers.convKernel(g.kernelH(), g.kernelW(), out), kind.outChannels(inChannels, out));
     this.routing = SoftmaxRouting.create(scope.child("attention"), config.routing(), inChannels,
         temperature != null ? temperature : Temperature.input(scope, config.temperature()));
-    this.core = new ConditionalCore("DynamicConv2d", scope, ConvKind.REGULAR, g, inChannels,
-        config.filters(), bank, config.activation(), config.strategy());
+    this.core = new ConditionalCore(kind.layerName("DynamicConv2d"), scope, kind, g, inChannels,
+        out, bank, config.activation(), config.strategy());
   }
 
   /**
@@ -63,7 +69,7 @@ public final class DynamicConv2d implements ConditionalConv {
   public static DynamicConv2d create(LayerScope scope, DynamicConv2dConfig config, int inChannels,
       Operand<TFloat32> temperature) {
     Check.notNull("DynamicConv2d", "config", config);
-    Check.positive("DynamicConv2d", "inChannels", inChannels);
+    Check.positive(config.kind().layerName("DynamicConv2d"), "inChannels", inChannels);
     return new DynamicConv2d(scope, config, inChannels, temperature);
   }
 

@@ -2,13 +2,13 @@ package org.dynconv.layers;
 
 import org.dynconv.config.Activation;
 import org.dynconv.config.Check;
+import org.dynconv.conv.ConvKind;
 import org.dynconv.nn.Activations;
 import org.dynconv.nn.BatchNorm;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.DenseConfig;
-import org.dynconv.nn.DepthwiseConv2dConfig;
 import org.dynconv.nn.Dropout;
 import org.dynconv.nn.GlobalAvgPool;
 import org.tensorflow.Operand;
@@ -37,22 +37,16 @@ public final class Layers {
 
   // Static layers.
 
-  /** A convolution ({@link Conv2d}): {@code kernel [kh,kw,Cin,filters]}, {@code bias}. */
+  /**
+   * A convolution ({@link Conv2d}): regular {@code kernel [kh,kw,Cin,filters]} or depthwise
+   * {@code depthwise_kernel [kh,kw,C,M]} by the config's kind, and {@code bias}.
+   */
   public static Layer conv2d(Conv2dConfig config) {
     return conv2d(null, config);
   }
 
   public static Layer conv2d(String name, Conv2dConfig config) {
     return new PlainLayers.Conv(name, config);
-  }
-
-  /** A depthwise convolution: {@code depthwise_kernel [kh,kw,C,multiplier]}, {@code bias}. */
-  public static Layer depthwiseConv2d(DepthwiseConv2dConfig config) {
-    return depthwiseConv2d(null, config);
-  }
-
-  public static Layer depthwiseConv2d(String name, DepthwiseConv2dConfig config) {
-    return new PlainLayers.Depthwise(name, config);
   }
 
   /** A dense layer on {@code [B,F]}: {@code kernel [F,units]}, {@code bias [units]}. */
@@ -119,85 +113,52 @@ public final class Layers {
   // Conditional layers: one call shape, routing or attention owned by the layer.
 
   /**
-   * CondConv ({@link CondConv2d}) with its own sigmoid routing {@code <name>/routing}, or the
-   * routing of an enclosing {@link SharedRouting} block. Variables {@code condconv_kernel [E,
-   * kh*kw*Cin*filters]}, {@code condconv_bias [E, filters]}.
+   * CondConv ({@link CondConv2d}), regular or depthwise by the config's kind, with its own sigmoid
+   * routing {@code <name>/routing}, or the routing of an enclosing {@link SharedRouting} block.
+   * Variables {@code condconv_kernel [E, kh*kw*Cin*filters]} (depthwise {@code
+   * depthwise_condconv_kernel}), {@code condconv_bias [E, output channels]}.
    */
   public static Layer condConv2d(CondConv2dConfig config) {
     return condConv2d(null, config);
   }
 
   public static Layer condConv2d(String name, CondConv2dConfig config) {
-    required("CondConv2d", "config", config);
-    return new ConditionalLayers.MixtureLayer("CondConv2d", name, "cond_conv2d", true,
-        (ctx, scope, in, shared) -> ConditionalLayers.condConv(
+    ConvKind kind = required("CondConv2d", "config", config).kind();
+    return new ConditionalLayers.MixtureLayer(kind.layerName("CondConv2d"), name,
+        kind.scopeName("cond_conv2d"), true, (ctx, scope, in, shared) -> ConditionalLayers.condConv(
             CondConv2d.create(scope, config, in), scope, config.numExperts(), in, shared));
   }
 
-  /** Depthwise CondConv ({@link DepthwiseCondConv2d}); routing as {@link #condConv2d}. */
-  public static Layer condConv2d(DepthwiseCondConv2dConfig config) {
-    return condConv2d(null, config);
-  }
-
-  public static Layer condConv2d(String name, DepthwiseCondConv2dConfig config) {
-    required("DepthwiseCondConv2d", "config", config);
-    return new ConditionalLayers.MixtureLayer("DepthwiseCondConv2d", name, "depthwise_cond_conv2d",
-        true, (ctx, scope, in, shared) -> ConditionalLayers.condConv(
-            DepthwiseCondConv2d.create(scope, config, in), scope, config.numExperts(), in, shared));
-  }
-
   /**
-   * DynamicConv ({@link DynamicConv2d}): attention {@code softmax(z / T)} over K kernels, T the
-   * context's shared temperature.
+   * DynamicConv ({@link DynamicConv2d}), regular or depthwise by the config's kind: attention
+   * {@code softmax(z / T)} over K kernels, T the context's shared temperature.
    */
   public static Layer dynamicConv2d(DynamicConv2dConfig config) {
     return dynamicConv2d(null, config);
   }
 
   public static Layer dynamicConv2d(String name, DynamicConv2dConfig config) {
-    required("DynamicConv2d", "config", config);
-    return new ConditionalLayers.MixtureLayer("DynamicConv2d", name, "dynamic_conv2d", false,
-        (ctx, scope, in, shared) -> {
+    ConvKind kind = required("DynamicConv2d", "config", config).kind();
+    return new ConditionalLayers.MixtureLayer(kind.layerName("DynamicConv2d"), name,
+        kind.scopeName("dynamic_conv2d"), false, (ctx, scope, in, shared) -> {
           DynamicConv2d d = DynamicConv2d.create(scope, config, in, ctx.temperature());
           return new ConditionalLayers.Mixture(d, d.routing(), d.variables());
         });
   }
 
-  /** Depthwise DynamicConv ({@link DepthwiseDynamicConv2d}). */
-  public static Layer dynamicConv2d(DepthwiseDynamicConv2dConfig config) {
-    return dynamicConv2d(null, config);
-  }
-
-  public static Layer dynamicConv2d(String name, DepthwiseDynamicConv2dConfig config) {
-    required("DepthwiseDynamicConv2d", "config", config);
-    return new ConditionalLayers.MixtureLayer("DepthwiseDynamicConv2d", name,
-        "depthwise_dynamic_conv2d", false, (ctx, scope, in, shared) -> {
-          DepthwiseDynamicConv2d d =
-              DepthwiseDynamicConv2d.create(scope, config, in, ctx.temperature());
-          return new ConditionalLayers.Mixture(d, d.routing(), d.variables());
-        });
-  }
-
-  /** ODConv ({@link OdConv2d}); its attentions go to the context's routing outputs. */
+  /**
+   * ODConv ({@link OdConv2d}), regular or depthwise by the config's kind; its attentions go to the
+   * context's routing outputs.
+   */
   public static Layer odConv2d(OdConv2dConfig config) {
     return odConv2d(null, config);
   }
 
   public static Layer odConv2d(String name, OdConv2dConfig config) {
-    required("OdConv2d", "config", config);
-    return new ConditionalLayers.Od("OdConv2d", name, (ctx, scope, in) ->
+    ConvKind kind = required("OdConv2d", "config", config).kind();
+    return new ConditionalLayers.Od(kind.layerName("OdConv2d"), name,
+        kind.scopeName("od_conv2d"), (ctx, scope, in) ->
         OdConv2d.create(scope, config, in, ctx.temperature()));
-  }
-
-  /** Depthwise ODConv ({@link DepthwiseOdConv2d}). */
-  public static Layer odConv2d(DepthwiseOdConv2dConfig config) {
-    return odConv2d(null, config);
-  }
-
-  public static Layer odConv2d(String name, DepthwiseOdConv2dConfig config) {
-    required("DepthwiseOdConv2d", "config", config);
-    return new ConditionalLayers.Od("DepthwiseOdConv2d", name, (ctx, scope, in) ->
-        DepthwiseOdConv2d.create(scope, config, in, ctx.temperature()));
   }
 
   /** DCD ({@link DcdConv2d}); lambda and Phi go to the context's routing outputs. */

@@ -1,6 +1,5 @@
 package org.dynconv.layers;
 
-import org.dynconv.config.ConvGeometry;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.nn.BatchNorm;
 import org.dynconv.nn.BatchNormConfig;
@@ -8,8 +7,6 @@ import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
-import org.dynconv.nn.DepthwiseConv2d;
-import org.dynconv.nn.DepthwiseConv2dConfig;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -22,19 +19,17 @@ import org.tensorflow.types.TFloat32;
 final class PlainLayers {
   private PlainLayers() {}
 
-  /** Multiply-adds per example of a k x k convolution over an {@code h x w} input. */
-  static long convMacs(ConvGeometry g, long[] nhwc, long outChannelsPerInput, long inChannels) {
-    return (long) g.outputHeight((int) nhwc[1]) * g.outputWidth((int) nhwc[2]) * g.kernelH()
-        * g.kernelW() * inChannels * outChannelsPerInput;
-  }
-
-  /** {@code Conv2D} with {@code kernel [kh,kw,Cin,filters]}. */
+  /**
+   * {@code Conv2D} with {@code kernel [kh,kw,Cin,filters]}, or {@code DepthwiseConv2dNative} with
+   * {@code depthwise_kernel [kh,kw,C,M]}, by the config's kind.
+   */
   static final class Conv extends BuiltOnce<Conv2d> {
     private final Conv2dConfig config;
 
     Conv(String name, Conv2dConfig config) {
-      super("Conv2d", name, "conv2d");
-      this.config = Layers.required("Conv2d", "config", config);
+      super(Layers.required("Conv2d", "config", config).kind().layerName("Conv2d"), name,
+          config.kind().scopeName("conv2d"));
+      this.config = config;
     }
 
     @Override
@@ -47,33 +42,7 @@ final class PlainLayers {
     @Override
     Operand<TFloat32> apply(BuildContext ctx, Conv2d conv, Operand<TFloat32> x) {
       Operand<TFloat32> y = conv.apply(x);
-      long[] nhwc = x.shape().asArray();
-      ctx.macs(convMacs(config.geometry(), nhwc, config.filters(), nhwc[3]));
-      return y;
-    }
-  }
-
-  /** {@code DepthwiseConv2dNative} with {@code depthwise_kernel [kh,kw,C,multiplier]}. */
-  static final class Depthwise extends BuiltOnce<DepthwiseConv2d> {
-    private final DepthwiseConv2dConfig config;
-
-    Depthwise(String name, DepthwiseConv2dConfig config) {
-      super("DepthwiseConv2d", name, "depthwise_conv2d");
-      this.config = Layers.required("DepthwiseConv2d", "config", config);
-    }
-
-    @Override
-    DepthwiseConv2d build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
-      DepthwiseConv2d conv = DepthwiseConv2d.create(scope, config, channels(scope, x));
-      ctx.track(conv.variables());
-      return conv;
-    }
-
-    @Override
-    Operand<TFloat32> apply(BuildContext ctx, DepthwiseConv2d conv, Operand<TFloat32> x) {
-      Operand<TFloat32> y = conv.apply(x);
-      long[] nhwc = x.shape().asArray();
-      ctx.macs(convMacs(config.geometry(), nhwc, config.multiplier(), nhwc[3]));
+      ctx.macs(conv.macs((int) x.shape().size(1), (int) x.shape().size(2)));
       return y;
     }
   }

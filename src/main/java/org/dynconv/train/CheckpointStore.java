@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.dynconv.io.AtomicFiles;
-import org.dynconv.io.FaultInjection;
 import org.tensorflow.Session;
 
 /**
@@ -69,7 +68,6 @@ public final class CheckpointStore {
     Files.createDirectories(tmp);
     session.save(tmp.resolve("model").toString());
     AtomicFiles.writeProperties(tmp.resolve("state.properties"), state.toMap());
-    FaultInjection.pause("checkpoint");
     AtomicFiles.deleteTree(target);
     AtomicFiles.move(tmp, target);
     AtomicFiles.writeString(dir.resolve("latest"), name + "\n");

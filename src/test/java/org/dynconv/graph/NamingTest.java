@@ -9,8 +9,6 @@ import org.dynconv.config.ConvGeometry;
 import org.dynconv.init.Initializers;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
-import org.dynconv.layers.DepthwiseCondConv2d;
-import org.dynconv.layers.DepthwiseCondConv2dConfig;
 import org.dynconv.routing.SigmoidRouting;
 import org.dynconv.testing.TfRun;
 import org.junit.jupiter.api.Test;
@@ -26,8 +24,8 @@ class NamingTest {
       LayerScope model = run.root.child("efficientnet-condconv-b0-4e").child("model").child("blocks_8");
       CondConv2d expand = CondConv2d.create(model.child("cond_conv2d_1"),
           CondConv2dConfig.of(480, ConvGeometry.of(1), 4).withBias(false), 80);
-      DepthwiseCondConv2d dw = DepthwiseCondConv2d.create(model.child("depthwise_cond_conv2d"),
-          DepthwiseCondConv2dConfig.of(ConvGeometry.of(5), 4).withBias(false), 480);
+      CondConv2d dw = CondConv2d.create(model.child("depthwise_cond_conv2d"),
+          CondConv2dConfig.depthwise(ConvGeometry.of(5), 4).withBias(false), 480);
       assertEquals(List.of("efficientnet-condconv-b0-4e/blocks_8/dense/kernel",
           "efficientnet-condconv-b0-4e/blocks_8/dense/bias"),
           routing.variables().stream().map(VariableRef::name).toList());

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
-import org.dynconv.layers.DepthwiseCondConv2d;
-import org.dynconv.layers.DepthwiseCondConv2dConfig;
 import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
 import org.dynconv.testing.TfRun;
@@ -45,8 +43,8 @@ class InitializersTest {
   void depthwiseExpertsUseKernelAreaTimesMultiplier() {
     try (TfRun run = new TfRun(12)) {
       // fan_out = 5*5*1 = 25, std = sqrt(2/25) = 0.2828.
-      DepthwiseCondConv2d layer = DepthwiseCondConv2d.create(run.root.child("dw"),
-          DepthwiseCondConv2dConfig.of(ConvGeometry.of(5), 4), 500);
+      CondConv2d layer = CondConv2d.create(run.root.child("dw"),
+          CondConv2dConfig.depthwise(ConvGeometry.of(5), 4), 500);
       double[] ms = meanStd(run.value(layer.experts().kernel()));
       assertEquals(0, ms[0], 0.005);
       assertEquals(Math.sqrt(2.0 / 25), ms[1], 0.004);

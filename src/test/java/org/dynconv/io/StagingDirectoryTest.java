@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.dynconv.testing.PauseAt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 class StagingDirectoryTest {
   private static Process child(Path target) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    ProcessBuilder pb = new ProcessBuilder(java, "-Djdk.attach.allowAttachSelf=true", "-cp",
+        System.getProperty("java.class.path"), PauseAt.class.getName(), "export:120000",
         ExportChild.class.getName(), target.toString());
-    pb.environment().put("DYNCONV_FAULT_PAUSE", "export:120000");
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     pb.redirectErrorStream(true);
     return pb.start();

@@ -49,9 +49,9 @@ class DynamicBatchTest {
         outs.add(cc.apply(xIn, rIn, mode));
         banks.add(cc.experts());
         specs.add(new RefCondConv.Spec(false, 0, H, W, CIN, COUT, k, 2, 1, true, E));
-        DepthwiseCondConv2d dw = DepthwiseCondConv2d.create(
+        CondConv2d dw = CondConv2d.create(
             run.root.child("dw_" + st.name().toLowerCase()),
-            DepthwiseCondConv2dConfig.of(g, E).withMultiplier(2).withStrategy(st), CIN);
+            CondConv2dConfig.depthwise(g, E).withMultiplier(2).withStrategy(st), CIN);
         outs.add(dw.apply(xIn, rIn, mode));
         banks.add(dw.experts());
         specs.add(new RefCondConv.Spec(true, 0, H, W, CIN, 2, k, 2, 1, true, E));

@@ -29,8 +29,8 @@ class FamilyErrorsTest {
     ConvGeometry k3 = ConvGeometry.of(3);
     assertMessage("OdConv2dConfig: numKernels=0 is invalid; expected 1 <= numKernels <= 64.",
         () -> OdConv2dConfig.of(8, k3, 0));
-    assertMessage("DepthwiseOdConv2dConfig: numKernels=-1 is invalid; expected 1 <= numKernels <= 64.",
-        () -> DepthwiseOdConv2dConfig.of(k3, -1));
+    assertMessage("OdConv2dConfig: numKernels=-1 is invalid; expected 1 <= numKernels <= 64.",
+        () -> OdConv2dConfig.depthwise(k3, -1));
     assertMessage("OdAttentionConfig: reduction=0.0 is invalid; expected 0 < reduction <= 1.",
         () -> new OdAttentionConfig(0, 16));
     assertMessage("OdAttentionConfig: reduction=1.5 is invalid; expected 0 < reduction <= 1.",

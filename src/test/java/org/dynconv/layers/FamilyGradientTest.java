@@ -102,8 +102,8 @@ class FamilyGradientTest {
       Operand<TFloat32> y;
       List<org.dynconv.graph.VariableRef> vars;
       if (dw) {
-        DepthwiseOdConv2d layer = DepthwiseOdConv2d.create(run.root.child("od"),
-            DepthwiseOdConv2dConfig.of(g, n).withMultiplier(m).withAttention(ATT).withStrategy(st),
+        OdConv2d layer = OdConv2d.create(run.root.child("od"),
+            OdConv2dConfig.depthwise(g, n).withMultiplier(m).withAttention(ATT).withStrategy(st),
             CIN, temperature);
         y = layer.apply(x, Mode.TRAIN).output();
         vars = layer.variables();

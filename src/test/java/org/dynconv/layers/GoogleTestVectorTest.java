@@ -44,14 +44,14 @@ class GoogleTestVectorTest {
     try (TfRun run = new TfRun(1)) {
       Operand<TFloat32> x = run.tf.ones(run.tf.constant(Shape.of(2, 3, 3, 1)), TFloat32.class);
       Operand<TFloat32> r = run.tf.constant(new float[][] {{0.7f, 0.2f}, {10f, 17f}});
-      DepthwiseCondConv2d layer = DepthwiseCondConv2d.create(run.root.child("depthwise_cond_conv2d"),
-          DepthwiseCondConv2dConfig.of(ConvGeometry.square(3, 1, 1, Padding.SAME), 2)
+      CondConv2d layer = CondConv2d.create(run.root.child("depthwise_cond_conv2d"),
+          CondConv2dConfig.depthwise(ConvGeometry.square(3, 1, 1, Padding.SAME), 2)
               .withStrategy(st), 1);
       run.assign(layer.experts().kernel(), new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1,
           1, 1, 1, 1, 1, 1, 1, 1, 1});
       run.assign(layer.experts().bias(), new float[] {1, 1});
       float[] y = run.run(layer.apply(x, r, Mode.TRAIN));
-      AllClose.assertRelClose(expected(), y, 1e-6, "DepthwiseCondConv2d " + st);
+      AllClose.assertRelClose(expected(), y, 1e-6, "CondConv2d " + st);
     }
   }
 

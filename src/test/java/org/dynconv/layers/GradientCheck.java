@@ -69,8 +69,8 @@ final class GradientCheck {
         Operand<TFloat32> r = routing.route(xIn);
         routingVars = routing.variables();
         if (depthwise) {
-          var layer = DepthwiseCondConv2d.create(scope,
-              DepthwiseCondConv2dConfig.of(g, E).withMultiplier(kout).withStrategy(st), CIN);
+          var layer = CondConv2d.create(scope,
+              CondConv2dConfig.depthwise(g, E).withMultiplier(kout).withStrategy(st), CIN);
           y = layer.apply(xIn, r, Mode.TRAIN);
           bank = layer.experts();
         } else {

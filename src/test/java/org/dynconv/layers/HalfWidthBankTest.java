@@ -90,8 +90,8 @@ class HalfWidthBankTest {
       Operand<TFloat32> y;
       ExpertBank bank;
       if (depthwise) {
-        var layer = DepthwiseCondConv2d.create(scope,
-            DepthwiseCondConv2dConfig.of(g, E).withMultiplier(MULT).withStrategy(strategy), CIN);
+        var layer = CondConv2d.create(scope,
+            CondConv2dConfig.depthwise(g, E).withMultiplier(MULT).withStrategy(strategy), CIN);
         y = layer.apply(xIn, rIn, Mode.INFER);
         bank = layer.experts();
       } else {

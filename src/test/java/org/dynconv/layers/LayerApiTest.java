@@ -81,6 +81,47 @@ class LayerApiTest {
     }
   }
 
+  /**
+   * The depthwise form of every family is the same layer with a config of kind DEPTHWISE: Google's
+   * and Keras' depthwise variable names and [kh,kw,C,M] layouts, C*M output channels, and a
+   * multiply-add count of H'*W'*kh*kw*C*M (plus mixing), checked by hand for C = 3, M = 2.
+   */
+  @Test
+  void depthwiseFormsNameTheirVariablesAsGoogleAndKerasDo() {
+    try (TfRun run = new TfRun(1)) {
+      BuildContext ctx = BuildContext.training(run.root.child("net"));
+      Operand<TFloat32> x = run.placeholder("x", Shape.of(B, H, W, C));
+      ConvGeometry k3 = ConvGeometry.of(3);
+      Operand<TFloat32> y = Sequential.of(
+          Layers.conv2d("dw", Conv2dConfig.depthwise(k3).withMultiplier(2)),
+          Layers.condConv2d("cdw", CondConv2dConfig.depthwise(k3, 2).withBias(false)),
+          Layers.dynamicConv2d("ddw", DynamicConv2dConfig.depthwise(k3, 2).withBias(false)))
+          .call(ctx, x);
+      // Per example: dw 64*9*3*2; cdw 64*9*6 + mixing 2*54 + routing 64*6 + 6*2; ddw the same
+      // convolution and mixing, attention 64*6 + 6*4 + 4*2 (hidden max(4, 6/4) = 4).
+      long dw = 64L * 9 * 3 * 2;
+      long cdw = 64L * 9 * 6 + 2 * 54 + (64 * 6 + 6 * 2);
+      long ddw = 64L * 9 * 6 + 2 * 54 + (64 * 6 + 6 * 4 + 4 * 2);
+      assertEquals(dw + cdw + ddw, ctx.macs());
+      y = Layers.odConv2d("odw", OdConv2dConfig.depthwise(k3, 2)).call(ctx, y);
+      assertEquals(Shape.of(B, H, W, 6), y.shape());
+      Map<String, Shape> vs = shapes(ctx.variables());
+      assertEquals(Shape.of(3, 3, 3, 2), vs.get("net/dw/depthwise_kernel"));
+      assertEquals(Shape.of(6), vs.get("net/dw/bias"));
+      assertEquals(Shape.of(2, 3 * 3 * 6), vs.get("net/cdw/depthwise_condconv_kernel"));
+      assertEquals(Shape.of(2, 3 * 3 * 6), vs.get("net/ddw/dynamic_depthwise_kernel"));
+      assertEquals(Shape.of(2, 3 * 3 * 6), vs.get("net/odw/depthwise_odconv_kernel"));
+      // Depthwise ODConv with M = 1 has no filter attention, as the official code.
+      assertTrue(vs.keySet().stream().noneMatch(n -> n.startsWith("net/odw/attention/filter")),
+          vs.keySet().toString());
+      assertTrue(ctx.routingOutputs().routing().keySet().containsAll(List.of("net/cdw", "net/ddw")));
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> CondConv2dConfig.of(8, ConvGeometry.of(3), 2).withMultiplier(2));
+    assertTrue(e.getMessage().startsWith("CondConv2dConfig: multiplier=2 is invalid; expected a"
+        + " depthwise config"), e.getMessage());
+  }
+
   @Test
   void inferenceBuildsHaveNoUpdates() {
     try (TfRun run = new TfRun(1)) {

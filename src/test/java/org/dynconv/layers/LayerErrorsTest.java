@@ -26,8 +26,8 @@ class LayerErrorsTest {
         () -> CondConv2dConfig.of(8, ConvGeometry.of(3), 0));
     assertMessage("CondConv2dConfig: filters=-4 is invalid; expected filters >= 1.",
         () -> CondConv2dConfig.of(-4, ConvGeometry.of(3), 2));
-    assertMessage("DepthwiseCondConv2dConfig: multiplier=0 is invalid; expected multiplier >= 1.",
-        () -> DepthwiseCondConv2dConfig.of(ConvGeometry.of(3), 2).withMultiplier(0));
+    assertMessage("CondConv2dConfig: multiplier=0 is invalid; expected multiplier >= 1.",
+        () -> CondConv2dConfig.depthwise(ConvGeometry.of(3), 2).withMultiplier(0));
     assertMessage("DynamicConv2dConfig: temperature=0.0 is invalid; expected a finite temperature > 0.",
         () -> DynamicConv2dConfig.of(8, ConvGeometry.of(3), 4).withTemperature(0f));
     assertMessage("SoftmaxRoutingConfig: reductionRatio=0 is invalid; expected reductionRatio >= 1.",
@@ -63,8 +63,8 @@ class LayerErrorsTest {
   @Test
   void tooSmallInputForValidPaddingIsNamed() {
     try (TfRun run = new TfRun(1)) {
-      DepthwiseCondConv2d layer = DepthwiseCondConv2d.create(run.root.child("dw"),
-          DepthwiseCondConv2dConfig.of(ConvGeometry.square(5, 1, 1, Padding.VALID), 2), 3);
+      CondConv2d layer = CondConv2d.create(run.root.child("dw"),
+          CondConv2dConfig.depthwise(ConvGeometry.square(5, 1, 1, Padding.VALID), 2), 3);
       Operand<TFloat32> x = run.placeholder("x", Shape.of(1, 4, 9, 3));
       Operand<TFloat32> r = run.placeholder("r", Shape.of(1, 2));
       assertMessage("DepthwiseCondConv2d 'dw': ConvGeometry: input height=4 gives an empty output"

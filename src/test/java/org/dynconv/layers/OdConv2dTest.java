@@ -24,7 +24,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * OdConv2d and DepthwiseOdConv2d against the float64 reference ({@link RefOdConv}) over kernel
+ * OdConv2d and OdConv2d against the float64 reference ({@link RefOdConv}) over kernel
  * 1/3/5, stride 1/2, SAME/VALID, regular and depthwise, n 1/4, batch 1/3/8, for every strategy
  * that applies (TAPS for n = 1 with a k x k kernel, the per-example strategies otherwise), in
  * training and inference mode, at temperature 2, with random weights and BatchNorm statistics.
@@ -157,12 +157,12 @@ class OdConv2dTest {
   }
 
   /** A regular or depthwise ODConv layer behind one interface for the tests. */
-  record Layer(LayerScope scope, OdConv2d regular, DepthwiseOdConv2d depthwise) {
+  record Layer(LayerScope scope, OdConv2d regular, OdConv2d depthwise) {
     static Layer create(LayerScope scope, boolean dw, ConvGeometry g, int n, Strategy st,
         Operand<TFloat32> temperature) {
       if (dw) {
-        return new Layer(scope, null, DepthwiseOdConv2d.create(scope,
-            DepthwiseOdConv2dConfig.of(g, n).withMultiplier(MULT).withAttention(ATT)
+        return new Layer(scope, null, OdConv2d.create(scope,
+            OdConv2dConfig.depthwise(g, n).withMultiplier(MULT).withAttention(ATT)
                 .withStrategy(st), CIN, temperature));
       }
       return new Layer(scope, OdConv2d.create(scope, OdConv2dConfig.of(COUT, g, n)

@@ -57,8 +57,8 @@ public final class OneDnnOffChild {
         }
         // AUTO passes over GROUPED for depthwise layers in inference too (slow without oneDNN),
         // and keeps it for regular k x k ones, whose alternatives are slower still.
-        Strategy depthwise = DepthwiseCondConv2d.create(run.root.child("dw"),
-            DepthwiseCondConv2dConfig.of(g, 2), 3).strategyFor(x, Mode.INFER);
+        Strategy depthwise = CondConv2d.create(run.root.child("dw"),
+            CondConv2dConfig.depthwise(g, 2), 3).strategyFor(x, Mode.INFER);
         if (depthwise != Strategy.DEPTHWISE_FOLD) {
           throw new AssertionError("AUTO for a depthwise layer with an unknown batch, oneDNN off:"
               + " " + depthwise + "; expected DEPTHWISE_FOLD");

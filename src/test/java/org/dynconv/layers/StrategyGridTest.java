@@ -85,8 +85,8 @@ class StrategyGridTest {
       for (Strategy st : strategies) {
         var scope = run.root.child(st.name().toLowerCase());
         if (depthwise) {
-          var layer = DepthwiseCondConv2d.create(scope,
-              DepthwiseCondConv2dConfig.of(g, e).withMultiplier(MULT).withStrategy(st), CIN);
+          var layer = CondConv2d.create(scope,
+              CondConv2dConfig.depthwise(g, e).withMultiplier(MULT).withStrategy(st), CIN);
           outs.add(layer.apply(xIn, rIn, Mode.TRAIN));
           banks.add(layer.experts());
         } else {

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.dynconv.cli.Main;
 import org.dynconv.testing.Csv;
+import org.dynconv.testing.PauseAt;
 import org.dynconv.train.CheckpointStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,14 +44,15 @@ class CrashResumeTest {
 
   static Process start(List<String> args, String fault) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-        Main.class.getName()));
+    List<String> cmd = new ArrayList<>(List.of(java, "-Djdk.attach.allowAttachSelf=true", "-cp",
+        System.getProperty("java.class.path")));
+    if (fault != null) {
+      cmd.addAll(List.of(PauseAt.class.getName(), fault));
+    }
+    cmd.add(Main.class.getName());
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-    if (fault != null) {
-      pb.environment().put("DYNCONV_FAULT_PAUSE", fault);
-    }
     return pb.start();
   }
 
@@ -94,7 +96,7 @@ class CrashResumeTest {
     // 1. Killed inside the third checkpoint write (after step 12): the temporary directory is
     //    complete but not renamed, so 'latest' still names step 8.
     Process b = start(args(crashed, false), "checkpoint:60000:3");
-    readUntil(b, "fault injection: paused at checkpoint");
+    readUntil(b, "paused at checkpoint");
     kill(b);
     assertEquals(2 * EVERY, latestStep(crashed));
     try (Stream<Path> s = Files.list(crashed.resolve("checkpoints"))) {
