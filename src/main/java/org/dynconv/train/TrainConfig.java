@@ -1,8 +1,8 @@
 package org.dynconv.train;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.dynconv.config.Check;
-import org.dynconv.io.RecordProperties;
 
 /**
  * Everything that determines a training run's numbers. Saved with the run ({@code
@@ -38,19 +38,65 @@ import org.dynconv.io.RecordProperties;
  * @param earlyStoppingPatience stop when the validation accuracy has not improved for this many
  *     epochs (Keras' {@code EarlyStopping(monitor="val_accuracy", patience=N)}); 0 = off
  *
- * <p>Build it with {@link #builder()}, which starts from the defaults of {@code train} and sets
- * what differs by name. The canonical constructor exists because this is a record (it is written
- * to and read from {@code run.properties} component by component); it validates every value.
+ * <p>Built only by {@link #builder()} (the defaults of {@code train}, then what differs, by name)
+ * or read back from {@code run.properties} ({@link #fromMap}); {@link Builder#build} validates
+ * every value. Immutable; equal when every setting is.
  */
-public record TrainConfig(String model, int experts, int epochs, int batchSize, long seed,
-    String optimizer, double learningRate, double momentum, String schedule, double warmupEpochs,
-    double weightDecay, double labelSmoothing, double clipNorm, double emaDecay,
-    double temperatureStart, double temperatureEnd, double temperatureEpochs, boolean augment,
-    int checkpointEvery, int trainLimit, String initFrom, int numClasses, int resolution,
-    boolean decayRouting, int earlyStoppingPatience) {
+public final class TrainConfig {
   private static final String C = "TrainConfig";
 
-  public TrainConfig {
+  private final String model;
+  private final int experts;
+  private final int epochs;
+  private final int batchSize;
+  private final long seed;
+  private final String optimizer;
+  private final double learningRate;
+  private final double momentum;
+  private final String schedule;
+  private final double warmupEpochs;
+  private final double weightDecay;
+  private final double labelSmoothing;
+  private final double clipNorm;
+  private final double emaDecay;
+  private final double temperatureStart;
+  private final double temperatureEnd;
+  private final double temperatureEpochs;
+  private final boolean augment;
+  private final int checkpointEvery;
+  private final int trainLimit;
+  private final String initFrom;
+  private final int numClasses;
+  private final int resolution;
+  private final boolean decayRouting;
+  private final int earlyStoppingPatience;
+
+  private TrainConfig(Builder b) {
+    model = b.model;
+    experts = b.experts;
+    epochs = b.epochs;
+    batchSize = b.batchSize;
+    seed = b.seed;
+    optimizer = b.optimizer;
+    learningRate = b.learningRate;
+    momentum = b.momentum;
+    schedule = b.schedule;
+    warmupEpochs = b.warmupEpochs;
+    weightDecay = b.weightDecay;
+    labelSmoothing = b.labelSmoothing;
+    clipNorm = b.clipNorm;
+    emaDecay = b.emaDecay;
+    temperatureStart = b.temperatureStart;
+    temperatureEnd = b.temperatureEnd;
+    temperatureEpochs = b.temperatureEpochs;
+    augment = b.augment;
+    checkpointEvery = b.checkpointEvery;
+    trainLimit = b.trainLimit;
+    initFrom = b.initFrom;
+    numClasses = b.numClasses;
+    resolution = b.resolution;
+    decayRouting = b.decayRouting;
+    earlyStoppingPatience = b.earlyStoppingPatience;
     Check.notNull(C, "model", model);
     Check.inRange(C, "experts", experts, 0, 1024);
     Check.inRange(C, "epochs", epochs, 1, 100_000);
@@ -78,6 +124,147 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     Check.inRange(C, "resolution", resolution, 0, 4096);
     Check.inRange(C, "earlyStoppingPatience", earlyStoppingPatience, 0, 100_000);
   }
+
+  public String model() {
+    return model;
+  }
+
+  public int experts() {
+    return experts;
+  }
+
+  public int epochs() {
+    return epochs;
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public String optimizer() {
+    return optimizer;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  public double momentum() {
+    return momentum;
+  }
+
+  public String schedule() {
+    return schedule;
+  }
+
+  public double warmupEpochs() {
+    return warmupEpochs;
+  }
+
+  public double weightDecay() {
+    return weightDecay;
+  }
+
+  public double labelSmoothing() {
+    return labelSmoothing;
+  }
+
+  public double clipNorm() {
+    return clipNorm;
+  }
+
+  public double emaDecay() {
+    return emaDecay;
+  }
+
+  public double temperatureStart() {
+    return temperatureStart;
+  }
+
+  public double temperatureEnd() {
+    return temperatureEnd;
+  }
+
+  public double temperatureEpochs() {
+    return temperatureEpochs;
+  }
+
+  public boolean augment() {
+    return augment;
+  }
+
+  public int checkpointEvery() {
+    return checkpointEvery;
+  }
+
+  public int trainLimit() {
+    return trainLimit;
+  }
+
+  public String initFrom() {
+    return initFrom;
+  }
+
+  public int numClasses() {
+    return numClasses;
+  }
+
+  public int resolution() {
+    return resolution;
+  }
+
+  public boolean decayRouting() {
+    return decayRouting;
+  }
+
+  public int earlyStoppingPatience() {
+    return earlyStoppingPatience;
+  }
+
+  /**
+   * One setting as {@code run.properties} holds it: its key (the accessor's name), how to read it
+   * from a config and how to set it on a builder from the file's text.
+   */
+  private record Setting(String key, java.util.function.Function<TrainConfig, Object> get,
+      java.util.function.BiConsumer<Builder, String> set) {}
+
+  /** Every setting in file order; a new setting is one line here, one field and one accessor. */
+  private static final java.util.List<Setting> SETTINGS = java.util.List.of(
+      new Setting("model", TrainConfig::model, (b, v) -> b.model = v),
+      new Setting("experts", TrainConfig::experts, (b, v) -> b.experts = Integer.parseInt(v)),
+      new Setting("epochs", TrainConfig::epochs, (b, v) -> b.epochs = Integer.parseInt(v)),
+      new Setting("batchSize", TrainConfig::batchSize, (b, v) -> b.batchSize = Integer.parseInt(v)),
+      new Setting("seed", TrainConfig::seed, (b, v) -> b.seed = Long.parseLong(v)),
+      new Setting("optimizer", TrainConfig::optimizer, (b, v) -> b.optimizer = v),
+      new Setting("learningRate", TrainConfig::learningRate, (b, v) -> b.learningRate = Double.parseDouble(v)),
+      new Setting("momentum", TrainConfig::momentum, (b, v) -> b.momentum = Double.parseDouble(v)),
+      new Setting("schedule", TrainConfig::schedule, (b, v) -> b.schedule = v),
+      new Setting("warmupEpochs", TrainConfig::warmupEpochs, (b, v) -> b.warmupEpochs = Double.parseDouble(v)),
+      new Setting("weightDecay", TrainConfig::weightDecay, (b, v) -> b.weightDecay = Double.parseDouble(v)),
+      new Setting("labelSmoothing", TrainConfig::labelSmoothing, (b, v) -> b.labelSmoothing = Double.parseDouble(v)),
+      new Setting("clipNorm", TrainConfig::clipNorm, (b, v) -> b.clipNorm = Double.parseDouble(v)),
+      new Setting("emaDecay", TrainConfig::emaDecay, (b, v) -> b.emaDecay = Double.parseDouble(v)),
+      new Setting("temperatureStart", TrainConfig::temperatureStart, (b, v) -> b.temperatureStart = Double.parseDouble(v)),
+      new Setting("temperatureEnd", TrainConfig::temperatureEnd, (b, v) -> b.temperatureEnd = Double.parseDouble(v)),
+      new Setting("temperatureEpochs", TrainConfig::temperatureEpochs, (b, v) -> b.temperatureEpochs = Double.parseDouble(v)),
+      new Setting("augment", TrainConfig::augment, (b, v) -> b.augment = Boolean.parseBoolean(v)),
+      new Setting("checkpointEvery", TrainConfig::checkpointEvery, (b, v) -> b.checkpointEvery = Integer.parseInt(v)),
+      new Setting("trainLimit", TrainConfig::trainLimit, (b, v) -> b.trainLimit = Integer.parseInt(v)),
+      new Setting("initFrom", TrainConfig::initFrom, (b, v) -> b.initFrom = v),
+      new Setting("numClasses", TrainConfig::numClasses, (b, v) -> b.numClasses = Integer.parseInt(v)),
+      new Setting("resolution", TrainConfig::resolution, (b, v) -> b.resolution = Integer.parseInt(v)),
+      new Setting("decayRouting", TrainConfig::decayRouting, (b, v) -> b.decayRouting = Boolean.parseBoolean(v)),
+      new Setting("earlyStoppingPatience", TrainConfig::earlyStoppingPatience, (b, v) -> b.earlyStoppingPatience = Integer.parseInt(v)));
+
+  /** The defaults of {@code train} with no arguments (see {@link #defaults()}). */
+  private static final TrainConfig DEFAULTS = new Builder().model("small-cnn-condconv")
+      .epochs(8).batchSize(64).seed(1).optimizer("sgd").learningRate(0.05).momentum(0.9)
+      .schedule("cosine").warmupEpochs(0.5).weightDecay(5e-4).temperature(30, 1, 2)
+      .initFrom("").decayRouting(true).build();
 
   /**
    * The model these settings train: zoo name, experts, classes and resolution applied, and the
@@ -111,13 +298,16 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
 
   /** The defaults of {@code train} with no arguments: the CondConv CNN on the embedded subset. */
   public static TrainConfig defaults() {
-    return new TrainConfig("small-cnn-condconv", 0, 8, 64, 1, "sgd", 0.05, 0.9, "cosine", 0.5,
-        5e-4, 0.0, 0.0, 0.0, 30, 1, 2, false, 0, 0, "", 0, 0, true, 0);
+    return DEFAULTS;
   }
 
-  /** As ordered key-value pairs keyed by component name, for {@code run.properties}. */
+  /** As ordered key-value pairs keyed by setting name, for {@code run.properties}. */
   public Map<String, String> toMap() {
-    return RecordProperties.toMap(this);
+    Map<String, String> m = new LinkedHashMap<>();
+    for (Setting s : SETTINGS) {
+      m.put(s.key(), String.valueOf(s.get().apply(this)));
+    }
+    return m;
   }
 
   /**
@@ -129,7 +319,35 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     Map<String, String> withDefaults = new java.util.LinkedHashMap<>(m);
     withDefaults.putIfAbsent("decayRouting", "true");
     withDefaults.putIfAbsent("earlyStoppingPatience", "0");
-    return RecordProperties.fromMap(TrainConfig.class, withDefaults, source);
+    Builder b = new Builder(DEFAULTS);
+    for (Setting s : SETTINGS) {
+      String v = withDefaults.get(s.key());
+      if (v == null) {
+        throw new IllegalStateException(C + ": '" + source + "' has no '" + s.key() + "' entry.");
+      }
+      try {
+        s.set().accept(b, v);
+      } catch (NumberFormatException e) {
+        throw new IllegalStateException(C + ": '" + source + "' has a malformed number ("
+            + e.getMessage() + ").");
+      }
+    }
+    return b.build();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TrainConfig t && toMap().equals(t.toMap());
+  }
+
+  @Override
+  public int hashCode() {
+    return toMap().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return C + toMap();
   }
 
   /** A builder starting from {@link #defaults()}. */
@@ -143,8 +361,8 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
   }
 
   /**
-   * Sets what differs from a starting configuration; {@link #build} validates through the
-   * record's constructor. Method names are the record's component names.
+   * Sets what differs from a starting configuration; {@link #build} validates. Method names are
+   * the accessors' names.
    */
   public static final class Builder {
     private String model;
@@ -172,6 +390,8 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     private int resolution;
     private boolean decayRouting;
     private int earlyStoppingPatience;
+
+    private Builder() {}
 
     private Builder(TrainConfig c) {
       model = c.model;
@@ -323,10 +543,7 @@ public record TrainConfig(String model, int experts, int epochs, int batchSize, 
     }
 
     public TrainConfig build() {
-      return new TrainConfig(model, experts, epochs, batchSize, seed, optimizer, learningRate,
-          momentum, schedule, warmupEpochs, weightDecay, labelSmoothing, clipNorm, emaDecay,
-          temperatureStart, temperatureEnd, temperatureEpochs, augment, checkpointEvery,
-          trainLimit, initFrom, numClasses, resolution, decayRouting, earlyStoppingPatience);
+      return new TrainConfig(this);
     }
   }
 }
