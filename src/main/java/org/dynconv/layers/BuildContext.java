@@ -9,6 +9,7 @@ import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.RuntimeSupport;
 import org.dynconv.graph.VariableRef;
+import org.dynconv.nn.BatchNormFold;
 import org.dynconv.routing.RoutingOutputs;
 import org.dynconv.routing.Temperature;
 import org.tensorflow.Operand;
@@ -46,6 +47,8 @@ public final class BuildContext {
     final RoutingOutputs routing = new RoutingOutputs();
     final List<StrategyUse> strategies = new ArrayList<>();
     final List<Operand<TFloat32>> sharedRouting = new ArrayList<>();
+    final List<BatchNormFold> folds = new ArrayList<>();
+    boolean foldBatchNorm;
     long macs;
     int dropoutLayers;
 
@@ -83,6 +86,17 @@ public final class BuildContext {
    */
   public BuildContext(LayerScope scope, Mode mode, Operand<TFloat32> temperature,
       Operand<TInt64> stepSeed, BatchRows rows) {
+    this(scope, mode, temperature, stepSeed, rows, false);
+  }
+
+  /**
+   * As {@link #BuildContext(LayerScope, Mode, Operand, Operand, BatchRows)}; with {@code
+   * foldBatchNorm} the build is the inference graph of an export whose BatchNorms are folded into
+   * the convolutions before them (layers that support it build {@code <bn>/bias} in place of the
+   * normalisation and report the fold with {@link #trackFolds}).
+   */
+  public BuildContext(LayerScope scope, Mode mode, Operand<TFloat32> temperature,
+      Operand<TInt64> stepSeed, BatchRows rows, boolean foldBatchNorm) {
     if (scope == null || mode == null || rows == null) {
       throw new IllegalArgumentException("BuildContext: scope, mode and rows must not be null;"
           + " received " + scope + ", " + mode + " and " + rows + ".");
@@ -90,6 +104,7 @@ public final class BuildContext {
     this.scope = scope;
     this.mode = mode;
     this.build = new Build(temperature, stepSeed, rows);
+    this.build.foldBatchNorm = foldBatchNorm;
   }
 
   private BuildContext(LayerScope scope, Mode mode, Build build) {
@@ -194,6 +209,19 @@ public final class BuildContext {
     }
   }
 
+  /** Whether BatchNorms are folded into the convolutions before them (an export's graph). */
+  public boolean foldBatchNorm() {
+    return build.foldBatchNorm;
+  }
+
+  /**
+   * Records how a layer's BatchNorms fold into its kernels, for exports with folded BatchNorm
+   * ({@link #folds}); a layer reports them when it creates its variables.
+   */
+  public void trackFolds(List<BatchNormFold> folds) {
+    build.folds.addAll(folds);
+  }
+
   /** A distinct salt for each dropout layer of this build, so their masks differ. */
   int nextDropoutSalt() {
     return ++build.dropoutLayers;
@@ -235,6 +263,11 @@ public final class BuildContext {
   /** Ops a training step must run besides the optimizer (BatchNorm moving averages). */
   public List<Op> updates() {
     return List.copyOf(build.updates);
+  }
+
+  /** How each BatchNorm of the build folds into the kernel before it, in creation order. */
+  public List<BatchNormFold> folds() {
+    return List.copyOf(build.folds);
   }
 
   /** Multiply-adds per example of everything built so far. */

@@ -8,14 +8,16 @@ import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The part every layer with variables shares: its name, and its built state per {@link
- * BuildContext}. The first call in a context creates the variables under {@code <scope>/<name>}
- * (the name given, or Keras' automatic {@code base}, {@code base_1}, ...) and reports them; later
- * calls in that context reuse them.
+ * The base of every layer with variables, and of your own (Keras' {@code build} and {@code call}):
+ * its name, and its built state per {@link BuildContext}. The first call in a context runs {@link
+ * #build}, which creates the variables under {@code <scope>/<name>} (the name given, or Keras'
+ * automatic {@code base}, {@code base_1}, ...) and reports them with {@link BuildContext#track};
+ * every call then runs {@link #apply}, which reports updates ({@link BuildContext#forward}),
+ * routing and multiply-adds. A second call in the same context reuses the variables.
  *
  * @param <S> what a build holds (the layer's variables and sub-layers)
  */
-abstract class BuiltOnce<S> implements Layer {
+public abstract class BuiltOnce<S> implements Layer {
   private final String component;
   private final String name;
   private final String baseName;
@@ -25,17 +27,17 @@ abstract class BuiltOnce<S> implements Layer {
    * @param component for messages ({@code CondConv2d})
    * @param name the scope name, or null for an automatic one from {@code baseName}
    */
-  BuiltOnce(String component, String name, String baseName) {
+  protected BuiltOnce(String component, String name, String baseName) {
     this.component = component;
     this.name = name;
     this.baseName = baseName;
   }
 
   /** Creates the variables under {@code scope} for input {@code x} and reports them to {@code ctx}. */
-  abstract S build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x);
+  protected abstract S build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x);
 
   /** Applies a build to {@code x}, reporting updates, routing and multiply-adds to {@code ctx}. */
-  abstract Operand<TFloat32> apply(BuildContext ctx, S state, Operand<TFloat32> x);
+  protected abstract Operand<TFloat32> apply(BuildContext ctx, S state, Operand<TFloat32> x);
 
   @Override
   public final Operand<TFloat32> call(BuildContext ctx, Operand<TFloat32> x) {
@@ -52,12 +54,13 @@ abstract class BuiltOnce<S> implements Layer {
     return apply(ctx, state, x);
   }
 
-  String component() {
+  /** The layer's type, for messages ({@code CondConv2d}). */
+  protected String component() {
     return component;
   }
 
   /** The static input channels of an NHWC input, with an error naming this layer otherwise. */
-  int channels(LayerScope scope, Operand<TFloat32> x) {
+  protected int channels(LayerScope scope, Operand<TFloat32> x) {
     return (int) Shapes.requireNhwc(component, scope, x)[3];
   }
 }

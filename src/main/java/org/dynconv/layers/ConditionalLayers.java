@@ -52,7 +52,7 @@ final class ConditionalLayers {
     }
 
     @Override
-    Mixture build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+    protected Mixture build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
       Mixture m = factory.create(ctx, scope, channels(scope, x),
           canShare && ctx.sharedRouting() != null);
       ctx.track(m.variables());
@@ -60,7 +60,7 @@ final class ConditionalLayers {
     }
 
     @Override
-    Operand<TFloat32> apply(BuildContext ctx, Mixture m, Operand<TFloat32> x) {
+    protected Operand<TFloat32> apply(BuildContext ctx, Mixture m, Operand<TFloat32> x) {
       long[] nhwc = Shapes.requireNhwc(component(), m.conv().scope(), x);
       Operand<TFloat32> r;
       if (m.ownRouting() != null) {
@@ -128,14 +128,14 @@ final class ConditionalLayers {
     }
 
     @Override
-    OdParts build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+    protected OdParts build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
       OdParts od = factory.create(ctx, scope, channels(scope, x));
       ctx.track(od.variables());
       return od;
     }
 
     @Override
-    Operand<TFloat32> apply(BuildContext ctx, OdParts od, Operand<TFloat32> x) {
+    protected Operand<TFloat32> apply(BuildContext ctx, OdParts od, Operand<TFloat32> x) {
       long[] nhwc = Shapes.requireNhwc(component(), od.scope(), x);
       ctx.strategy(component() + " '" + od.scope().path() + "'", od.strategyFor(x, ctx.mode()));
       OdOutput out = od.apply(x, ctx.mode());
@@ -155,19 +155,47 @@ final class ConditionalLayers {
     }
 
     @Override
-    DcdConv2d build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+    protected DcdConv2d build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
       DcdConv2d dcd = DcdConv2d.create(scope, config, channels(scope, x));
       ctx.track(dcd.variables());
       return dcd;
     }
 
     @Override
-    Operand<TFloat32> apply(BuildContext ctx, DcdConv2d dcd, Operand<TFloat32> x) {
+    protected Operand<TFloat32> apply(BuildContext ctx, DcdConv2d dcd, Operand<TFloat32> x) {
       long[] nhwc = Shapes.requireNhwc(component(), dcd.scope(), x);
       DcdOutput out = dcd.apply(x, ctx.mode());
       DcdBranch.Attention a = out.attention();
       ctx.routingOutputs().dcd(dcd.scope().path(), a);
       ctx.macs(dcd.macs((int) nhwc[1], (int) nhwc[2]));
+      return ctx.forward(out.forward());
+    }
+  }
+
+  /**
+   * DCD's dynamic classifier on {@code [B,F]}: {@code y = Lambda(x) W0 x + P Phi(x) Q^T x}; lambda
+   * and Phi reported to the context.
+   */
+  static final class DcdFc extends BuiltOnce<DcdDense> {
+    private final DcdDenseConfig config;
+
+    DcdFc(String name, DcdDenseConfig config) {
+      super("DcdDense", name, "dcd_dense");
+      this.config = Layers.required("DcdDense", "config", config);
+    }
+
+    @Override
+    protected DcdDense build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+      DcdDense dense = DcdDense.create(scope, config, PlainLayers.features("DcdDense", scope, x));
+      ctx.track(dense.variables());
+      return dense;
+    }
+
+    @Override
+    protected Operand<TFloat32> apply(BuildContext ctx, DcdDense dense, Operand<TFloat32> x) {
+      DcdOutput out = dense.apply(x, ctx.mode());
+      ctx.routingOutputs().dcd(dense.scope().path(), out.attention());
+      ctx.macs(dense.macs());
       return ctx.forward(out.forward());
     }
   }

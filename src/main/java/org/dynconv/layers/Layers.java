@@ -91,12 +91,12 @@ public final class Layers {
     Check.inHalfOpen("Layers.dropout", "rate", rate, 0, 1);
     return new BuiltOnce<Integer>("Dropout", null, "dropout") {
       @Override
-      Integer build(BuildContext ctx, org.dynconv.graph.LayerScope scope, Operand<TFloat32> x) {
+      protected Integer build(BuildContext ctx, org.dynconv.graph.LayerScope scope, Operand<TFloat32> x) {
         return ctx.nextDropoutSalt();
       }
 
       @Override
-      Operand<TFloat32> apply(BuildContext ctx, Integer salt, Operand<TFloat32> x) {
+      protected Operand<TFloat32> apply(BuildContext ctx, Integer salt, Operand<TFloat32> x) {
         if (!ctx.mode().training() || rate == 0) {
           return x;
         }
@@ -168,6 +168,14 @@ public final class Layers {
 
   public static Layer dcdConv2d(String name, DcdConv2dConfig config) {
     return new ConditionalLayers.Dcd(name, config);
+  }
+
+  /**
+   * DCD's dynamic classifier ({@link DcdDense}, the official {@code DYCls}) on {@code [B,F]};
+   * lambda and Phi go to the context's routing outputs.
+   */
+  public static Layer dcdDense(String name, DcdDenseConfig config) {
+    return new ConditionalLayers.DcdFc(name, config);
   }
 
   static <T> T required(String component, String argument, T value) {

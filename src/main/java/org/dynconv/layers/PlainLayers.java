@@ -19,6 +19,16 @@ import org.tensorflow.types.TFloat32;
 final class PlainLayers {
   private PlainLayers() {}
 
+  /** The static F of a {@code [B,F]} input, with an error naming the layer otherwise. */
+  static int features(String component, LayerScope scope, Operand<TFloat32> x) {
+    Shape s = x.shape();
+    if (s.isUnknown() || s.numDimensions() != 2 || s.size(1) < 1) {
+      throw new IllegalArgumentException(component + " '" + scope.path() + "': input shape " + s
+          + " is not [B, F] with F static; flatten or pool first (Layers.globalAvgPool()).");
+    }
+    return (int) s.size(1);
+  }
+
   /**
    * {@code Conv2D} with {@code kernel [kh,kw,Cin,filters]}, or {@code DepthwiseConv2dNative} with
    * {@code depthwise_kernel [kh,kw,C,M]}, by the config's kind.
@@ -33,14 +43,14 @@ final class PlainLayers {
     }
 
     @Override
-    Conv2d build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+    protected Conv2d build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
       Conv2d conv = Conv2d.create(scope, config, channels(scope, x));
       ctx.track(conv.variables());
       return conv;
     }
 
     @Override
-    Operand<TFloat32> apply(BuildContext ctx, Conv2d conv, Operand<TFloat32> x) {
+    protected Operand<TFloat32> apply(BuildContext ctx, Conv2d conv, Operand<TFloat32> x) {
       Operand<TFloat32> y = conv.apply(x);
       ctx.macs(conv.macs((int) x.shape().size(1), (int) x.shape().size(2)));
       return y;
@@ -57,19 +67,14 @@ final class PlainLayers {
     }
 
     @Override
-    Dense build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
-      Shape s = x.shape();
-      if (s.isUnknown() || s.numDimensions() != 2 || s.size(1) < 1) {
-        throw new IllegalArgumentException("Dense '" + scope.path() + "': input shape " + s
-            + " is not [B, F] with F static; flatten or pool first (Layers.globalAvgPool()).");
-      }
-      Dense dense = Dense.create(scope, config, (int) s.size(1));
+    protected Dense build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+      Dense dense = Dense.create(scope, config, features("Dense", scope, x));
       ctx.track(dense.variables());
       return dense;
     }
 
     @Override
-    Operand<TFloat32> apply(BuildContext ctx, Dense dense, Operand<TFloat32> x) {
+    protected Operand<TFloat32> apply(BuildContext ctx, Dense dense, Operand<TFloat32> x) {
       ctx.macs(x.shape().size(1) * config.units());
       return dense.apply(x);
     }
@@ -88,7 +93,7 @@ final class PlainLayers {
     }
 
     @Override
-    BatchNorm build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+    protected BatchNorm build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
       Shape s = x.shape();
       long channels = s.isUnknown() || s.numDimensions() < 2 ? -1 : s.size(s.numDimensions() - 1);
       if (channels < 1) {
@@ -101,7 +106,7 @@ final class PlainLayers {
     }
 
     @Override
-    Operand<TFloat32> apply(BuildContext ctx, BatchNorm bn, Operand<TFloat32> x) {
+    protected Operand<TFloat32> apply(BuildContext ctx, BatchNorm bn, Operand<TFloat32> x) {
       return ctx.forward(bn.apply(x, ctx.mode()));
     }
   }

@@ -32,14 +32,14 @@ public final class SharedRouting extends BuiltOnce<SigmoidRouting> {
   }
 
   @Override
-  SigmoidRouting build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+  protected SigmoidRouting build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
     SigmoidRouting r = SigmoidRouting.create(scope.child("routing"), numExperts, channels(scope, x));
     ctx.track(r.variables());
     return r;
   }
 
   @Override
-  Operand<TFloat32> apply(BuildContext ctx, SigmoidRouting router, Operand<TFloat32> x) {
+  protected Operand<TFloat32> apply(BuildContext ctx, SigmoidRouting router, Operand<TFloat32> x) {
     long[] nhwc = Shapes.requireNhwc("SharedRouting", ctx.scope(), x);
     Operand<TFloat32> r = router.route(x);
     ctx.macs(router.macs(nhwc[1], nhwc[2]));

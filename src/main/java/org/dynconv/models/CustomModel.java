@@ -1,17 +1,12 @@
 package org.dynconv.models;
 
 import java.util.Arrays;
-import java.util.List;
 import org.dynconv.config.Check;
 import org.dynconv.graph.LayerScope;
-import org.dynconv.graph.Mode;
 import org.dynconv.layers.BuildContext;
 import org.dynconv.layers.Layer;
 import org.dynconv.layers.Layers;
 import org.dynconv.layers.Sequential;
-import org.tensorflow.Operand;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * A model of the caller's own: a {@link Layer} (usually a {@link Sequential} of dynconv's {@link
@@ -129,31 +124,8 @@ public final class CustomModel implements ModelSpec {
 
   @Override
   public Model build(LayerScope buildRoot, BuildOptions options) {
-    LayerScope root = options.scope(buildRoot);
-    Mode mode = options.mode();
-    Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());
-    Operand<TInt64> stepSeed = ModelInputs.stepSeed(root, mode);
-    Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
-    LayerScope scope = root.child(name);
-    BuildContext ctx = new BuildContext(scope, mode, temp, stepSeed, options.rows());
-    Operand<TFloat32> out = body.call(ctx, normalisation.apply(scope.ops(), images));
-    if (out == null) {
-      throw new IllegalStateException("CustomModel '" + name + "': the body returned null; expected"
-          + " logits [B, " + classes + "].");
-    }
-    org.tensorflow.ndarray.Shape shape = out.shape();
-    if (shape.numDimensions() != 2 || (shape.size(1) >= 0 && shape.size(1) != classes)) {
-      throw new IllegalStateException("CustomModel '" + name + "': the body returned " + shape
-          + "; expected logits [B, " + classes + "].");
-    }
-    Operand<TFloat32> logits = root.ops().withName("logits").identity(out);
-    Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    if (mode.training()) {
-      ctx.checkTrainable();
-    }
-    return new Model(name, images, logits, probs, ctx.variables(), ctx.updates(),
-        ctx.routingOutputs().routing(), ctx.routingOutputs().attentions(), temp, stepSeed,
-        ctx.macs(), List.of());
+    return LayerModel.build("CustomModel", this, buildRoot, options, temperature, normalisation,
+        body);
   }
 
   private Builder toBuilder() {

@@ -1,35 +1,28 @@
 package org.dynconv.models;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.dynconv.blocks.BlockArgs;
 import org.dynconv.blocks.BlockArgsParser;
-import org.dynconv.blocks.Footprint;
-import org.dynconv.blocks.MbConvBlock;
+import org.dynconv.blocks.BlockLayers;
 import org.dynconv.blocks.Scaling;
 import org.dynconv.config.Activation;
 import org.dynconv.config.Check;
 import org.dynconv.config.ConvGeometry;
-import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
-import org.dynconv.graph.Mode;
-import org.dynconv.graph.VariableRef;
+import org.dynconv.layers.BuildContext;
+import org.dynconv.layers.BuiltOnce;
+import org.dynconv.layers.Layer;
+import org.dynconv.layers.Layers;
+import org.dynconv.layers.Sequential;
 import org.dynconv.nn.Activations;
-import org.dynconv.nn.BatchNormFold;
-import org.dynconv.nn.Norm;
 import org.dynconv.nn.BatchNormConfig;
+import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
-import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
-import org.dynconv.nn.Dropout;
-import org.dynconv.nn.GlobalAvgPool;
-import org.dynconv.routing.RoutingOutputs;
+import org.dynconv.nn.Norm;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Op;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -189,80 +182,61 @@ public record EfficientNet(String name, List<String> blocks, double widthCoeffic
 
   @Override
   public Model build(LayerScope buildRoot, BuildOptions options) {
-    LayerScope root = options.scope(buildRoot);
-    Mode mode = options.mode();
-    boolean fold = options.foldBatchNorm();
-    var images = ModelInputs.images(root, this, options.batch());
-    var stepSeed = ModelInputs.stepSeed(root, mode);
-    LayerScope model = root.child(name);
-    Ops tf = model.ops();
+    // No DynamicConv or ODConv layer: the model has no temperature input (the value is unused).
+    return LayerModel.build("EfficientNet", this, buildRoot, options, 1.0, normalisation, body());
+  }
+
+  /** stem, the MBConv blocks of {@link #expandedBlocks}, head: the table above. */
+  private Layer body() {
     BatchNormConfig bn = BatchNormConfig.google();
-    List<VariableRef> vars = new ArrayList<>();
-    List<Op> updates = new ArrayList<>();
-    RoutingOutputs routing = new RoutingOutputs();
-    Footprint fp = new Footprint();
-    List<BatchNormFold> folds = new ArrayList<>();
-
-    LayerScope stem = model.child("stem");
-    int stemFilters = filters(32);
-    Conv2d stemConv = Conv2d.create(stem.child("conv2d"),
-        Conv2dConfig.of(stemFilters, ConvGeometry.of(3).withStride(2)).withBias(false), 3);
-    Norm stemBn = Norm.create(stem.child("tpu_batch_normalization"), bn, stemFilters, fold);
-    folds.add(new BatchNormFold(stemConv.kernel().name(), stemFilters,
-        stem.child("tpu_batch_normalization").path(), bn.epsilon()));
-    Operand<TFloat32> x = stemConv.apply(normalisation.apply(tf, images));
-    x = swish(stem.ops(), collect(stemBn.apply(x, mode), updates));
-    vars.addAll(stemConv.variables());
-    vars.addAll(stemBn.variables());
-    int size = (resolution + 1) / 2;
-    fp.add((long) size * size * 9 * 3 * stemFilters);
-
+    List<Layer> layers = new ArrayList<>();
+    layers.add(convBnSwish("stem", filters(32), ConvGeometry.of(3).withStride(2), bn));
     List<BlockArgs> all = expandedBlocks();
     int condconvIndex = 0;
     for (int i = 0; i < all.size(); i++) {
       BlockArgs a = all.get(i);
-      MbConvBlock block = new MbConvBlock(model, i, a, bn, experts, condconvIndex, size, size, fold);
-      folds.addAll(block.folds());
+      double survival = 1.0 - (1.0 - survivalProb) * i / all.size();
+      layers.add(BlockLayers.mbConv(i, a, bn, experts, condconvIndex, survival));
       if (a.condconv()) {
         condconvIndex++;
       }
-      double survival = 1.0 - (1.0 - survivalProb) * i / all.size();
-      x = collect(block.apply(x, mode, survival, stepSeed, 100 + i, options.rows(), routing),
-          updates);
-      vars.addAll(block.variables());
-      fp.add(block.macs());
-      size = block.outSize(size);
     }
-
-    LayerScope head = model.child("head");
-    int in = all.get(all.size() - 1).outputFilters(), headFilters = filters(1280);
-    Conv2d headConv = Conv2d.create(head.child("conv2d"),
-        Conv2dConfig.of(headFilters, ConvGeometry.of(1)).withBias(false), in);
-    Norm headBn = Norm.create(head.child("tpu_batch_normalization"), bn, headFilters, fold);
-    folds.add(new BatchNormFold(headConv.kernel().name(), headFilters,
-        head.child("tpu_batch_normalization").path(), bn.epsilon()));
-    x = swish(head.ops(), collect(headBn.apply(headConv.apply(x), mode), updates));
-    Operand<TFloat32> pooled = Dropout.apply(head.ops(), GlobalAvgPool.apply(head.ops(), x), dropout,
-        stepSeed, 1, mode, options.rows());
-    Dense dense = Dense.create(head.child("dense"), new DenseConfig(numClasses, true,
-        Activation.NONE, DenseConfig.KernelInit.GOOGLE_DENSE), headFilters);
-    Operand<TFloat32> logits = root.ops().withName("logits").identity(dense.apply(pooled));
-    vars.addAll(headConv.variables());
-    vars.addAll(headBn.variables());
-    vars.addAll(dense.variables());
-    fp.add((long) size * size * in * headFilters + (long) headFilters * numClasses);
-    Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name, images, logits, probs, vars, updates, routing.routing(),
-        routing.attentions(), null, stepSeed, fp.macs(),
-        folds);
+    layers.add(convBnSwish("head", filters(1280), ConvGeometry.of(1), bn));
+    layers.add(Sequential.named("head", Layers.globalAvgPool(), Layers.dropout(dropout),
+        Layers.dense("dense", new DenseConfig(numClasses, true, Activation.NONE,
+            DenseConfig.KernelInit.GOOGLE_DENSE))));
+    return Sequential.of(layers.toArray(Layer[]::new));
   }
 
-  private static Operand<TFloat32> swish(Ops tf, Operand<TFloat32> x) {
-    return Activations.apply(tf, x, Activation.SWISH);
-  }
+  /** A convolution and its BatchNorm, named as Google's stem and head. */
+  private record ConvBn(LayerScope scope, Conv2d conv, Norm bn) {}
 
-  private static Operand<TFloat32> collect(Forward f, List<Op> updates) {
-    updates.addAll(f.updates());
-    return f.output();
+  /**
+   * Google's stem or head: {@code <name>/conv2d} (no bias), {@code
+   * <name>/tpu_batch_normalization} (folded into the kernel in folded exports), swish.
+   */
+  private static Layer convBnSwish(String name, int filters, ConvGeometry geometry,
+      BatchNormConfig bn) {
+    return new BuiltOnce<ConvBn>("EfficientNet", name, null) {
+      @Override
+      protected ConvBn build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+        Conv2d conv = Conv2d.create(scope.child("conv2d"),
+            Conv2dConfig.of(filters, geometry).withBias(false), channels(scope, x));
+        LayerScope bnScope = scope.child("tpu_batch_normalization");
+        Norm norm = Norm.create(bnScope, bn, filters, ctx.foldBatchNorm());
+        ctx.trackFolds(List.of(new BatchNormFold(conv.kernel().name(), filters, bnScope.path(),
+            bn.epsilon())));
+        ctx.track(conv.variables());
+        ctx.track(norm.variables());
+        return new ConvBn(scope, conv, norm);
+      }
+
+      @Override
+      protected Operand<TFloat32> apply(BuildContext ctx, ConvBn c, Operand<TFloat32> x) {
+        ctx.macs(c.conv().macs((int) x.shape().size(1), (int) x.shape().size(2)));
+        Operand<TFloat32> y = ctx.forward(c.bn().apply(c.conv().apply(x), ctx.mode()));
+        return Activations.apply(c.scope().ops(), y, Activation.SWISH);
+      }
+    };
   }
 }

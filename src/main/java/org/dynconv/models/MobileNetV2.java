@@ -3,29 +3,21 @@ package org.dynconv.models;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.dynconv.blocks.BlockLayers;
 import org.dynconv.blocks.ConvBnAct;
 import org.dynconv.blocks.ConvType;
-import org.dynconv.blocks.Footprint;
 import org.dynconv.blocks.InvertedResidual;
 import org.dynconv.blocks.Scaling;
 import org.dynconv.config.Activation;
 import org.dynconv.config.Check;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.conv.ConvKind;
-import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
-import org.dynconv.graph.Mode;
-import org.dynconv.graph.VariableRef;
+import org.dynconv.layers.Layer;
+import org.dynconv.layers.Layers;
+import org.dynconv.layers.Sequential;
 import org.dynconv.nn.BatchNormConfig;
-import org.dynconv.nn.BatchNormFold;
-import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
-import org.dynconv.nn.Dropout;
-import org.dynconv.nn.GlobalAvgPool;
-import org.dynconv.routing.RoutingOutputs;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Op;
-import org.tensorflow.types.TFloat32;
 
 /**
  * A MobileNetV2-style family for 28x28 grey images, at a width multiplier, with the block
@@ -151,64 +143,26 @@ public record MobileNetV2(double widthMultiplier, ConvType type, int experts, do
 
   @Override
   public Model build(LayerScope buildRoot, BuildOptions options) {
-    LayerScope root = options.scope(buildRoot);
-    Mode mode = options.mode();
-    boolean fold = options.foldBatchNorm();
-    Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());
-    var stepSeed = ModelInputs.stepSeed(root, mode);
-    Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
-    LayerScope model = root.child(name());
-    BatchNormConfig bn = new BatchNormConfig(0.9, 1e-5);
-    List<VariableRef> vars = new ArrayList<>();
-    List<Op> updates = new ArrayList<>();
-    List<BatchNormFold> folds = new ArrayList<>();
-    RoutingOutputs routing = new RoutingOutputs();
-    Footprint fp = new Footprint();
-
-    int in = filters(32), size = 28;
-    ConvBnAct stem = new ConvBnAct(model.child("stem"), ConvBnAct.Spec.regular(ConvType.STATIC, 1,
-        in, ConvGeometry.of(3), 1, bn, Activation.RELU6, size, size, fold), null);
-    Operand<TFloat32> x = collect(stem.apply(NORM.apply(model.ops(), images), null, mode, routing),
-        updates);
-    vars.addAll(stem.variables());
-    folds.addAll(stem.folds());
-    fp.add(stem.macs());
-    int index = 0;
-    for (int[] stage : STAGES) {
-      int out = filters(stage[1]);
-      for (int i = 0; i < stage[2]; i++) {
-        InvertedResidual block = new InvertedResidual(model.child("blocks_" + index++), type, in,
-            out, i == 0 ? stage[3] : 1, stage[0], experts, bn, size, fold, temp);
-        x = collect(block.apply(x, mode, routing), updates);
-        vars.addAll(block.variables());
-        folds.addAll(block.folds());
-        fp.add(block.macs());
-        size = block.outSize();
-        in = out;
-      }
-    }
-    LayerScope head = model.child("head");
-    int last = filters(640);
-    ConvBnAct headConv = new ConvBnAct(head, new ConvBnAct.Spec(ConvType.STATIC, ConvKind.REGULAR,
-        in, last, ConvGeometry.of(1), 1, bn, Activation.RELU6, size, size, fold,
-        ConvBnAct.DcdRule.MOBILENET_V2), null);
-    x = collect(headConv.apply(x, null, mode, routing), updates);
-    vars.addAll(headConv.variables());
-    folds.addAll(headConv.folds());
-    fp.add(headConv.macs());
-    Operand<TFloat32> pooled = Dropout.apply(head.ops(), GlobalAvgPool.apply(head.ops(), x), dropout,
-        stepSeed, 1, mode, options.rows());
-    Dense dense = Dense.create(head.child("dense"), DenseConfig.of(classes), last);
-    Operand<TFloat32> logits = root.ops().withName("logits").identity(dense.apply(pooled));
-    vars.addAll(dense.variables());
-    fp.add((long) last * classes);
-    Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name(), images, logits, probs, vars, updates, routing.routing(),
-        routing.attentions(), temp, stepSeed, fp.macs(), folds);
+    return LayerModel.build("MobileNetV2", this, buildRoot, options, temperature, NORM, body());
   }
 
-  private static Operand<TFloat32> collect(Forward f, List<Op> updates) {
-    updates.addAll(f.updates());
-    return f.output();
+  /** stem, the inverted residual blocks of {@link #STAGES}, head: the table above. */
+  private Layer body() {
+    BatchNormConfig bn = new BatchNormConfig(0.9, 1e-5);
+    List<Layer> layers = new ArrayList<>();
+    layers.add(BlockLayers.convBnAct("stem", ConvType.STATIC, ConvKind.REGULAR, filters(32),
+        ConvGeometry.of(3), 1, bn, Activation.RELU6, ConvBnAct.DcdRule.RESNET_BASIC));
+    int index = 0;
+    for (int[] stage : STAGES) {
+      for (int i = 0; i < stage[2]; i++) {
+        layers.add(BlockLayers.invertedResidual("blocks_" + index++, type, filters(stage[1]),
+            i == 0 ? stage[3] : 1, stage[0], experts, bn));
+      }
+    }
+    layers.add(BlockLayers.convBnAct("head", ConvType.STATIC, ConvKind.REGULAR, filters(640),
+        ConvGeometry.of(1), 1, bn, Activation.RELU6, ConvBnAct.DcdRule.MOBILENET_V2));
+    layers.add(Sequential.named("head", Layers.globalAvgPool(), Layers.dropout(dropout),
+        Layers.dense("dense", DenseConfig.of(classes))));
+    return Sequential.of(layers.toArray(Layer[]::new));
   }
 }

@@ -26,7 +26,9 @@ import org.tensorflow.types.TInt64;
  *     org.dynconv.routing.RoutingOutputs})
  * @param temperature DynamicConv's shared temperature input, or null
  * @param stepSeed {@code [2]} int64 seed for dropout masks, fed per training step; null in INFER
- * @param macsPerImage multiply-adds per image (see {@link org.dynconv.blocks.Footprint})
+ * @param macsPerImage multiply-adds per image, as the layers report them to their build context:
+ *     convolutions, dense layers, routing (pooling plus its dense layers) and kernel mixing;
+ *     elementwise ops, BatchNorm (foldable into the convolutions) and other pooling not counted
  * @param batchNormFolds every convolution followed by a BatchNorm, for folded exports
  */
 public record Model(String name, Operand<TFloat32> images, Operand<TFloat32> logits,

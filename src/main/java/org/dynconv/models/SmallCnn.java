@@ -2,30 +2,25 @@ package org.dynconv.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.dynconv.blocks.BlockLayers;
 import org.dynconv.blocks.ConvBnAct;
 import org.dynconv.blocks.ConvType;
-import org.dynconv.blocks.Footprint;
 import org.dynconv.config.Activation;
 import org.dynconv.config.Check;
 import org.dynconv.config.ConvGeometry;
-import org.dynconv.graph.Forward;
+import org.dynconv.conv.ConvKind;
 import org.dynconv.graph.LayerScope;
-import org.dynconv.graph.Mode;
-import org.dynconv.graph.VariableRef;
+import org.dynconv.layers.BuildContext;
+import org.dynconv.layers.BuiltOnce;
 import org.dynconv.layers.DcdDense;
 import org.dynconv.layers.DcdDenseConfig;
-import org.dynconv.layers.DcdOutput;
+import org.dynconv.layers.Layer;
+import org.dynconv.layers.Layers;
+import org.dynconv.layers.Sequential;
 import org.dynconv.nn.BatchNormConfig;
-import org.dynconv.nn.BatchNormFold;
-import org.dynconv.nn.Dense;
 import org.dynconv.nn.DenseConfig;
-import org.dynconv.nn.Dropout;
-import org.dynconv.nn.GlobalAvgPool;
-import org.dynconv.routing.RoutingOutputs;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Op;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -132,83 +127,68 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
 
   @Override
   public Model build(LayerScope buildRoot, BuildOptions options) {
-    LayerScope root = options.scope(buildRoot);
-    Mode mode = options.mode();
-    boolean fold = options.foldBatchNorm();
-    Operand<TFloat32> images = ModelInputs.images(root, this, options.batch());
-    var stepSeed = ModelInputs.stepSeed(root, mode);
-    Operand<TFloat32> temp = ModelInputs.temperature(root, this, (float) temperature);
-    LayerScope model = root.child(name());
-    Ops tf = model.ops();
-    BatchNormConfig bn = new BatchNormConfig(0.9, 1e-3);
-    List<VariableRef> vars = new ArrayList<>();
-    List<Op> updates = new ArrayList<>();
-    RoutingOutputs routing = new RoutingOutputs();
-    Footprint fp = new Footprint();
-
-    Operand<TFloat32> x = NORM.apply(tf, images);
-    List<BatchNormFold> folds = new ArrayList<>();
-    ConvBnAct stem = new ConvBnAct(model.child("stem"), ConvBnAct.Spec.regular(ConvType.STATIC, 1,
-        32, ConvGeometry.of(3), 1, bn, Activation.RELU, 28, 28, fold), null);
-    folds.addAll(stem.folds());
-    x = collect(stem.apply(x, null, mode, routing), updates);
-    vars.addAll(stem.variables());
-    fp.add(stem.macs());
-
-    int in = 32, size = 28;
-    for (int b = 0; b < BLOCKS.length; b++) {
-      LayerScope block = model.child("blocks_" + (b + 1));
-      int filters = BLOCKS[b][0], stride = BLOCKS[b][1];
-      Operand<TFloat32> r = null;
-      if (type == ConvType.CONDCONV) {
-        SigmoidRouting sr = SigmoidRouting.create(block.child("dense"), experts, in);
-        r = sr.route(x);
-        vars.addAll(sr.variables());
-        fp.add(sr.macs(size, size));
-      }
-      ConvBnAct first = new ConvBnAct(block, ConvBnAct.Spec.regular(type, in, filters,
-          ConvGeometry.of(3).withStride(stride), experts, bn, Activation.RELU, size, size, fold),
-          temp);
-      x = collect(first.apply(x, r, mode, routing), updates);
-      size = (size + stride - 1) / stride;
-      ConvBnAct second = new ConvBnAct(block, ConvBnAct.Spec.regular(type, filters, filters,
-          ConvGeometry.of(3), experts, bn, Activation.RELU, size, size, fold), temp);
-      x = collect(second.apply(x, r, mode, routing), updates);
-      vars.addAll(first.variables());
-      vars.addAll(second.variables());
-      folds.addAll(first.folds());
-      folds.addAll(second.folds());
-      fp.add(first.macs() + second.macs());
-      in = filters;
-    }
-
-    LayerScope head = model.child("head");
-    Operand<TFloat32> pooled = GlobalAvgPool.apply(head.ops(), x);
-    pooled = Dropout.apply(head.ops(), pooled, dropout, stepSeed, 1, mode, options.rows());
-    Operand<TFloat32> out;
-    if (dynamicHead) {
-      DcdDense dense = DcdDense.create(head.child("dcd_dense"),
-          DcdDenseConfig.of(classes).withBatchNorm(bn), in);
-      DcdOutput o = dense.apply(pooled, mode);
-      updates.addAll(o.forward().updates());
-      routing.dcd(dense.scope().path(), o.attention());
-      out = o.output();
-      vars.addAll(dense.variables());
-      fp.add(dense.macs());
-    } else {
-      Dense dense = Dense.create(head.child("dense"), DenseConfig.of(classes), in);
-      out = dense.apply(pooled);
-      vars.addAll(dense.variables());
-      fp.add((long) in * classes);
-    }
-    Operand<TFloat32> logits = root.ops().withName("logits").identity(out);
-    Operand<TFloat32> probs = root.ops().withName("probabilities").nn.softmax(logits);
-    return new Model(name(), images, logits, probs, vars, updates, routing.routing(),
-        routing.attentions(), temp, stepSeed, fp.macs(), folds);
+    return LayerModel.build("SmallCnn", this, buildRoot, options, temperature, NORM, body());
   }
 
-  private static Operand<TFloat32> collect(Forward f, List<Op> updates) {
-    updates.addAll(f.updates());
-    return f.output();
+  /** The layers from normalised images to logits, as the table above lists them. */
+  private Layer body() {
+    BatchNormConfig bn = new BatchNormConfig(0.9, 1e-3);
+    List<Layer> layers = new ArrayList<>();
+    layers.add(BlockLayers.convBnAct("stem", ConvType.STATIC, ConvKind.REGULAR, 32,
+        ConvGeometry.of(3), 1, bn, Activation.RELU, ConvBnAct.DcdRule.RESNET_BASIC));
+    for (int b = 0; b < BLOCKS.length; b++) {
+      layers.add(block("blocks_" + (b + 1), BLOCKS[b][0], BLOCKS[b][1], bn));
+    }
+    layers.add(Sequential.named("head", Layers.globalAvgPool(), Layers.dropout(dropout),
+        dynamicHead
+            ? Layers.dcdDense("dcd_dense", DcdDenseConfig.of(classes).withBatchNorm(bn))
+            : Layers.dense("dense", DenseConfig.of(classes))));
+    return Sequential.of(layers.toArray(Layer[]::new));
+  }
+
+  /** A block's two units and, for CondConv, the routing they share. */
+  private record Block(SigmoidRouting routing, ConvBnAct first, ConvBnAct second) {}
+
+  /**
+   * conv 3x3 at {@code stride}, then conv 3x3, each with BN and ReLU; in the CondConv variant both
+   * mix their experts with one sigmoid routing {@code dense} computed from the block input.
+   */
+  private Layer block(String name, int filters, int stride, BatchNormConfig bn) {
+    return new BuiltOnce<Block>("SmallCnn", name, null) {
+      @Override
+      protected Block build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+        int in = channels(scope, x), size = (int) x.shape().size(1);
+        Operand<TFloat32> temp = type.annealsTemperature() ? ctx.temperature() : null;
+        SigmoidRouting routing = type == ConvType.CONDCONV
+            ? SigmoidRouting.create(scope.child("dense"), experts, in) : null;
+        ConvBnAct first = new ConvBnAct(scope, ConvBnAct.Spec.regular(type, in, filters,
+            ConvGeometry.of(3).withStride(stride), experts, bn, Activation.RELU, size, size,
+            ctx.foldBatchNorm()), temp);
+        int outSize = first.outSize(size);
+        ConvBnAct second = new ConvBnAct(scope, ConvBnAct.Spec.regular(type, filters, filters,
+            ConvGeometry.of(3), experts, bn, Activation.RELU, outSize, outSize,
+            ctx.foldBatchNorm()), temp);
+        if (routing != null) {
+          ctx.track(routing.variables());
+        }
+        ctx.track(first.variables());
+        ctx.track(second.variables());
+        ctx.trackFolds(first.folds());
+        ctx.trackFolds(second.folds());
+        return new Block(routing, first, second);
+      }
+
+      @Override
+      protected Operand<TFloat32> apply(BuildContext ctx, Block b, Operand<TFloat32> x) {
+        Operand<TFloat32> r = null;
+        if (b.routing() != null) {
+          r = b.routing().route(x);
+          ctx.macs(b.routing().macs(x.shape().size(1), x.shape().size(2)));
+        }
+        x = ctx.forward(b.first().apply(x, r, ctx.mode(), ctx.routingOutputs()));
+        ctx.macs(b.first().macs() + b.second().macs());
+        return ctx.forward(b.second().apply(x, r, ctx.mode(), ctx.routingOutputs()));
+      }
+    };
   }
 }
