@@ -138,6 +138,11 @@ final class TrainCommand implements Callable<Integer> {
           + " the model's (default).")
   int channels;
 
+  @Option(names = "--stop-at-step", defaultValue = "0", paramLabel = "N",
+      description = "Train until global step N, checkpoint and exit without exporting; --resume"
+          + " continues exactly (a job's time slice). 0 = the whole run (default).")
+  long stopAtStep;
+
   @Option(names = "--early-stopping", defaultValue = "0",
       description = "Stop when the validation accuracy has not improved for N epochs; 0 = off"
           + " (default).")
@@ -230,7 +235,7 @@ final class TrainCommand implements Callable<Integer> {
     Trainer trainer;
     try {
       trainer = new Trainer(cfg, trainSet, testSet,
-          Trainer.Options.builder(runDir).resume(resume).threads(th)
+          Trainer.Options.builder(runDir).resume(resume).threads(th).stopAtStep(stopAtStep)
               .redraw(System.console() != null).replica(replica).build());
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
@@ -262,6 +267,12 @@ final class TrainCommand implements Callable<Integer> {
     } else {
       r = trainer.run();
     }
+    if (r.stoppedAtStep()) {
+      System.out.println("stopped at step " + r.steps() + " (--stop-at-step " + stopAtStep
+          + "); checkpoint " + r.checkpoint().dir() + "; train --resume --out " + runDir
+          + " continues");
+      return 0;
+    }
     if (exportDir != null) {
       Path dir = ExportCommand.exportRun(org.dynconv.train.RunDirectory.open(runDir),
           new org.dynconv.export.SavedModelExporter.Target(exportDir, false, 0), th);
@@ -283,6 +294,10 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Which worker this process is, from --cluster and --task; checks the distributed options. */
   private Replica replica() throws IOException {
+    if (stopAtStep < 0) {
+      throw new CliErrors.UsageError("--stop-at-step=" + stopAtStep + " is invalid; expected 0"
+          + " (the whole run) or a global step >= 1.");
+    }
     if (workers < 1) {
       throw new CliErrors.UsageError("--workers=" + workers + " is invalid; expected >= 1.");
     }

@@ -8,35 +8,39 @@ import org.dynconv.config.Check;
  * Everything that determines a training run's numbers. Saved with the run ({@code
  * run.properties}) so that {@code --resume} continues with exactly the same settings.
  *
- * @param model zoo name, e.g. {@code small-cnn-condconv}
- * @param experts E or K for conditional models (0 = the model's default)
- * @param epochs >= 1
- * @param batchSize >= 1
- * @param seed seeds weights, data order, augmentation and dropout
- * @param optimizer sgd, adam or rmsprop
- * @param learningRate peak learning rate, > 0
- * @param momentum SGD or RMSProp momentum in [0, 1)
- * @param schedule constant, step or cosine
- * @param warmupEpochs linear warm-up length in epochs, >= 0
- * @param weightDecay L2 coefficient (Google's form, see {@link Losses#weightDecay}), >= 0
- * @param labelSmoothing in [0, 1)
- * @param clipNorm clip gradients to this global norm; 0 = off
- * @param emaDecay exponential moving average of the weights; 0 = off
- * @param temperatureStart DynamicConv temperature at step 0
- * @param temperatureEnd temperature after annealing
- * @param temperatureEpochs annealing length in epochs (may be fractional), >= 0
- * @param augment random crop (2 pixels of padding) and horizontal flip
- * @param checkpointEvery also checkpoint every this many steps; 0 = at epoch ends only
- * @param trainLimit use only the first N training images; 0 = all
- * @param initFrom warm-start from this SavedModel directory or checkpoint prefix ("" = none):
- *     every variable found there with the same shape, the others (a new head) initialised
- * @param numClasses classifier outputs; 0 = the model's own
- * @param resolution input size of an EfficientNet; 0 = the model's own
- * @param decayRouting apply weight decay to routing and attention parameters too (on by default,
- *     as the official DCD and ODConv code and the public DynamicConv code do; measured on
- *     Fashion-MNIST it does not change DynamicConv's attention entropy, see src/site/markdown/results/study.md)
- * @param earlyStoppingPatience stop when the validation accuracy has not improved for this many
- *     epochs (Keras' {@code EarlyStopping(monitor="val_accuracy", patience=N)}); 0 = off
+ * <p>The settings:
+ *
+ * <ul>
+ *   <li>{@code model}: zoo name, e.g. {@code small-cnn-condconv}
+ *   <li>{@code experts}: E or K for conditional models (0 = the model's default)
+ *   <li>{@code epochs}: >= 1
+ *   <li>{@code batchSize}: >= 1
+ *   <li>{@code seed}: seeds weights, data order, augmentation and dropout
+ *   <li>{@code optimizer}: sgd, adam or rmsprop
+ *   <li>{@code learningRate}: peak learning rate, > 0
+ *   <li>{@code momentum}: SGD or RMSProp momentum in [0, 1)
+ *   <li>{@code schedule}: constant, step or cosine
+ *   <li>{@code warmupEpochs}: linear warm-up length in epochs, >= 0
+ *   <li>{@code weightDecay}: L2 coefficient (Google's form, see {@link Losses#weightDecay}), >= 0
+ *   <li>{@code labelSmoothing}: in [0, 1)
+ *   <li>{@code clipNorm}: clip gradients to this global norm; 0 = off
+ *   <li>{@code emaDecay}: exponential moving average of the weights; 0 = off
+ *   <li>{@code temperatureStart}: DynamicConv temperature at step 0
+ *   <li>{@code temperatureEnd}: temperature after annealing
+ *   <li>{@code temperatureEpochs}: annealing length in epochs (may be fractional), >= 0
+ *   <li>{@code augment}: random crop (2 pixels of padding) and horizontal flip
+ *   <li>{@code checkpointEvery}: also checkpoint every this many steps; 0 = at epoch ends only
+ *   <li>{@code trainLimit}: use only the first N training images; 0 = all
+ *   <li>{@code initFrom}: warm-start from this SavedModel directory or checkpoint prefix ("" = none):
+ *       every variable found there with the same shape, the others (a new head) initialised
+ *   <li>{@code numClasses}: classifier outputs; 0 = the model's own
+ *   <li>{@code resolution}: input size of an EfficientNet; 0 = the model's own
+ *   <li>{@code decayRouting}: apply weight decay to routing and attention parameters too (on by default,
+ *       as the official DCD and ODConv code and the public DynamicConv code do; measured on
+ *       Fashion-MNIST it does not change DynamicConv's attention entropy, see src/site/markdown/results/study.md)
+ *   <li>{@code earlyStoppingPatience}: stop when the validation accuracy has not improved for this many
+ *       epochs (Keras' {@code EarlyStopping(monitor="val_accuracy", patience=N)}); 0 = off
+ * </ul>
  *
  * <p>Built only by {@link #builder()} (the defaults of {@code train}, then what differs, by name)
  * or read back from {@code run.properties} ({@link #fromMap}); {@link Builder#build} validates

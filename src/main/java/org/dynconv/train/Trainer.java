@@ -220,9 +220,9 @@ public final class Trainer {
       }
 
       /**
-       * Checkpoint and return once this many global steps are taken, mid-epoch (a step budget,
-       * or a preemptible job's slice); a resume continues exactly. 0, the default, runs to the
-       * end.
+       * Checkpoint and return once the run's global step reaches this budget, mid-epoch or at an
+       * epoch end (a preemptible job's slice, as Estimator's {@code max_steps}; {@code train
+       * --stop-at-step}); a resume continues exactly. 0, the default, runs to the end.
        */
       public Builder stopAtStep(long v) {
         stopAtStep = v;
@@ -254,11 +254,14 @@ public final class Trainer {
   /**
    * What a finished run reports.
    *
-   * @param testAccuracy the last validation accuracy (NaN when stopped before one)
+   * @param testAccuracy the last validation accuracy (NaN when stopped at a step budget)
    * @param stoppedEarly early stopping ended the run before its last epoch
+   * @param stoppedAtStep the step budget ({@link Options#stopAtStep}) ended this part of the run;
+   *     its checkpoint is where a resume continues
    */
   public record Result(double testAccuracy, long parameters, long macsPerImage, double seconds,
-      long steps, CheckpointStore.Checkpoint checkpoint, boolean stoppedEarly) {}
+      long steps, CheckpointStore.Checkpoint checkpoint, boolean stoppedEarly,
+      boolean stoppedAtStep) {}
 
   /** Trains the zoo model {@code cfg.model()}. */
   public Trainer(TrainConfig cfg, ImageSource train, ImageSource test, Options opt) {
@@ -398,16 +401,22 @@ public final class Trainer {
         EpochLoop loop = new EpochLoop(shape, tg, s, eval, resumeFrom.orElse(null));
         loop.begin(warm);
         while (loop.state.epoch() < cfg.epochs()) {
-          if (!loop.trainEpoch()) {
-            // Stopped at Options.stopAtStep, checkpointed mid-epoch.
-            return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
-                (System.nanoTime() - t0) / 1e9, loop.state.step(), loop.last, false);
+          boolean epochDone = loop.trainEpoch();
+          if (epochDone) {
+            loop.endEpoch();
           }
-          loop.endEpoch();
+          // The step budget ends the run mid-epoch (trainEpoch checkpointed) or at an epoch end
+          // (endEpoch checkpointed), unless that end is the run's own.
+          if (!epochDone || opt.stopAtStep() > 0 && loop.state.step() >= opt.stopAtStep()
+              && loop.state.epoch() < cfg.epochs() && !loop.stoppedEarly) {
+            return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
+                (System.nanoTime() - t0) / 1e9, loop.state.step(), loop.last, false, true);
+          }
         }
         double testAcc = loop.finish();
         return new Result(testAcc, tg.model.parameterCount(), tg.model.macsPerImage(),
-            (System.nanoTime() - t0) / 1e9, loop.state.step(), loop.last, loop.stoppedEarly);
+            (System.nanoTime() - t0) / 1e9, loop.state.step(), loop.last, loop.stoppedEarly,
+            false);
       }
     }
   }

@@ -53,6 +53,8 @@ class TrainCliTest {
     assertFails(2, "dynconv train: --resume: '" + o + "' holds no training run; expected the"
         + " --out of an earlier 'train'.", out,
         "train", "--resume", "--out", o);
+    assertFails(2, "dynconv train: --stop-at-step=-1 is invalid; expected 0 (the whole run) or a"
+        + " global step >= 1.", out, "train", "--stop-at-step", "-1", "--out", o);
     Path missing = dir.resolve("no-data");
     assertFails(1, "dynconv train: error: FashionMnist: data directory '" + missing
         + "' does not exist.", out, "train", "--data", missing.toString(), "--out", o);
@@ -91,5 +93,47 @@ class TrainCliTest {
     }
     assertArrayEquals(weights[0], weights[1], "checkpoints of two processes differ");
     assertEquals(logs[0], logs[1]);
+  }
+
+  /**
+   * --stop-at-step ends a run at a global step, mid-epoch or at an epoch end, with a checkpoint
+   * and no export; --resume then ends where an uninterrupted run ends, weights bit-identical.
+   */
+  @Test
+  void aRunStoppedAtAStepResumesToTheSameWeights(@TempDir Path dir) throws IOException {
+    // 256 images in batches of 32: 8 steps per epoch, 16 in all.
+    String[] common = {"train", "--model", "small-cnn-static", "--train-limit", "256",
+        "--batch-size", "32", "--epochs", "2", "--seed", "5", "--no-export"};
+    Path straight = dir.resolve("straight");
+    CliTestSupport.Run a = CliTestSupport.inProcess(with(common, "--out", straight.toString()));
+    assertEquals(0, a.exit(), a.err());
+    for (int stop : new int[] {5, 8}) {
+      Path run = dir.resolve("stopped-" + stop);
+      CliTestSupport.Run b = CliTestSupport.inProcess(with(common, "--out", run.toString(),
+          "--stop-at-step", Integer.toString(stop)));
+      assertEquals(0, b.exit(), b.err());
+      assertEquals(stop, latestStep(run), "the checkpoint the stop wrote");
+      CliTestSupport.Run c = CliTestSupport.inProcess(with(common, "--out", run.toString(),
+          "--resume"));
+      assertEquals(0, c.exit(), c.err());
+      assertEquals(16, latestStep(run));
+      assertArrayEquals(weights(straight), weights(run), "stopped at " + stop + ", resumed");
+    }
+  }
+
+  private static String[] with(String[] common, String... more) {
+    String[] all = java.util.Arrays.copyOf(common, common.length + more.length);
+    System.arraycopy(more, 0, all, common.length, more.length);
+    return all;
+  }
+
+  private static long latestStep(Path run) throws IOException {
+    return new org.dynconv.train.CheckpointStore(run).latest().orElseThrow().state().step();
+  }
+
+  private static byte[] weights(Path run) throws IOException {
+    Path latest = run.resolve("checkpoints").resolve(
+        Files.readString(run.resolve("checkpoints").resolve("latest")).trim());
+    return Files.readAllBytes(latest.resolve("model.data-00000-of-00001"));
   }
 }
