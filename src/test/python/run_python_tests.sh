@@ -31,6 +31,14 @@ if [[ ! -x "$VENV/bin/python" ]] || [[ "$(cat "$VENV/.dynconv-requirements" 2>/d
   echo "$REQUIREMENTS" > "$VENV/.dynconv-requirements"
 fi
 
+# TF-Serving's client package, for test_grpc_client.py. Without its dependencies: it asks for the
+# full tensorflow package, and tensorflow-cpu (with grpcio and protobuf) is already here.
+SERVING_API="tensorflow-serving-api==2.18.1"
+if ! "$VENV/bin/python" -c 'import tensorflow_serving.apis' 2>/dev/null; then
+  "$VENV/bin/python" -m pip install --quiet --no-deps "$SERVING_API" >&2 \
+    || fail "pip could not install $SERVING_API (is PyPI reachable?)"
+fi
+
 export TF_CPP_MIN_LOG_LEVEL=2
 cd "$(dirname "$0")"
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"

@@ -50,7 +50,7 @@ public final class ServeBench {
     List<Row> rows = new ArrayList<>();
     try (Predictor direct = Predictor.load(export, threads);
         ModelServer server = ModelServer.start(Map.of("cnn", export),
-            ModelServer.Options.defaults().withPort(0), threads,
+            ModelServer.Options.defaults().withPorts(0, -1), threads,
             new PrintStream(new ByteArrayOutputStream()))) {
       int size = direct.height() * direct.width() * direct.channels();
       float[] pixels = new float[size];

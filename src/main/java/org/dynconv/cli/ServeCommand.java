@@ -29,6 +29,11 @@ final class ServeCommand implements Callable<Integer> {
       + " REST port; 0 picks a free one).")
   int port;
 
+  @Option(names = "--grpc-port", defaultValue = "8500", description = "Port of TF-Serving's gRPC"
+      + " API (PredictionService, ModelService) on the same host (default 8500, TF-Serving's;"
+      + " 0 picks a free one; -1 serves REST only).")
+  int grpcPort;
+
   @Option(names = "--max-concurrent", defaultValue = "16",
       description = "Predictions in flight before requests get 503 (default 16).")
   int maxConcurrent;
@@ -80,10 +85,17 @@ final class ServeCommand implements Callable<Integer> {
             + " expected NAME=DIR with distinct names.");
       }
     }
+    if (port < 0 || port > 65535) {
+      throw new CliErrors.UsageError("--port=" + port + " is invalid; expected 0 to 65535.");
+    }
+    if (grpcPort < -1 || grpcPort > 65535) {
+      throw new CliErrors.UsageError("--grpc-port=" + grpcPort + " is invalid; expected -1 (no"
+          + " gRPC) or 0 to 65535.");
+    }
     ModelServer.Options opt;
     try {
-      opt = new ModelServer.Options(host, port, maxConcurrent, maxBody, maxBatch, pollSeconds,
-          Preprocess.parse(preprocess), maxPixels, readTimeout);
+      opt = new ModelServer.Options(host, port, grpcPort, maxConcurrent, maxBody, maxBatch,
+          pollSeconds, Preprocess.parse(preprocess), maxPixels, readTimeout);
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
@@ -95,8 +107,9 @@ final class ServeCommand implements Callable<Integer> {
     try {
       server = ModelServer.start(dirs, opt, threads.value(), System.out);
     } catch (java.net.BindException e) {
-      throw new IllegalStateException("--port " + port + " on " + host + " cannot be bound ("
-          + e.getMessage() + "); expected a free port.", e);
+      boolean grpc = e.getMessage() != null && e.getMessage().startsWith("gRPC port");
+      throw new IllegalStateException((grpc ? "--grpc-port " + grpcPort : "--port " + port)
+          + " on " + host + " cannot be bound (" + e.getMessage() + "); expected a free port.", e);
     }
     // SIGTERM and SIGINT stop the server in order and the command returns 0, as a supervisor
     // expects of a clean stop; a shutdown hook alone would leave the JVM's exit status at 143.
@@ -106,6 +119,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     dirs.keySet().forEach(n -> System.out.printf("serve: http://%s:%d/v1/models/%s%n", host,
         server.port(), n));
+    if (server.grpcPort() >= 0) {
+      System.out.printf("serve: gRPC %s:%d (tensorflow.serving.PredictionService,"
+          + " ModelService)%n", host, server.grpcPort());
+    }
     System.out.flush();
     stop.await();
     System.out.println("serve: stopping; finishing the requests in flight");

@@ -1,6 +1,8 @@
 package org.dynconv.serve;
 
 import com.sun.net.httpserver.HttpServer;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -10,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.dynconv.config.Check;
 import org.dynconv.data.ImageFiles;
@@ -17,7 +20,8 @@ import org.dynconv.data.Preprocess;
 import org.dynconv.graph.Threads;
 
 /**
- * Serves SavedModels over TF-Serving's REST API ({@link RestApi}) with the JDK's own HTTP server
+ * Serves SavedModels over TF-Serving's REST API ({@link RestApi}) and its gRPC API ({@link
+ * GrpcApi}, grpc-java on Netty); REST runs on the JDK's own HTTP server
  * ({@code com.sun.net.httpserver}): no dependency, HTTP/1.1 with keep-alive, a thread pool of our
  * choosing. Requests run concurrently on the thread-safe {@link
  * org.dynconv.infer.Predictor}; beyond {@code maxConcurrent} predictions in flight a request gets
@@ -29,7 +33,9 @@ public final class ModelServer implements AutoCloseable {
    * Settings.
    *
    * @param host address to bind (127.0.0.1 by default)
-   * @param port TCP port; 0 picks a free one
+   * @param port REST port; 0 picks a free one
+   * @param grpcPort gRPC port (TF-Serving's PredictionService and ModelService, {@link GrpcApi});
+   *     0 picks a free one, -1 serves no gRPC
    * @param maxConcurrent predictions in flight before 503
    * @param maxBodyBytes request bodies above this get 413
    * @param maxBatch instances per request above this get 400
@@ -42,11 +48,13 @@ public final class ModelServer implements AutoCloseable {
    *     JDK server's {@code sun.net.httpserver.maxReqTime}, read once per process: the first
    *     server of a process sets it)
    */
-  public record Options(String host, int port, int maxConcurrent, long maxBodyBytes, int maxBatch,
-      double pollSeconds, Preprocess preprocess, long maxPixels, int readTimeoutSeconds) {
+  public record Options(String host, int port, int grpcPort, int maxConcurrent, long maxBodyBytes,
+      int maxBatch, double pollSeconds, Preprocess preprocess, long maxPixels,
+      int readTimeoutSeconds) {
     public Options {
       Check.notNull("ModelServer.Options", "host", host);
       Check.inRange("ModelServer.Options", "port", port, 0, 65535);
+      Check.inRange("ModelServer.Options", "grpcPort", grpcPort, -1, 65535);
       Check.inRange("ModelServer.Options", "maxConcurrent", maxConcurrent, 1, 4096);
       Check.positive("ModelServer.Options", "maxBodyBytes", maxBodyBytes);
       Check.inRange("ModelServer.Options", "maxBatch", maxBatch, 1, 1 << 20);
@@ -57,17 +65,19 @@ public final class ModelServer implements AutoCloseable {
     }
 
     /**
-     * 127.0.0.1:8501, 16 in flight, 64 MiB bodies, batches of 1024, polling every 2 s, images of
-     * at most {@link ImageFiles#DEFAULT_MAX_PIXELS} pixels.
+     * REST on 127.0.0.1:8501 and gRPC on 127.0.0.1:8500 (TF-Serving's ports), 16 in flight,
+     * 64 MiB bodies and messages, batches of 1024, polling every 2 s, images of at most {@link
+     * ImageFiles#DEFAULT_MAX_PIXELS} pixels.
      */
     public static Options defaults() {
-      return new Options("127.0.0.1", 8501, 16, 64L << 20, 1024, 2, Preprocess.EXACT,
+      return new Options("127.0.0.1", 8501, 8500, 16, 64L << 20, 1024, 2, Preprocess.EXACT,
           ImageFiles.DEFAULT_MAX_PIXELS, 30);
     }
 
-    public Options withPort(int p) {
-      return new Options(host, p, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds, preprocess,
-          maxPixels, readTimeoutSeconds);
+    /** The same options with REST on port {@code rest} and gRPC on {@code grpc} (-1: none). */
+    public Options withPorts(int rest, int grpc) {
+      return new Options(host, rest, grpc, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds,
+          preprocess, maxPixels, readTimeoutSeconds);
     }
   }
 
@@ -79,14 +89,19 @@ public final class ModelServer implements AutoCloseable {
   private final RestApi api;
   private final ExecutorService workers;
   private final ScheduledExecutorService poller;
+  private final Grpc grpc;
+
+  /** The gRPC side: its API (to refuse new calls), server and call threads; null when off. */
+  private record Grpc(GrpcApi api, Server server, ExecutorService executor) {}
 
   private ModelServer(Map<String, ServedModel> models, HttpServer http, RestApi api,
-      ExecutorService workers, ScheduledExecutorService poller) {
+      ExecutorService workers, ScheduledExecutorService poller, Grpc grpc) {
     this.models = models;
     this.api = api;
     this.http = http;
     this.workers = workers;
     this.poller = poller;
+    this.grpc = grpc;
   }
 
   /**
@@ -97,6 +112,7 @@ public final class ModelServer implements AutoCloseable {
   public static ModelServer start(Map<String, Path> dirs, Options opt, Threads threads,
       PrintStream log) throws IOException {
     Map<String, ServedModel> models = new LinkedHashMap<>();
+    Grpc grpc = null;
     try {
       for (var e : dirs.entrySet()) {
         models.put(e.getKey(), ServedModel.open(e.getKey(), e.getValue(), threads, log));
@@ -120,8 +136,13 @@ public final class ModelServer implements AutoCloseable {
       // every thread from quick ones and status requests.
       ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + READING_THREADS);
       http.setExecutor(workers);
-      RestApi api = new RestApi(models, opt.maxConcurrent(), opt.maxBodyBytes(), opt.maxBatch(),
-          opt.preprocess(), opt.maxPixels());
+      Semaphore slots = new Semaphore(opt.maxConcurrent());
+      RestApi api = new RestApi(models, slots, opt.maxConcurrent(), opt.maxBodyBytes(),
+          opt.maxBatch(), opt.preprocess(), opt.maxPixels());
+      if (opt.grpcPort() >= 0) {
+        grpc = startGrpc(address, opt, new GrpcApi(models, slots, opt.maxConcurrent(),
+            opt.maxBatch()));
+      }
       http.createContext("/", api);
       ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dynconv-serve-poll");
@@ -132,16 +153,58 @@ public final class ModelServer implements AutoCloseable {
       poller.scheduleWithFixedDelay(() -> models.values().forEach(ServedModel::refresh), ms, ms,
           TimeUnit.MILLISECONDS);
       http.start();
-      return new ModelServer(models, http, api, workers, poller);
+      return new ModelServer(models, http, api, workers, poller, grpc);
     } catch (IOException | RuntimeException e) {
+      if (grpc != null) {
+        grpc.server().shutdownNow();
+        grpc.executor().shutdownNow();
+      }
       models.values().forEach(ServedModel::close);
       throw e;
     }
   }
 
-  /** The port the server listens on (useful with port 0). */
+  /**
+   * The gRPC server (grpc-java on Netty, non-blocking, so a slow client holds no thread): calls
+   * run on {@code maxConcurrent + 4} threads (the model runs on at most {@code maxConcurrent} of
+   * them), a message may be at most {@code maxBodyBytes}, at most {@code maxConcurrent} calls
+   * are open per connection, and idle connections close after five minutes.
+   */
+  private static Grpc startGrpc(InetSocketAddress rest, Options opt, GrpcApi api)
+      throws IOException {
+    ExecutorService executor = Executors.newFixedThreadPool(opt.maxConcurrent() + 4, r -> {
+      Thread t = new Thread(r, "dynconv-grpc");
+      t.setDaemon(true);
+      return t;
+    });
+    Server server = NettyServerBuilder
+        .forAddress(new InetSocketAddress(rest.getAddress(), opt.grpcPort()))
+        .executor(executor)
+        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, opt.maxBodyBytes()))
+        .maxInboundMetadataSize(64 << 10)
+        .maxConcurrentCallsPerConnection(opt.maxConcurrent())
+        .maxConnectionIdle(5, TimeUnit.MINUTES)
+        .handshakeTimeout(opt.readTimeoutSeconds(), TimeUnit.SECONDS)
+        .addService(api.predictionService())
+        .addService(api.modelService())
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw new java.net.BindException("gRPC port " + opt.grpcPort() + ": " + e.getMessage());
+    }
+    return new Grpc(api, server, executor);
+  }
+
+  /** The REST port the server listens on (useful with port 0). */
   public int port() {
     return http.getAddress().getPort();
+  }
+
+  /** The gRPC port the server listens on (useful with port 0), or -1 without gRPC. */
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.server().getPort();
   }
 
   /**
@@ -151,10 +214,23 @@ public final class ModelServer implements AutoCloseable {
    */
   public void stop(int drainSeconds) {
     poller.shutdownNow();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
+    if (grpc != null) {
+      grpc.api().stopAccepting();
+      grpc.server().shutdown();
+    }
     try {
       api.drain(TimeUnit.SECONDS.toNanos(drainSeconds));
+      if (grpc != null) {
+        grpc.server().awaitTermination(Math.max(0, deadline - System.nanoTime()),
+            TimeUnit.NANOSECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (grpc != null) {
+      grpc.server().shutdownNow();
+      grpc.executor().shutdown();
     }
     http.stop(0);
     workers.shutdown();

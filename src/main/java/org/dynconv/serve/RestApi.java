@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,11 +67,15 @@ final class RestApi implements HttpHandler {
   private final long maxPixels;
   private final Preprocess preprocess;
 
-  RestApi(Map<String, ServedModel> models, int maxConcurrent, long maxBody, int maxBatch,
-      Preprocess preprocess, long maxPixels) {
+  /**
+   * @param slots the predictions in flight, shared with the gRPC API ({@code maxConcurrent}
+   *     permits)
+   */
+  RestApi(Map<String, ServedModel> models, Semaphore slots, int maxConcurrent, long maxBody,
+      int maxBatch, Preprocess preprocess, long maxPixels) {
     this.maxPixels = maxPixels;
     this.models = models;
-    this.slots = new Semaphore(maxConcurrent);
+    this.slots = slots;
     this.maxConcurrent = maxConcurrent;
     this.maxBody = maxBody;
     this.maxBatch = maxBatch;
@@ -167,20 +172,30 @@ final class RestApi implements HttpHandler {
         && !request.getAsJsonObject().get("signature_name").isJsonNull()) {
       key = request.getAsJsonObject().get("signature_name").getAsString();
     }
-    String wanted = key;
+    throw refusal(p, key, action.equals(":classify"));
+  }
+
+  /**
+   * TF-Serving's INVALID_ARGUMENT for a Classify or Regress request on signature {@code key}, which
+   * is not a classification or regression signature (or does not exist).
+   */
+  static ApiError refusal(Predictor p, String key, boolean classify) {
+    String wanted = key.isEmpty() ? Signature.DEFAULT_KEY : key;
     Signature sig = p.signatures().stream().filter(s -> s.key().equals(wanted)).findFirst()
-        .orElseThrow(() -> new ApiError(400, "No signature was found with the name: " + wanted));
-    boolean classify = action.equals(":classify");
-    throw new ApiError(400, "Expected " + (classify ? "classification" : "regression")
+        .orElse(null);
+    if (sig == null) {
+      return new ApiError(400, "No signature was found with the name: " + wanted);
+    }
+    return new ApiError(400, "Expected " + (classify ? "classification" : "regression")
         + " signature method_name to be tensorflow/serving/" + (classify ? "classify" : "regress")
         + ". Was: " + sig.methodName());
   }
 
-  private interface VersionCall {
-    JsonElement apply(ServedVersion v);
-  }
-
-  private static JsonElement withVersion(ServedModel model, Long version, VersionCall call) {
+  /**
+   * Runs {@code call} on the served version of {@code model} (version null: whichever is served),
+   * holding it so that a newer version swapping in does not close it meanwhile.
+   */
+  static <T> T withVersion(ServedModel model, Long version, Function<ServedVersion, T> call) {
     ServedVersion v = model.current();
     if (v == null || !v.acquire()) {
       throw new ApiError(503, "model '" + model.name() + "' is being unloaded");

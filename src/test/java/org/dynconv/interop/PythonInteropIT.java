@@ -182,12 +182,14 @@ class PythonInteropIT {
     ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "-x", "-rA");
     pb.environment().put("INTEROP_DIR", DIR.toString());
     pb.redirectErrorStream(true);
-    // The model server with every export, for test_serving_client.py (a TF-Serving client).
+    // The model server with every export, for test_serving_client.py and test_grpc_client.py
+    // (TF-Serving clients of its REST and gRPC APIs).
     Map<String, Path> served = new LinkedHashMap<>();
     EXPORTS.keySet().forEach(m -> served.put(m, DIR.resolve(m).resolve("savedmodel")));
-    try (ModelServer server = ModelServer.start(served, ModelServer.Options.defaults().withPort(0),
+    try (ModelServer server = ModelServer.start(served, ModelServer.Options.defaults().withPorts(0, 0),
         Threads.defaults(), new PrintStream(new ByteArrayOutputStream()))) {
       pb.environment().put("SERVE_URL", "http://127.0.0.1:" + server.port());
+      pb.environment().put("GRPC_TARGET", "127.0.0.1:" + server.grpcPort());
       Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(30, TimeUnit.MINUTES)) {

@@ -210,6 +210,8 @@ class BadInputTableTest {
     c.add(Arguments.of(2, "dynconv serve: --host no-such-host.invalid does not resolve to an address;"
         + " expected a host name or address of this machine (default 127.0.0.1).",
         "serve --model {dir}/model --host no-such-host.invalid --port 0"));
+    c.add(Arguments.of(2, "dynconv serve: --grpc-port=70000 is invalid; expected -1 (no gRPC) or 0"
+        + " to 65535.", "serve --model {dir}/model --grpc-port 70000"));
     return c.stream();
   }
 

@@ -30,7 +30,8 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java JVM_OPTIONS org.dynconv.cli.Main serve SERVE_ARGS --port 0} and waits up to
+   * Starts {@code java JVM_OPTIONS org.dynconv.cli.Main serve SERVE_ARGS --port 0 --grpc-port 0}
+   * and waits up to
    * two minutes for the URL of {@code model}, which gives the port.
    */
   static ServeProcess start(Path log, String model, List<String> jvmOptions, List<String> serveArgs)
@@ -41,7 +42,7 @@ final class ServeProcess implements AutoCloseable {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.dynconv.cli.Main",
         "serve"));
     command.addAll(serveArgs);
-    command.addAll(List.of("--port", "0"));
+    command.addAll(List.of("--port", "0", "--grpc-port", "0"));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     pb.redirectErrorStream(true);
