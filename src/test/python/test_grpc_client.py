@@ -18,6 +18,7 @@ from tensorflow_serving.apis import model_service_pb2_grpc
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 
+from conftest import load_json
 from test_savedmodel_interop import ALL
 from test_serving_client import inputs, python_outputs
 
@@ -55,6 +56,17 @@ def test_predict_matches_python(channel, interop_dir, model, signature):
     assert response.model_spec.name == model
     assert response.model_spec.version.value == 1
     assert response.model_spec.signature_name == signature
+
+
+@pytest.mark.parametrize("model", ALL)
+def test_predict_equals_java_predictor(channel, interop_dir, model):
+    """The issue's bar: the answer equals Predictor's (recorded by Java) within 1e-6."""
+    e = load_json(interop_dir / model / "expected.json")
+    response = predict(channel, model, inputs(interop_dir, model, 5))
+    for key in ("logits", "probabilities"):
+        got = tf.make_ndarray(response.outputs[key]).reshape(5, -1)
+        want = np.asarray(e["batch5"][key], np.float32).reshape(5, -1)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=key)
 
 
 def test_output_filter_returns_only_the_outputs_asked_for(channel, interop_dir):

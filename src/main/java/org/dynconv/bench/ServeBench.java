@@ -24,22 +24,30 @@ import org.dynconv.serve.ModelServer;
 
 /**
  * The model server under load: requests per second and p50/p99 latency of one-image predict
- * requests from 1 and from 8 concurrent HTTP clients on 127.0.0.1, each beside the same model
- * called in process by as many threads (the baseline: same model, same multiply-adds, no HTTP or
- * JSON). The ratios are what the REST layer costs.
+ * requests from 1, 16 and 64 concurrent HTTP clients on 127.0.0.1, to the server without batching
+ * and with it ({@code serve --enable-batching}, its defaults), each beside the same model called
+ * in process by as many threads (the baseline: same model, same multiply-adds, no HTTP or JSON).
+ * The ratios are what the REST layer costs and what batching gains.
  */
 public final class ServeBench {
   private ServeBench() {}
 
-  /** One load level: HTTP and in-process figures for {@code clients} concurrent callers. */
+  /**
+   * One load level: unbatched HTTP, batched HTTP and in-process figures for {@code clients}
+   * concurrent callers.
+   */
   public record Row(int clients, int requests, double httpPerSecond, double httpP50Ms,
-      double httpP99Ms, double directPerSecond, double directP50Ms) {
+      double httpP99Ms, double batchedPerSecond, double batchedP50Ms, double batchedP99Ms,
+      double directPerSecond, double directP50Ms) {
     public String line() {
-      return String.format(Locale.ROOT, "  %d client%s x %d: %7.0f req/s, p50 %6.2f ms, p99 %6.2f ms"
-          + " | in process %7.0f calls/s, p50 %6.2f ms | HTTP/in-process: throughput %.2fx,"
-          + " p50 %.2fx (multiply-adds 1.00x)", clients, clients == 1 ? " " : "s", requests,
-          httpPerSecond, httpP50Ms, httpP99Ms, directPerSecond, directP50Ms,
-          directPerSecond / httpPerSecond, httpP50Ms / directP50Ms);
+      return String.format(Locale.ROOT, "  %2d client%s x %d: unbatched %6.0f req/s, p50 %6.2f ms,"
+          + " p99 %6.2f ms | batched %6.0f req/s, p50 %6.2f ms, p99 %6.2f ms | in process %6.0f"
+          + " calls/s, p50 %6.2f ms | batched/unbatched: throughput %.2fx, p99 %.2fx |"
+          + " in-process/unbatched throughput %.2fx (multiply-adds 1.00x)", clients,
+          clients == 1 ? " " : "s", requests, httpPerSecond, httpP50Ms, httpP99Ms,
+          batchedPerSecond, batchedP50Ms, batchedP99Ms, directPerSecond, directP50Ms,
+          batchedPerSecond / httpPerSecond, batchedP99Ms / httpP99Ms,
+          directPerSecond / httpPerSecond);
     }
   }
 
@@ -48,9 +56,13 @@ public final class ServeBench {
       throws IOException, InterruptedException {
     Path export = ModelBench.exportForMemory(dir, threads);
     List<Row> rows = new ArrayList<>();
+    // Both servers admit every client: without batching, 64 may run the model at once.
+    ModelServer.Options opt = ModelServer.Options.defaults().withPorts(0, -1).withMaxConcurrent(64);
     try (Predictor direct = Predictor.load(export, threads);
-        ModelServer server = ModelServer.start(Map.of("cnn", export),
-            ModelServer.Options.defaults().withPorts(0, -1), threads,
+        ModelServer server = ModelServer.start(Map.of("cnn", export), opt, threads,
+            new PrintStream(new ByteArrayOutputStream()));
+        ModelServer batched = ModelServer.start(Map.of("cnn", export),
+            opt.withBatching(ModelServer.Batching.defaults()), threads,
             new PrintStream(new ByteArrayOutputStream()))) {
       int size = direct.height() * direct.width() * direct.channels();
       float[] pixels = new float[size];
@@ -61,35 +73,57 @@ public final class ServeBench {
       // One instance of the model's [H, W, C] shape, nested as TF-Serving's row format expects.
       String json = nested(pixels, direct.height(), direct.width(), direct.channels());
       HttpClient client = HttpClient.newHttpClient();
-      HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-          + "/v1/models/cnn:predict")).POST(HttpRequest.BodyPublishers.ofString(json)).build();
-      Call http = () -> {
-        HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 200) {
-          throw new IllegalStateException("ServeBench: the server answered " + resp.statusCode()
-              + ": " + resp.body());
-        }
-      };
+      Call http = post(client, server.port(), json);
+      Call httpBatched = post(client, batched.port(), json);
       Call inProcess = () -> direct.predict(pixels, 1);
-      for (int clients : new int[] {1, 8}) {
+      for (int clients : new int[] {1, 16, 64}) {
         Load h = load(http, clients, requestsPerClient);
+        Load b = load(httpBatched, clients, requestsPerClient);
         Load d = load(inProcess, clients, requestsPerClient);
-        Row row = new Row(clients, requestsPerClient, h.perSecond, h.p50, h.p99, d.perSecond,
-            d.p50);
+        Row row = new Row(clients, requestsPerClient, h.perSecond, h.p50, h.p99, b.perSecond,
+            b.p50, b.p99, d.perSecond, d.p50);
         out.println(row.line());
         rows.add(row);
       }
+      long[] counts = batched.batchCounts();
+      double perBatch = (double) counts[1] / Math.max(1, counts[0]);
+      // The ceiling batching can reach: the model itself, one thread, batches of that size.
+      int n = (int) Math.max(1, Math.round(perBatch));
+      float[] many = new float[n * size];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(pixels, 0, many, i * size, size);
+      }
+      Load whole = load(() -> direct.predict(many, n), 1, requestsPerClient / 4);
+      out.printf(Locale.ROOT, "  batched server: %d requests in %d batches (%.1f per batch); the"
+          + " model in process at batch %d: %.0f images/s (%.2fx the unbatched server at 16"
+          + " clients)%n", counts[1], counts[0], perBatch, n, whole.perSecond * n,
+          whole.perSecond * n / rows.get(1).httpPerSecond());
     }
     return rows;
+  }
+
+  /** A caller POSTing {@code json} to the model on {@code port}; anything but 200 fails. */
+  private static Call post(HttpClient client, int port, String json) {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/v1/models/cnn:predict")).POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    return () -> {
+      HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
+      if (resp.statusCode() != 200) {
+        throw new IllegalStateException("ServeBench: the server answered " + resp.statusCode()
+            + ": " + resp.body());
+      }
+    };
   }
 
   /** Writes the rows as CSV (atomically). */
   public static void writeCsv(List<Row> rows, Path file) throws IOException {
     StringBuilder sb = new StringBuilder("clients,requests_per_client,http_per_s,http_p50_ms,"
-        + "http_p99_ms,in_process_per_s,in_process_p50_ms\n");
+        + "http_p99_ms,batched_per_s,batched_p50_ms,batched_p99_ms,in_process_per_s,"
+        + "in_process_p50_ms\n");
     for (Row r : rows) {
-      sb.append(String.format(Locale.ROOT, "%d,%d,%.1f,%.3f,%.3f,%.1f,%.3f%n", r.clients(),
-          r.requests(), r.httpPerSecond(), r.httpP50Ms(), r.httpP99Ms(), r.directPerSecond(),
+      sb.append(String.format(Locale.ROOT, "%d,%d,%.1f,%.3f,%.3f,%.1f,%.3f,%.3f,%.1f,%.3f%n",
+          r.clients(), r.requests(), r.httpPerSecond(), r.httpP50Ms(), r.httpP99Ms(),
+          r.batchedPerSecond(), r.batchedP50Ms(), r.batchedP99Ms(), r.directPerSecond(),
           r.directP50Ms()));
     }
     AtomicFiles.writeString(file, sb.toString());

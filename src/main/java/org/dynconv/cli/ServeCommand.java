@@ -62,6 +62,26 @@ final class ServeCommand implements Callable<Integer> {
       + " to send a request, headers and body; a slower one is disconnected (default 30).")
   int readTimeout;
 
+  @Option(names = "--enable-batching", description = "Merge concurrent predict requests (REST and"
+      + " gRPC) into batches, as TF-Serving's --enable_batching.")
+  boolean enableBatching;
+
+  @Option(names = "--max-batch-size", defaultValue = "64", description = "With batching: rows a"
+      + " merged batch holds at most (default 64).")
+  int maxBatchSize;
+
+  @Option(names = "--batch-timeout-micros", defaultValue = "2000", description = "With batching:"
+      + " how long a batch waits for more requests, in microseconds (default 2000).")
+  long batchTimeoutMicros;
+
+  @Option(names = "--num-batch-threads", defaultValue = "1", description = "With batching:"
+      + " batches run at once (default 1).")
+  int numBatchThreads;
+
+  @Option(names = "--max-enqueued-batches", defaultValue = "16", description = "With batching:"
+      + " batches waiting to run before new requests get 503 / UNAVAILABLE (default 16).")
+  int maxEnqueuedBatches;
+
   @Option(names = "--drain-seconds", defaultValue = "30",
       description = "On SIGTERM, how long to wait for requests in flight (default 30).")
   int drainSeconds;
@@ -92,10 +112,22 @@ final class ServeCommand implements Callable<Integer> {
       throw new CliErrors.UsageError("--grpc-port=" + grpcPort + " is invalid; expected -1 (no"
           + " gRPC) or 0 to 65535.");
     }
+    ModelServer.Batching batching = null;
+    if (enableBatching) {
+      checkAtLeast1("--max-batch-size", maxBatchSize);
+      checkAtLeast1("--num-batch-threads", numBatchThreads);
+      checkAtLeast1("--max-enqueued-batches", maxEnqueuedBatches);
+      if (batchTimeoutMicros < 0 || batchTimeoutMicros > 10_000_000) {
+        throw new CliErrors.UsageError("--batch-timeout-micros=" + batchTimeoutMicros
+            + " is invalid; expected 0 to 10000000 (10 s).");
+      }
+      batching = new ModelServer.Batching(maxBatchSize, batchTimeoutMicros, numBatchThreads,
+          maxEnqueuedBatches);
+    }
     ModelServer.Options opt;
     try {
       opt = new ModelServer.Options(host, port, grpcPort, maxConcurrent, maxBody, maxBatch,
-          pollSeconds, Preprocess.parse(preprocess), maxPixels, readTimeout);
+          pollSeconds, Preprocess.parse(preprocess), maxPixels, readTimeout, batching);
     } catch (IllegalArgumentException e) {
       throw new CliErrors.UsageError(e.getMessage());
     }
@@ -130,5 +162,11 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("serve: stopped");
     System.out.flush();
     return 0;
+  }
+
+  private static void checkAtLeast1(String option, int value) {
+    if (value < 1) {
+      throw new CliErrors.UsageError(option + "=" + value + " is invalid; expected an integer >= 1.");
+    }
   }
 }

@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import org.dynconv.data.DataFormatError;
 import org.dynconv.infer.Predictor;
@@ -55,20 +54,19 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
  *
  * Errors carry TF-Serving's codes: INVALID_ARGUMENT (bad tensors, unknown signature, too large a
  * batch), NOT_FOUND (unknown model or version), UNAVAILABLE (predictions in flight at the limit,
- * the server stopping), INTERNAL otherwise. A request takes a slot of the limit shared with the
- * REST API only to run the model; gRPC has received and checked it by then.
+ * the server stopping, a full batch queue), INTERNAL otherwise. A request runs through the {@link
+ * Runs} shared with the REST API once gRPC has received it and it is checked.
  */
 final class GrpcApi {
   private final Map<String, ServedModel> models;
-  private final Semaphore slots;
-  private final int maxConcurrent;
+  private final Runs runs;
   private final int maxBatch;
   private volatile boolean stopping;
 
-  GrpcApi(Map<String, ServedModel> models, Semaphore slots, int maxConcurrent, int maxBatch) {
+  /** @param runs how predictions run, shared with the REST API */
+  GrpcApi(Map<String, ServedModel> models, Runs runs, int maxBatch) {
     this.models = models;
-    this.slots = slots;
-    this.maxConcurrent = maxConcurrent;
+    this.runs = runs;
     this.maxBatch = maxBatch;
   }
 
@@ -206,16 +204,7 @@ final class GrpcApi {
         throw new IllegalArgumentException("a batch of " + batch + " exceeds the limit of "
             + maxBatch + " (--max-batch)");
       }
-      if (!slots.tryAcquire()) {
-        throw new RestApi.ApiError(503, "too many requests in flight (the limit is "
-            + maxConcurrent + ", --max-concurrent); retry later");
-      }
-      Map<String, FloatTensor> outputs;
-      try {
-        outputs = p.run(key, inputs, RestApi.ROWS_PER_RUN);
-      } finally {
-        slots.release();
-      }
+      Map<String, FloatTensor> outputs = runs.run(p, key, inputs);
       PredictResponse.Builder r = PredictResponse.newBuilder()
           .setModelSpec(answered(model.name(), v, key));
       outputs.forEach((k, t) -> {

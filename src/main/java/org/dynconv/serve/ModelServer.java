@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.dynconv.config.Check;
 import org.dynconv.data.ImageFiles;
@@ -43,6 +42,7 @@ public final class ModelServer implements AutoCloseable {
    * @param preprocess how encoded images ({@code {"b64": ...}}) become model inputs
    * @param maxPixels encoded images above this many pixels get 400, from their header, before
    *     they are decoded
+   * @param batching server-side batching of predict requests ({@link Batcher}), or null for none
    * @param readTimeoutSeconds a connection whose request (headers and body) is not read within
    *     this time is closed, so a slow client holds a reading thread for at most this long (the
    *     JDK server's {@code sun.net.httpserver.maxReqTime}, read once per process: the first
@@ -50,7 +50,7 @@ public final class ModelServer implements AutoCloseable {
    */
   public record Options(String host, int port, int grpcPort, int maxConcurrent, long maxBodyBytes,
       int maxBatch, double pollSeconds, Preprocess preprocess, long maxPixels,
-      int readTimeoutSeconds) {
+      int readTimeoutSeconds, Batching batching) {
     public Options {
       Check.notNull("ModelServer.Options", "host", host);
       Check.inRange("ModelServer.Options", "port", port, 0, 65535);
@@ -71,13 +71,52 @@ public final class ModelServer implements AutoCloseable {
      */
     public static Options defaults() {
       return new Options("127.0.0.1", 8501, 8500, 16, 64L << 20, 1024, 2, Preprocess.EXACT,
-          ImageFiles.DEFAULT_MAX_PIXELS, 30);
+          ImageFiles.DEFAULT_MAX_PIXELS, 30, null);
+    }
+
+    /** The same options with server-side batching ({@code null}: none). */
+    public Options withBatching(Batching b) {
+      return new Options(host, port, grpcPort, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds,
+          preprocess, maxPixels, readTimeoutSeconds, b);
+    }
+
+    /** The same options with {@code n} predictions in flight at most (without batching). */
+    public Options withMaxConcurrent(int n) {
+      return new Options(host, port, grpcPort, n, maxBodyBytes, maxBatch, pollSeconds,
+          preprocess, maxPixels, readTimeoutSeconds, batching);
     }
 
     /** The same options with REST on port {@code rest} and gRPC on {@code grpc} (-1: none). */
     public Options withPorts(int rest, int grpc) {
       return new Options(host, rest, grpc, maxConcurrent, maxBodyBytes, maxBatch, pollSeconds,
-          preprocess, maxPixels, readTimeoutSeconds);
+          preprocess, maxPixels, readTimeoutSeconds, batching);
+    }
+  }
+
+  /**
+   * Server-side batching, with TF-Serving's batching parameters by their names there ({@code
+   * serve --enable-batching}).
+   *
+   * @param maxBatchSize rows a merged batch holds at most
+   * @param batchTimeoutMicros how long the first request of a batch waits for others
+   * @param numBatchThreads batches run at once
+   * @param maxEnqueuedBatches closed batches waiting to run before new requests are refused
+   */
+  public record Batching(int maxBatchSize, long batchTimeoutMicros, int numBatchThreads,
+      int maxEnqueuedBatches) {
+    public Batching {
+      Check.inRange("ModelServer.Batching", "maxBatchSize", maxBatchSize, 1, 1 << 16);
+      if (batchTimeoutMicros < 0 || batchTimeoutMicros > 10_000_000) {
+        throw Check.invalid("ModelServer.Batching", "batchTimeoutMicros", batchTimeoutMicros,
+            "0 to 10000000 (10 s)");
+      }
+      Check.inRange("ModelServer.Batching", "numBatchThreads", numBatchThreads, 1, 256);
+      Check.inRange("ModelServer.Batching", "maxEnqueuedBatches", maxEnqueuedBatches, 1, 1 << 16);
+    }
+
+    /** 64 rows, 2 ms, one batch thread, 16 batches enqueued: {@code serve}'s defaults. */
+    public static Batching defaults() {
+      return new Batching(64, 2000, 1, 16);
     }
   }
 
@@ -90,18 +129,20 @@ public final class ModelServer implements AutoCloseable {
   private final ExecutorService workers;
   private final ScheduledExecutorService poller;
   private final Grpc grpc;
+  private final Runs runs;
 
   /** The gRPC side: its API (to refuse new calls), server and call threads; null when off. */
   private record Grpc(GrpcApi api, Server server, ExecutorService executor) {}
 
   private ModelServer(Map<String, ServedModel> models, HttpServer http, RestApi api,
-      ExecutorService workers, ScheduledExecutorService poller, Grpc grpc) {
+      ExecutorService workers, ScheduledExecutorService poller, Grpc grpc, Runs runs) {
     this.models = models;
     this.api = api;
     this.http = http;
     this.workers = workers;
     this.poller = poller;
     this.grpc = grpc;
+    this.runs = runs;
   }
 
   /**
@@ -113,6 +154,7 @@ public final class ModelServer implements AutoCloseable {
       PrintStream log) throws IOException {
     Map<String, ServedModel> models = new LinkedHashMap<>();
     Grpc grpc = null;
+    Runs runs = null;
     try {
       for (var e : dirs.entrySet()) {
         models.put(e.getKey(), ServedModel.open(e.getKey(), e.getValue(), threads, log));
@@ -136,12 +178,14 @@ public final class ModelServer implements AutoCloseable {
       // every thread from quick ones and status requests.
       ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + READING_THREADS);
       http.setExecutor(workers);
-      Semaphore slots = new Semaphore(opt.maxConcurrent());
-      RestApi api = new RestApi(models, slots, opt.maxConcurrent(), opt.maxBodyBytes(),
-          opt.maxBatch(), opt.preprocess(), opt.maxPixels());
+      runs = new Runs(opt.maxConcurrent(), opt.batching());
+      RestApi api = new RestApi(models, runs, opt.maxBodyBytes(), opt.maxBatch(),
+          opt.preprocess(), opt.maxPixels());
       if (opt.grpcPort() >= 0) {
-        grpc = startGrpc(address, opt, new GrpcApi(models, slots, opt.maxConcurrent(),
-            opt.maxBatch()));
+        grpc = startGrpc(address, opt, new GrpcApi(models, runs, opt.maxBatch()));
+      }
+      if (opt.batching() != null) {
+        log.println("serve: " + Batcher.describe(opt.batching()));
       }
       http.createContext("/", api);
       ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -153,8 +197,11 @@ public final class ModelServer implements AutoCloseable {
       poller.scheduleWithFixedDelay(() -> models.values().forEach(ServedModel::refresh), ms, ms,
           TimeUnit.MILLISECONDS);
       http.start();
-      return new ModelServer(models, http, api, workers, poller, grpc);
+      return new ModelServer(models, http, api, workers, poller, grpc, runs);
     } catch (IOException | RuntimeException e) {
+      if (runs != null) {
+        runs.close();
+      }
       if (grpc != null) {
         grpc.server().shutdownNow();
         grpc.executor().shutdownNow();
@@ -202,6 +249,11 @@ public final class ModelServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
+  /** Batches run and requests batched so far, or null without batching. */
+  public long[] batchCounts() {
+    return runs.batchCounts();
+  }
+
   /** The gRPC port the server listens on (useful with port 0), or -1 without gRPC. */
   public int grpcPort() {
     return grpc == null ? -1 : grpc.server().getPort();
@@ -233,6 +285,7 @@ public final class ModelServer implements AutoCloseable {
       grpc.executor().shutdown();
     }
     http.stop(0);
+    runs.close();
     workers.shutdown();
     try {
       workers.awaitTermination(drainSeconds, TimeUnit.SECONDS);

@@ -17,7 +17,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -60,23 +59,18 @@ final class RestApi implements HttpHandler {
   /** Oversized bodies up to this size are read and dropped before the 413 answer. */
   private static final long DRAIN_LIMIT = 256L << 20;
   private final Map<String, ServedModel> models;
-  private final Semaphore slots;
-  private final int maxConcurrent;
+  private final Runs runs;
   private final long maxBody;
   private final int maxBatch;
   private final long maxPixels;
   private final Preprocess preprocess;
 
-  /**
-   * @param slots the predictions in flight, shared with the gRPC API ({@code maxConcurrent}
-   *     permits)
-   */
-  RestApi(Map<String, ServedModel> models, Semaphore slots, int maxConcurrent, long maxBody,
-      int maxBatch, Preprocess preprocess, long maxPixels) {
+  /** @param runs how predictions run, shared with the gRPC API */
+  RestApi(Map<String, ServedModel> models, Runs runs, long maxBody, int maxBatch,
+      Preprocess preprocess, long maxPixels) {
     this.maxPixels = maxPixels;
     this.models = models;
-    this.slots = slots;
-    this.maxConcurrent = maxConcurrent;
+    this.runs = runs;
     this.maxBody = maxBody;
     this.maxBatch = maxBatch;
     this.preprocess = preprocess;
@@ -296,16 +290,7 @@ final class RestApi implements HttpHandler {
       throw new IllegalArgumentException("a batch of " + batch + " exceeds the limit of " + maxBatch
           + " (--max-batch)");
     }
-    if (!slots.tryAcquire()) {
-      throw new ApiError(503, "too many requests in flight (the limit is " + maxConcurrent
-          + ", --max-concurrent); retry later");
-    }
-    Map<String, FloatTensor> outputs;
-    try {
-      outputs = p.run(key, inputs, ROWS_PER_RUN);
-    } finally {
-      slots.release();
-    }
+    Map<String, FloatTensor> outputs = runs.run(p, key, inputs);
     JsonObject out = new JsonObject();
     if (rows) {
       JsonArray preds = new JsonArray();

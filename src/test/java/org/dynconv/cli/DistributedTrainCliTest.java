@@ -85,7 +85,7 @@ class DistributedTrainCliTest {
     List<String> lines = CliTestSupport.dynconvLines(r.err());
     assertEquals(1, lines.size(), r.err());
     assertTrue(lines.get(0).contains("a collective found no answer within 3.0 s: task 1 ("
-        + c.addresses().get(1) + ") stopped answering"), lines.get(0));
+        + c.addresses().get(1) + ") refuses connections"), lines.get(0));
     assertTrue(seconds < 120, "failed after " + seconds + " s");
   }
 }

@@ -63,7 +63,7 @@ class ServeGrpcTest {
   @BeforeAll
   static void start() throws IOException {
     server = ModelServer.start(Map.of("cnn", MODEL), new ModelServer.Options("127.0.0.1", 0, 0, 2,
-        1 << 20, 128, 0.2, Preprocess.EXACT, 10_000, 30), Threads.defaults(),
+        1 << 20, 128, 0.2, Preprocess.EXACT, 10_000, 30, null), Threads.defaults(),
         new PrintStream(new ByteArrayOutputStream()));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
         .maxInboundMessageSize(64 << 20).build();

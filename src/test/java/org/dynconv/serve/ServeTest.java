@@ -60,7 +60,7 @@ class ServeTest {
     TestExports.export(ModelZoo.get("small-cnn-condconv"), 1, dir.resolve("versioned").resolve("1"));
     server = ModelServer.start(Map.of("cnn", dir.resolve("cnn"), "versioned",
         dir.resolve("versioned")), new ModelServer.Options(
-        "127.0.0.1", 0, 0, 2, 1 << 20, 64, 0.2, Preprocess.EXACT, 10_000, 30), Threads.defaults(),
+        "127.0.0.1", 0, 0, 2, 1 << 20, 64, 0.2, Preprocess.EXACT, 10_000, 30, null), Threads.defaults(),
         new PrintStream(new ByteArrayOutputStream()));
     base = "http://127.0.0.1:" + server.port() + "/v1/models/";
   }

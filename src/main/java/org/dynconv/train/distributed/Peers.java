@@ -3,8 +3,11 @@ package org.dynconv.train.distributed;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Names the worker that stopped answering when a collective fails. TensorFlow reports only that a
@@ -26,20 +29,30 @@ public final class Peers {
     return false;
   }
 
-  /** The tasks other than this one whose ports refuse a connection within {@code timeoutMs}. */
-  public static List<Integer> unreachable(Cluster cluster, int timeoutMs) {
-    List<Integer> gone = new ArrayList<>();
+  /**
+   * The tasks other than this one that cannot be reached, each with why: its host name does not
+   * resolve, its port refuses connections, or it does not answer within {@code timeoutMs}.
+   */
+  public static Map<Integer, String> unreachable(Cluster cluster, int timeoutMs) {
+    Map<Integer, String> gone = new LinkedHashMap<>();
     for (int i = 0; i < cluster.size(); i++) {
       if (i == cluster.task()) {
         continue;
       }
       String a = cluster.addresses().get(i);
       int colon = a.lastIndexOf(':');
+      InetSocketAddress address = new InetSocketAddress(a.substring(0, colon),
+          Integer.parseInt(a.substring(colon + 1)));
+      if (address.isUnresolved()) {
+        gone.put(i, "has a host name that does not resolve");
+        continue;
+      }
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(a.substring(0, colon),
-            Integer.parseInt(a.substring(colon + 1))), timeoutMs);
+        s.connect(address, timeoutMs);
+      } catch (SocketTimeoutException e) {
+        gone.put(i, "does not answer within " + timeoutMs + " ms");
       } catch (IOException e) {
-        gone.add(i);
+        gone.put(i, "refuses connections");
       }
     }
     return gone;
@@ -51,16 +64,15 @@ public final class Peers {
    * otherwise the workers are to be restarted by hand.
    */
   public static String describe(Cluster cluster, double timeoutSeconds, boolean supervised) {
-    List<Integer> gone = unreachable(cluster, 2000);
+    Map<Integer, String> gone = unreachable(cluster, 2000);
     String who;
     if (gone.isEmpty()) {
       who = "every other worker's port still answers, so one of them is hung";
     } else {
       List<String> names = new ArrayList<>();
-      for (int t : gone) {
-        names.add("task " + t + " (" + cluster.addresses().get(t) + ")");
-      }
-      who = String.join(", ", names) + " stopped answering (refuses connections)";
+      gone.forEach((t, why) -> names.add("task " + t + " (" + cluster.addresses().get(t) + ") "
+          + why));
+      who = String.join(", ", names);
     }
     return "worker " + cluster.task() + ": a collective found no answer within " + timeoutSeconds
         + " s: " + who + (supervised
