@@ -17,7 +17,10 @@ import org.dynconv.testing.TestExports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SIGTERM lets the request in flight finish and be answered, then the server exits with 0. */
+/**
+ * SIGTERM lets the requests in flight finish and be answered, then the server exits with 0: one
+ * request, and eight at once beside a client that keeps sending (under load, batching on).
+ */
 class ServeShutdownTest {
   @Test
   void sigtermFinishesTheRequestInFlight(@TempDir Path dir) throws Exception {
@@ -46,6 +49,72 @@ class ServeShutdownTest {
       assertEquals(0, server.process.exitValue(), "a clean stop exits 0:\n" + server.log());
       String seen = server.log();
       assertTrue(seen.contains("serve: stopping") && seen.contains("serve: stopped"), seen);
+    }
+  }
+
+  @Test
+  void sigtermUnderLoadAnswersEveryRequestInFlight(@TempDir Path dir) throws Exception {
+    TestExports.export(ModelZoo.get("small-cnn-static"), 1, dir.resolve("cnn"));
+    try (ServeProcess server = ServeProcess.start(dir.resolve("serve.log"), "cnn", List.of(),
+        List.of("--model", dir.resolve("cnn").toString(), "--enable-batching"))) {
+      JsonArray instances = new JsonArray();
+      instances.add(ServeTest.image(0));
+      byte[] body = ("{\"instances\": " + instances + "}").getBytes(StandardCharsets.UTF_8);
+      // A client that keeps predicting through the stop: answered, or refused once stopping.
+      java.util.concurrent.atomic.AtomicBoolean run = new java.util.concurrent.atomic
+          .AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic
+          .AtomicInteger();
+      Thread load = new Thread(() -> {
+        java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient();
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+            + server.port + "/v1/models/cnn:predict")).POST(java.net.http.HttpRequest
+            .BodyPublishers.ofByteArray(body)).build();
+        while (run.get()) {
+          try {
+            if (c.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()
+                == 200) {
+              answered.incrementAndGet();
+            }
+          } catch (Exception stopped) {
+            return;
+          }
+        }
+      });
+      load.start();
+      List<Socket> inFlight = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          Socket s = new Socket("127.0.0.1", server.port);
+          inFlight.add(s);
+          OutputStream o = s.getOutputStream();
+          o.write(("POST /v1/models/cnn:predict HTTP/1.1\r\nHost: x\r\nContent-Length: "
+              + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          o.write(body, 0, 10);
+          o.flush();
+        }
+        Thread.sleep(300);
+        server.process.destroy(); // SIGTERM
+        Thread.sleep(500);
+        for (Socket s : inFlight) {
+          s.getOutputStream().write(body, 10, body.length - 10);
+          s.getOutputStream().flush();
+        }
+        for (Socket s : inFlight) {
+          String status = new BufferedReader(new InputStreamReader(s.getInputStream(),
+              StandardCharsets.US_ASCII)).readLine();
+          assertEquals("HTTP/1.1 200 OK", status);
+        }
+      } finally {
+        run.set(false);
+        for (Socket s : inFlight) {
+          s.close();
+        }
+      }
+      assertTrue(server.process.waitFor(60, TimeUnit.SECONDS), "the server did not exit");
+      load.join(60_000);
+      assertEquals(0, server.process.exitValue(), "a clean stop exits 0:\n" + server.log());
+      assertTrue(answered.get() > 0, "the load was answered before the stop");
     }
   }
 }
