@@ -152,11 +152,13 @@ final class Batcher implements AutoCloseable {
    * they are ready.
    */
   Map<String, FloatTensor> run(Predictor p, String key, Map<String, FloatTensor> inputs) {
-    int rows = (int) inputs.values().iterator().next().shape()[0];
-    if (rows > settings.maxBatchSize() || rows == 0) {
+    long rows = mergeableRows(p, key, inputs);
+    if (rows < 1 || rows > settings.maxBatchSize()) {
+      // Alone: too large to merge, or not a valid request, which Predictor.run then refuses
+      // with its own message instead of failing the batch it would have joined.
       return p.run(key, inputs, RestApi.ROWS_PER_RUN);
     }
-    Task t = new Task(inputs, rows, new CompletableFuture<>());
+    Task t = new Task(inputs, (int) rows, new CompletableFuture<>());
     // Requests merge only with requests of the same version (predictor) and signature.
     add(p, key, t);
     requests.incrementAndGet();
@@ -171,6 +173,42 @@ final class Batcher implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new RestApi.ApiError(503, "interrupted while waiting for a batch");
     }
+  }
+
+  /**
+   * The request's batch size when it can join a batch: its inputs are the signature's, float32,
+   * of the signature's rank and static sizes after the batch axis, with one batch size and
+   * finite values; otherwise -1. A request that fails here runs alone, so one bad request never
+   * fails the others it would be merged with.
+   */
+  private static long mergeableRows(Predictor p, String key, Map<String, FloatTensor> inputs) {
+    org.tensorflow.Signature sig = p.signatures().stream().filter(s -> s.key().equals(key))
+        .findFirst().orElse(null);
+    if (sig == null || !sig.getInputs().keySet().equals(inputs.keySet())) {
+      return -1;
+    }
+    long rows = -1;
+    for (var e : sig.getInputs().entrySet()) {
+      var d = e.getValue();
+      FloatTensor t = inputs.get(e.getKey());
+      long[] shape = t.shape();
+      if (d.dataType != org.tensorflow.proto.DataType.DT_FLOAT || shape.length == 0
+          || shape.length != d.shape.numDimensions() || (rows >= 0 && shape[0] != rows)) {
+        return -1;
+      }
+      rows = shape[0];
+      for (int i = 1; i < shape.length; i++) {
+        if (d.shape.size(i) < 0 || d.shape.size(i) != shape[i]) {
+          return -1;
+        }
+      }
+      for (float v : t.values()) {
+        if (!Float.isFinite(v)) {
+          return -1;
+        }
+      }
+    }
+    return rows;
   }
 
   /** Merges, pads, runs and splits one batch; every task gets its rows or the batch's error. */
@@ -211,6 +249,10 @@ final class Batcher implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       batch.forEach(t -> t.answer().completeExceptionally(e));
+    } catch (Error e) {
+      // The batch thread lives on; its requests get an error instead of waiting forever.
+      RuntimeException failure = new IllegalStateException("the batch failed: " + e, e);
+      batch.forEach(t -> t.answer().completeExceptionally(failure));
     }
   }
 

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Server-side batching answers every request as the model answers it alone: concurrent requests
  * of 1 to 3 images, merged into batches (fewer batches than requests) and padded to the export's
- * static-batch signatures, each get the outputs of their own unbatched run.
+ * static-batch signatures, each get the outputs of their own unbatched run; a malformed request
+ * among them gets its own error and fails none of the others.
  */
 class ServeBatchingTest {
   @Test
@@ -57,7 +58,7 @@ class ServeBatchingTest {
       io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
           .forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
       var stub = tensorflow.serving.PredictionServiceGrpc.newBlockingStub(channel);
-      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      ExecutorService pool = Executors.newFixedThreadPool(clients + 1);
       try {
         CountDownLatch go = new CountDownLatch(1);
         List<Future<tensorflow.serving.Predict.PredictResponse>> answers = new ArrayList<>();
@@ -70,7 +71,21 @@ class ServeBatchingTest {
             return stub.withDeadlineAfter(2, TimeUnit.MINUTES).predict(request);
           }));
         }
+        // An image of 14 x 56: as many values per row as a good one, the wrong shape.
+        var bad = tensorflow.serving.Predict.PredictRequest.newBuilder()
+            .setModelSpec(tensorflow.serving.Model.ModelSpec.newBuilder().setName("cnn"))
+            .putInputs("images", GrpcApi.tensor(new FloatTensor(new long[] {1, 14, 56, 1},
+                new float[784]))).build();
+        Future<io.grpc.StatusRuntimeException> refused = pool.submit(() -> {
+          go.await();
+          return org.junit.jupiter.api.Assertions.assertThrows(
+              io.grpc.StatusRuntimeException.class, () -> stub.predict(bad));
+        });
         go.countDown();
+        io.grpc.StatusRuntimeException e = refused.get(2, TimeUnit.MINUTES);
+        assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.toString());
+        assertTrue(e.getStatus().getDescription().startsWith("input 'images' has shape [1, 14, 56,"
+            + " 1]"), e.getStatus().getDescription());
         for (int c = 0; c < clients; c++) {
           var response = answers.get(c).get(2, TimeUnit.MINUTES);
           Map<String, FloatTensor> want = alone.run("serving_default", requests.get(c));
