@@ -1,15 +1,22 @@
 package org.dynconv.blocks;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.dynconv.config.Activation;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.conv.ConvKind;
+import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Shapes;
+import org.dynconv.graph.VariableRef;
 import org.dynconv.layers.BuildContext;
 import org.dynconv.layers.BuiltOnce;
 import org.dynconv.layers.Layer;
 import org.dynconv.nn.BatchNormConfig;
+import org.dynconv.nn.BatchNormFold;
+import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -21,6 +28,46 @@ import org.tensorflow.types.TFloat32;
 public final class BlockLayers {
   private BlockLayers() {}
 
+  /** What a built block reports: every variable, its BatchNorm folds, its multiply-adds. */
+  interface Block {
+    List<VariableRef> variables();
+
+    List<BatchNormFold> folds();
+
+    /** Multiply-adds per image for the input size it was built for. */
+    long macs();
+  }
+
+  /** Builds a block for an input of shape {@code nhwc} under {@code scope}. */
+  private interface Create<B> {
+    B create(BuildContext ctx, LayerScope scope, long[] nhwc);
+  }
+
+  /** A block's forward pass, reporting its routing to the context. */
+  private interface Apply<B> {
+    Forward apply(BuildContext ctx, B block, Operand<TFloat32> x);
+  }
+
+  /** A block as a layer under {@code <scope>/<name>}: what every block layer here shares. */
+  private static <B extends Block> Layer layer(String component, String name, Create<B> create,
+      Apply<B> apply) {
+    return new BuiltOnce<B>(component, name, null) {
+      @Override
+      protected B build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
+        B b = create.create(ctx, scope, Shapes.requireNhwc(component, scope, x));
+        ctx.track(b.variables());
+        ctx.trackFolds(b.folds());
+        return b;
+      }
+
+      @Override
+      protected Operand<TFloat32> apply(BuildContext ctx, B b, Operand<TFloat32> x) {
+        ctx.macs(b.macs());
+        return ctx.forward(apply.apply(ctx, b, x));
+      }
+    };
+  }
+
   /**
    * A {@link ConvBnAct} unit whose layers are named in the block scope {@code <scope>/<block>}
    * ({@code conv2d}, {@code batch_normalization}, ...); a depthwise unit keeps its input's width.
@@ -28,47 +75,77 @@ public final class BlockLayers {
   public static Layer convBnAct(String block, ConvType type, ConvKind kind, int filters,
       ConvGeometry geometry, int experts, BatchNormConfig bn, Activation activation,
       ConvBnAct.DcdRule dcdRule) {
-    return new BuiltOnce<ConvBnAct>("ConvBnAct", block, null) {
-      @Override
-      protected ConvBnAct build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
-        long[] nhwc = Shapes.requireNhwc("ConvBnAct", scope, x);
-        int in = (int) nhwc[3];
-        ConvBnAct unit = new ConvBnAct(scope, new ConvBnAct.Spec(type, kind, in,
-            kind == ConvKind.DEPTHWISE ? in : filters, geometry, experts, bn, activation,
-            (int) nhwc[1], (int) nhwc[2], ctx.foldBatchNorm(), dcdRule), temperature(ctx, type));
-        ctx.track(unit.variables());
-        ctx.trackFolds(unit.folds());
-        return unit;
-      }
+    return layer("ConvBnAct", block, (ctx, scope, nhwc) -> {
+      int in = (int) nhwc[3];
+      return new ConvBnAct(scope, new ConvBnAct.Spec(type, kind, in,
+          kind == ConvKind.DEPTHWISE ? in : filters, geometry, experts, bn, activation,
+          (int) nhwc[1], (int) nhwc[2], ctx.foldBatchNorm(), dcdRule), temperature(ctx, type));
+    }, (ctx, unit, x) -> unit.apply(x, null, ctx.mode(), ctx.routingOutputs()));
+  }
 
-      @Override
-      protected Operand<TFloat32> apply(BuildContext ctx, ConvBnAct unit, Operand<TFloat32> x) {
-        ctx.macs(unit.macs());
-        return ctx.forward(unit.apply(x, null, ctx.mode(), ctx.routingOutputs()));
+  /** Two regular units and, for CondConv, the sigmoid routing {@code dense} they share. */
+  private record ConvPair(SigmoidRouting routing, ConvBnAct first, ConvBnAct second, long h,
+      long w) implements Block {
+    @Override
+    public List<VariableRef> variables() {
+      List<VariableRef> vs = new ArrayList<>();
+      if (routing != null) {
+        vs.addAll(routing.variables());
       }
-    };
+      vs.addAll(first.variables());
+      vs.addAll(second.variables());
+      return vs;
+    }
+
+    @Override
+    public List<BatchNormFold> folds() {
+      List<BatchNormFold> f = new ArrayList<>(first.folds());
+      f.addAll(second.folds());
+      return f;
+    }
+
+    @Override
+    public long macs() {
+      return (routing == null ? 0 : routing.macs(h, w)) + first.macs() + second.macs();
+    }
+  }
+
+  /**
+   * The small CNN's block under {@code <scope>/<block>}: conv 3x3 at {@code stride}, then conv
+   * 3x3, each with BatchNorm and ReLU; in the CondConv variant both mix their experts with one
+   * sigmoid routing {@code dense} computed from the block input.
+   */
+  public static Layer convPair(String block, ConvType type, int filters, int stride, int experts,
+      BatchNormConfig bn) {
+    return layer("ConvPair", block, (ctx, scope, nhwc) -> {
+      int in = (int) nhwc[3], size = (int) nhwc[1];
+      Operand<TFloat32> temp = temperature(ctx, type);
+      SigmoidRouting routing = type == ConvType.CONDCONV
+          ? SigmoidRouting.create(scope.child("dense"), experts, in) : null;
+      ConvBnAct first = new ConvBnAct(scope, ConvBnAct.Spec.regular(type, in, filters,
+          ConvGeometry.of(3).withStride(stride), experts, bn, Activation.RELU, size, size,
+          ctx.foldBatchNorm()), temp);
+      int outSize = first.outSize(size);
+      ConvBnAct second = new ConvBnAct(scope, ConvBnAct.Spec.regular(type, filters, filters,
+          ConvGeometry.of(3), experts, bn, Activation.RELU, outSize, outSize,
+          ctx.foldBatchNorm()), temp);
+      return new ConvPair(routing, first, second, nhwc[1], nhwc[2]);
+    }, (ctx, pair, x) -> {
+      Operand<TFloat32> r = pair.routing() == null ? null : pair.routing().route(x);
+      Forward a = pair.first().apply(x, r, ctx.mode(), ctx.routingOutputs());
+      Forward b = pair.second().apply(a.output(), r, ctx.mode(), ctx.routingOutputs());
+      List<Op> updates = new ArrayList<>(a.updates());
+      updates.addAll(b.updates());
+      return new Forward(b.output(), updates);
+    });
   }
 
   /** MobileNetV2's {@link InvertedResidual} block under {@code <scope>/<block>}. */
   public static Layer invertedResidual(String block, ConvType type, int out, int stride, int t,
       int experts, BatchNormConfig bn) {
-    return new BuiltOnce<InvertedResidual>("InvertedResidual", block, null) {
-      @Override
-      protected InvertedResidual build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
-        long[] nhwc = Shapes.requireNhwc("InvertedResidual", scope, x);
-        InvertedResidual b = new InvertedResidual(scope, type, (int) nhwc[3], out, stride, t,
-            experts, bn, (int) nhwc[1], ctx.foldBatchNorm(), temperature(ctx, type));
-        ctx.track(b.variables());
-        ctx.trackFolds(b.folds());
-        return b;
-      }
-
-      @Override
-      protected Operand<TFloat32> apply(BuildContext ctx, InvertedResidual b, Operand<TFloat32> x) {
-        ctx.macs(b.macs());
-        return ctx.forward(b.apply(x, ctx.mode(), ctx.routingOutputs()));
-      }
-    };
+    return layer("InvertedResidual", block, (ctx, scope, nhwc) -> new InvertedResidual(scope, type,
+        (int) nhwc[3], out, stride, t, experts, bn, (int) nhwc[1], ctx.foldBatchNorm(),
+        temperature(ctx, type)), (ctx, b, x) -> b.apply(x, ctx.mode(), ctx.routingOutputs()));
   }
 
   /**
@@ -80,32 +157,19 @@ public final class BlockLayers {
    */
   public static Layer mbConv(int index, BlockArgs args, BatchNormConfig bn, int experts,
       int condconvIndex, double survivalProb) {
-    return new BuiltOnce<MbConvBlock>("MbConvBlock", "blocks_" + index, null) {
-      @Override
-      protected MbConvBlock build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
-        long[] nhwc = Shapes.requireNhwc("MbConvBlock", scope, x);
-        MbConvBlock b = new MbConvBlock(ctx.scope(), index, args, bn, experts, condconvIndex,
-            (int) nhwc[1], (int) nhwc[2], ctx.foldBatchNorm());
-        ctx.track(b.variables());
-        ctx.trackFolds(b.folds());
-        return b;
-      }
-
-      @Override
-      protected Operand<TFloat32> apply(BuildContext ctx, MbConvBlock b, Operand<TFloat32> x) {
-        ctx.macs(b.macs());
+    return layer("MbConvBlock", "blocks_" + index, (ctx, scope, nhwc) -> new MbConvBlock(
+        ctx.scope(), index, args, bn, experts, condconvIndex, (int) nhwc[1], (int) nhwc[2],
+        ctx.foldBatchNorm()),
         // Drop connect's salt 100 + index keeps its masks apart from the head dropout's (salt 1).
-        return ctx.forward(b.apply(x, ctx.mode(), survivalProb, ctx.stepSeed(), 100 + index,
+        (ctx, b, x) -> b.apply(x, ctx.mode(), survivalProb, ctx.stepSeed(), 100 + index,
             ctx.rows(), ctx.routingOutputs()));
-      }
-    };
   }
 
   /**
    * The shared temperature for a family that reads it (DynamicConv, ODConv), else null: asking the
    * context for it would create a temperature input in a model that has none.
    */
-  static Operand<TFloat32> temperature(BuildContext ctx, ConvType type) {
+  private static Operand<TFloat32> temperature(BuildContext ctx, ConvType type) {
     return type.annealsTemperature() ? ctx.temperature() : null;
   }
 }

@@ -47,7 +47,7 @@ import org.tensorflow.types.TFloat32;
  * convolutions static, as the official MobileNetV2-DCD.
  * DCD's sizes follow {@link Spec#dcdRule()}.
  */
-public final class ConvBnAct {
+public final class ConvBnAct implements BlockLayers.Block {
   /** Which of the official code's rules sizes a DCD layer. */
   public enum DcdRule {
     /** ResNet basic block ({@code conv_basic_dy}), for k x k convolutions. */

@@ -34,7 +34,7 @@ import org.tensorflow.types.TFloat32;
  * decomposes expand and project and leaves the depthwise convolution static, and leaves a block
  * without expansion static altogether (the official MobileNetV2-DCD).
  */
-public final class InvertedResidual {
+public final class InvertedResidual implements BlockLayers.Block {
   private final LayerScope block;
   private final int in;
   private final int out;

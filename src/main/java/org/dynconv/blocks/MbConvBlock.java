@@ -46,7 +46,7 @@ import org.tensorflow.types.TInt64;
  * (project), {@code depthwise_cond_conv2d[_k]}, k the index among CondConv blocks (Google builds an
  * unused fused CondConv2D first in every block, which takes index 3k).
  */
-public final class MbConvBlock {
+public final class MbConvBlock implements BlockLayers.Block {
   private final BlockArgs args;
   private final LayerScope block;
   private final int mid;

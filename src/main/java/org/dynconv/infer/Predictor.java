@@ -316,7 +316,13 @@ public final class Predictor implements AutoCloseable {
         (int) ((from + rows) * rowSize)));
   }
 
-  public Map<String, FloatTensor> run(String key, Map<String, FloatTensor> inputs) {
+  /**
+   * Checks {@code inputs} against signature {@code key} (its input names, float32, shapes where
+   * static, one batch size, finite values, float32 outputs) and returns their batch size.
+   *
+   * @throws IllegalArgumentException naming what does not match
+   */
+  public long check(String key, Map<String, FloatTensor> inputs) {
     Signature sig = signatures.get(key);
     if (sig == null) {
       throw new IllegalArgumentException("signature '" + key + "' not found; expected one of "
@@ -363,11 +369,15 @@ public final class Predictor implements AutoCloseable {
             + "' has dtype " + e.getValue().dataType + "; only float32 outputs are served.");
       }
     }
+    return batch;
+  }
+
+  public Map<String, FloatTensor> run(String key, Map<String, FloatTensor> inputs) {
+    long batch = check(key, inputs);
     // Checked against the signature asked for; run on its static-batch copy for this batch size,
     // when the export has one (same inputs and outputs by name).
     Signature copy = signatures.get(signatureFor(key, batch));
-    in = copy.getInputs();
-    out = copy.getOutputs();
+    Map<String, Signature.TensorDescription> in = copy.getInputs(), out = copy.getOutputs();
     List<TFloat32> feeds = new java.util.ArrayList<>();
     try {
       var runner = bundle.session().runner();

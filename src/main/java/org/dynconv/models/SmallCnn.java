@@ -10,8 +10,6 @@ import org.dynconv.config.Check;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.conv.ConvKind;
 import org.dynconv.graph.LayerScope;
-import org.dynconv.layers.BuildContext;
-import org.dynconv.layers.BuiltOnce;
 import org.dynconv.layers.DcdDense;
 import org.dynconv.layers.DcdDenseConfig;
 import org.dynconv.layers.Layer;
@@ -19,9 +17,6 @@ import org.dynconv.layers.Layers;
 import org.dynconv.layers.Sequential;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.DenseConfig;
-import org.dynconv.routing.SigmoidRouting;
-import org.tensorflow.Operand;
-import org.tensorflow.types.TFloat32;
 
 /**
  * A small CNN for 28x28 grey images in three variants of the same layout:
@@ -137,58 +132,13 @@ public record SmallCnn(ConvType type, int experts, double dropout, double temper
     layers.add(BlockLayers.convBnAct("stem", ConvType.STATIC, ConvKind.REGULAR, 32,
         ConvGeometry.of(3), 1, bn, Activation.RELU, ConvBnAct.DcdRule.RESNET_BASIC));
     for (int b = 0; b < BLOCKS.length; b++) {
-      layers.add(block("blocks_" + (b + 1), BLOCKS[b][0], BLOCKS[b][1], bn));
+      layers.add(BlockLayers.convPair("blocks_" + (b + 1), type, BLOCKS[b][0], BLOCKS[b][1],
+          experts, bn));
     }
     layers.add(Sequential.named("head", Layers.globalAvgPool(), Layers.dropout(dropout),
         dynamicHead
             ? Layers.dcdDense("dcd_dense", DcdDenseConfig.of(classes).withBatchNorm(bn))
             : Layers.dense("dense", DenseConfig.of(classes))));
     return Sequential.of(layers.toArray(Layer[]::new));
-  }
-
-  /** A block's two units and, for CondConv, the routing they share. */
-  private record Block(SigmoidRouting routing, ConvBnAct first, ConvBnAct second) {}
-
-  /**
-   * conv 3x3 at {@code stride}, then conv 3x3, each with BN and ReLU; in the CondConv variant both
-   * mix their experts with one sigmoid routing {@code dense} computed from the block input.
-   */
-  private Layer block(String name, int filters, int stride, BatchNormConfig bn) {
-    return new BuiltOnce<Block>("SmallCnn", name, null) {
-      @Override
-      protected Block build(BuildContext ctx, LayerScope scope, Operand<TFloat32> x) {
-        int in = channels(scope, x), size = (int) x.shape().size(1);
-        Operand<TFloat32> temp = type.annealsTemperature() ? ctx.temperature() : null;
-        SigmoidRouting routing = type == ConvType.CONDCONV
-            ? SigmoidRouting.create(scope.child("dense"), experts, in) : null;
-        ConvBnAct first = new ConvBnAct(scope, ConvBnAct.Spec.regular(type, in, filters,
-            ConvGeometry.of(3).withStride(stride), experts, bn, Activation.RELU, size, size,
-            ctx.foldBatchNorm()), temp);
-        int outSize = first.outSize(size);
-        ConvBnAct second = new ConvBnAct(scope, ConvBnAct.Spec.regular(type, filters, filters,
-            ConvGeometry.of(3), experts, bn, Activation.RELU, outSize, outSize,
-            ctx.foldBatchNorm()), temp);
-        if (routing != null) {
-          ctx.track(routing.variables());
-        }
-        ctx.track(first.variables());
-        ctx.track(second.variables());
-        ctx.trackFolds(first.folds());
-        ctx.trackFolds(second.folds());
-        return new Block(routing, first, second);
-      }
-
-      @Override
-      protected Operand<TFloat32> apply(BuildContext ctx, Block b, Operand<TFloat32> x) {
-        Operand<TFloat32> r = null;
-        if (b.routing() != null) {
-          r = b.routing().route(x);
-          ctx.macs(b.routing().macs(x.shape().size(1), x.shape().size(2)));
-        }
-        x = ctx.forward(b.first().apply(x, r, ctx.mode(), ctx.routingOutputs()));
-        ctx.macs(b.first().macs() + b.second().macs());
-        return ctx.forward(b.second().apply(x, r, ctx.mode(), ctx.routingOutputs()));
-      }
-    };
   }
 }

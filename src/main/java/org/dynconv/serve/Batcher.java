@@ -147,15 +147,14 @@ final class Batcher implements AutoCloseable {
   }
 
   /**
-   * The outputs of signature {@code key} for {@code inputs} (checked against the signature by the
-   * caller: the same names, float32, a common batch), computed in a merged batch; blocks until
-   * they are ready.
+   * The outputs of signature {@code key} for {@code inputs}, computed in a merged batch; blocks
+   * until they are ready.
    */
   Map<String, FloatTensor> run(Predictor p, String key, Map<String, FloatTensor> inputs) {
-    long rows = mergeableRows(p, key, inputs);
-    if (rows < 1 || rows > settings.maxBatchSize()) {
-      // Alone: too large to merge, or not a valid request, which Predictor.run then refuses
-      // with its own message instead of failing the batch it would have joined.
+    // A request that does not fit its signature fails here, alone, naming the problem; it never
+    // joins (and fails or corrupts) a batch of others.
+    long rows = p.check(key, inputs);
+    if (rows < 1 || rows > settings.maxBatchSize() || !mergeable(p, key)) {
       return p.run(key, inputs, RestApi.ROWS_PER_RUN);
     }
     Task t = new Task(inputs, (int) rows, new CompletableFuture<>());
@@ -176,39 +175,19 @@ final class Batcher implements AutoCloseable {
   }
 
   /**
-   * The request's batch size when it can join a batch: its inputs are the signature's, float32,
-   * of the signature's rank and static sizes after the batch axis, with one batch size and
-   * finite values; otherwise -1. A request that fails here runs alone, so one bad request never
-   * fails the others it would be merged with.
+   * Whether requests checked against signature {@code key} can be merged: every input's sizes
+   * after the batch axis are static, so checked requests agree on them.
    */
-  private static long mergeableRows(Predictor p, String key, Map<String, FloatTensor> inputs) {
-    org.tensorflow.Signature sig = p.signatures().stream().filter(s -> s.key().equals(key))
-        .findFirst().orElse(null);
-    if (sig == null || !sig.getInputs().keySet().equals(inputs.keySet())) {
-      return -1;
-    }
-    long rows = -1;
-    for (var e : sig.getInputs().entrySet()) {
-      var d = e.getValue();
-      FloatTensor t = inputs.get(e.getKey());
-      long[] shape = t.shape();
-      if (d.dataType != org.tensorflow.proto.DataType.DT_FLOAT || shape.length == 0
-          || shape.length != d.shape.numDimensions() || (rows >= 0 && shape[0] != rows)) {
-        return -1;
-      }
-      rows = shape[0];
-      for (int i = 1; i < shape.length; i++) {
-        if (d.shape.size(i) < 0 || d.shape.size(i) != shape[i]) {
-          return -1;
-        }
-      }
-      for (float v : t.values()) {
-        if (!Float.isFinite(v)) {
-          return -1;
-        }
-      }
-    }
-    return rows;
+  private static boolean mergeable(Predictor p, String key) {
+    return p.signatures().stream().filter(s -> s.key().equals(key)).findFirst()
+        .map(sig -> sig.getInputs().values().stream().allMatch(d -> {
+          for (int i = 1; i < d.shape.numDimensions(); i++) {
+            if (d.shape.size(i) < 0) {
+              return false;
+            }
+          }
+          return !d.shape.isUnknown();
+        })).orElse(false);
   }
 
   /** Merges, pads, runs and splits one batch; every task gets its rows or the batch's error. */

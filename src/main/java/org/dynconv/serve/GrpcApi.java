@@ -60,14 +60,12 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 final class GrpcApi {
   private final Map<String, ServedModel> models;
   private final Runs runs;
-  private final int maxBatch;
   private volatile boolean stopping;
 
   /** @param runs how predictions run, shared with the REST API */
-  GrpcApi(Map<String, ServedModel> models, Runs runs, int maxBatch) {
+  GrpcApi(Map<String, ServedModel> models, Runs runs) {
     this.models = models;
     this.runs = runs;
-    this.maxBatch = maxBatch;
   }
 
   /** New calls get UNAVAILABLE from now on. */
@@ -198,12 +196,6 @@ final class GrpcApi {
       }
       Map<String, FloatTensor> inputs = new LinkedHashMap<>();
       request.getInputsMap().forEach((k, t) -> inputs.put(k, floats(k, t)));
-      long batch = inputs.values().iterator().next().shape().length == 0 ? 0
-          : inputs.values().iterator().next().shape()[0];
-      if (batch > maxBatch) {
-        throw new IllegalArgumentException("a batch of " + batch + " exceeds the limit of "
-            + maxBatch + " (--max-batch)");
-      }
       Map<String, FloatTensor> outputs = runs.run(p, key, inputs);
       PredictResponse.Builder r = PredictResponse.newBuilder()
           .setModelSpec(answered(model.name(), v, key));
@@ -248,7 +240,7 @@ final class GrpcApi {
     if (!content.isEmpty()) {
       if (content.size() != 4L * n) {
         throw new IllegalArgumentException("input '" + name + "': tensor_content holds "
-            + content.size() + " bytes; expected " + 4L * n + " for shape " + shapeText(shape));
+            + content.size() + " bytes; expected " + 4L * n + " for shape " + java.util.Arrays.toString(shape));
       }
       content.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
     } else if (t.getFloatValCount() == n) {
@@ -259,7 +251,7 @@ final class GrpcApi {
       java.util.Arrays.fill(v, t.getFloatVal(0));
     } else {
       throw new IllegalArgumentException("input '" + name + "': " + t.getFloatValCount()
-          + " float_val values for shape " + shapeText(shape) + "; expected " + n + " (or one,"
+          + " float_val values for shape " + java.util.Arrays.toString(shape) + "; expected " + n + " (or one,"
           + " or tensor_content)");
     }
     for (float f : v) {
@@ -269,10 +261,6 @@ final class GrpcApi {
       }
     }
     return new FloatTensor(shape, v);
-  }
-
-  private static String shapeText(long[] shape) {
-    return java.util.Arrays.toString(shape);
   }
 
   /** A float32 {@code TensorProto} with {@code tensor_content} in little-endian order. */

@@ -178,11 +178,11 @@ public final class ModelServer implements AutoCloseable {
       // every thread from quick ones and status requests.
       ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + READING_THREADS);
       http.setExecutor(workers);
-      runs = new Runs(opt.maxConcurrent(), opt.batching());
+      runs = new Runs(opt.maxConcurrent(), opt.maxBatch(), opt.batching());
       RestApi api = new RestApi(models, runs, opt.maxBodyBytes(), opt.maxBatch(),
           opt.preprocess(), opt.maxPixels());
       if (opt.grpcPort() >= 0) {
-        grpc = startGrpc(address, opt, new GrpcApi(models, runs, opt.maxBatch()));
+        grpc = startGrpc(address, opt, new GrpcApi(models, runs));
       }
       if (opt.batching() != null) {
         log.println("serve: " + Batcher.describe(opt.batching()));

@@ -286,10 +286,6 @@ final class RestApi implements HttpHandler {
     Map<String, FloatTensor> inputs = rows ? fromRows(req.get("instances"), sig, names)
         : fromColumns(req.get("inputs"), sig, names);
     long batch = inputs.values().iterator().next().shape()[0];
-    if (batch > maxBatch) {
-      throw new IllegalArgumentException("a batch of " + batch + " exceeds the limit of " + maxBatch
-          + " (--max-batch)");
-    }
     Map<String, FloatTensor> outputs = runs.run(p, key, inputs);
     JsonObject out = new JsonObject();
     if (rows) {

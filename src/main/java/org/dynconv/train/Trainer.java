@@ -165,6 +165,11 @@ public final class Trainer {
       return stopAtStep;
     }
 
+    /** Whether a run at global step {@code step} has reached {@link #stopAtStep}. */
+    boolean budgetSpent(long step) {
+      return stopAtStep > 0 && step >= stopAtStep;
+    }
+
     /** Step, epoch-end and checkpoint hooks, called in list order. */
     public List<TrainingCallback> callbacks() {
       return callbacks;
@@ -407,8 +412,8 @@ public final class Trainer {
           }
           // The step budget ends the run mid-epoch (trainEpoch checkpointed) or at an epoch end
           // (endEpoch checkpointed), unless that end is the run's own.
-          if (!epochDone || opt.stopAtStep() > 0 && loop.state.step() >= opt.stopAtStep()
-              && loop.state.epoch() < cfg.epochs() && !loop.stoppedEarly) {
+          if (!epochDone || opt.budgetSpent(loop.state.step()) && loop.state.epoch() < cfg.epochs()
+              && !loop.stoppedEarly) {
             return new Result(Double.NaN, tg.model.parameterCount(), tg.model.macsPerImage(),
                 (System.nanoTime() - t0) / 1e9, loop.state.step(), loop.last, false, true);
           }
@@ -610,7 +615,7 @@ public final class Trainer {
           attention.flush();
           last = save(store, s, tg, state, last);
         }
-        if (opt.stopAtStep() > 0 && state.step() >= opt.stopAtStep() && midEpoch) {
+        if (opt.budgetSpent(state.step()) && midEpoch) {
           if (chief) {
             attention.flush();
             last = save(store, s, tg, state, last);
