@@ -1,6 +1,5 @@
 package org.dynconv.serve;
 
-import com.sun.net.httpserver.HttpServer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -19,13 +18,12 @@ import org.dynconv.data.Preprocess;
 import org.dynconv.graph.Threads;
 
 /**
- * Serves SavedModels over TF-Serving's REST API ({@link RestApi}) and its gRPC API ({@link
- * GrpcApi}, grpc-java on Netty); REST runs on the JDK's own HTTP server
- * ({@code com.sun.net.httpserver}): no dependency, HTTP/1.1 with keep-alive, a thread pool of our
- * choosing. Requests run concurrently on the thread-safe {@link
- * org.dynconv.infer.Predictor}; beyond {@code maxConcurrent} predictions in flight a request gets
- * 503. Every model directory is polled for new versions. {@link #stop} answers new requests with
- * 503, lets the requests in flight finish, then closes the listener and the models.
+ * Serves SavedModels over TF-Serving's REST API ({@link RestApi} on {@link RestServer}, Netty) and
+ * its gRPC API ({@link GrpcApi}, grpc-java on Netty). Requests run concurrently on the
+ * thread-safe {@link org.dynconv.infer.Predictor}; beyond {@code maxConcurrent} predictions in
+ * flight a request gets 503. Every model directory is polled for new versions. {@link #stop}
+ * answers new requests with 503, lets the requests in flight finish, then closes the listeners
+ * and the models.
  */
 public final class ModelServer implements AutoCloseable {
   /**
@@ -43,10 +41,8 @@ public final class ModelServer implements AutoCloseable {
    * @param maxPixels encoded images above this many pixels get 400, from their header, before
    *     they are decoded
    * @param batching server-side batching of predict requests ({@link Batcher}), or null for none
-   * @param readTimeoutSeconds a connection whose request (headers and body) is not read within
-   *     this time is closed, so a slow client holds a reading thread for at most this long (the
-   *     JDK server's {@code sun.net.httpserver.maxReqTime}, read once per process: the first
-   *     server of a process sets it)
+   * @param readTimeoutSeconds a REST connection whose request (headers and body) has not arrived
+   *     this long after its first byte is closed (the gRPC handshake has the same limit)
    */
   public record Options(String host, int port, int grpcPort, int maxConcurrent, long maxBodyBytes,
       int maxBatch, double pollSeconds, Preprocess preprocess, long maxPixels,
@@ -120,13 +116,8 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
-  /** Threads for reading requests beyond the ones running the model. */
-  static final int READING_THREADS = 64;
-
   private final Map<String, ServedModel> models;
-  private final HttpServer http;
-  private final RestApi api;
-  private final ExecutorService workers;
+  private final RestServer http;
   private final ScheduledExecutorService poller;
   private final Grpc grpc;
   private final Runs runs;
@@ -134,12 +125,10 @@ public final class ModelServer implements AutoCloseable {
   /** The gRPC side: its API (to refuse new calls), server and call threads; null when off. */
   private record Grpc(GrpcApi api, Server server, ExecutorService executor) {}
 
-  private ModelServer(Map<String, ServedModel> models, HttpServer http, RestApi api,
-      ExecutorService workers, ScheduledExecutorService poller, Grpc grpc, Runs runs) {
+  private ModelServer(Map<String, ServedModel> models, RestServer http,
+      ScheduledExecutorService poller, Grpc grpc, Runs runs) {
     this.models = models;
-    this.api = api;
     this.http = http;
-    this.workers = workers;
     this.poller = poller;
     this.grpc = grpc;
     this.runs = runs;
@@ -155,40 +144,26 @@ public final class ModelServer implements AutoCloseable {
     Map<String, ServedModel> models = new LinkedHashMap<>();
     Grpc grpc = null;
     Runs runs = null;
+    RestServer http = null;
+    ScheduledExecutorService poller = null;
     try {
       for (var e : dirs.entrySet()) {
         models.put(e.getKey(), ServedModel.open(e.getKey(), e.getValue(), threads, log));
       }
-      // The JDK server writes a response's headers and body separately; with Nagle's algorithm on,
-      // the body waits for the client's delayed ACK of the headers (40 ms on Linux) and every
-      // request takes at least that. The property is read once, when the server classes load.
-      System.setProperty("sun.net.httpserver.nodelay", System.getProperty(
-          "sun.net.httpserver.nodelay", "true"));
-      // Without a limit, a client that sends its body slowly keeps a thread reading it forever.
-      System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty(
-          "sun.net.httpserver.maxReqTime", Integer.toString(opt.readTimeoutSeconds())));
       InetSocketAddress address = new InetSocketAddress(opt.host(), opt.port());
       if (address.isUnresolved()) {
         throw new IllegalArgumentException("ModelServer: host '" + opt.host() + "' does not"
             + " resolve to an address; expected a host name or address of this machine.");
       }
-      HttpServer http = HttpServer.create(address, 64);
-      // Threads read requests and run them; only maxConcurrent at a time run the model. The
-      // others read bodies (each for at most readTimeoutSeconds), so slow clients cannot take
-      // every thread from quick ones and status requests.
-      ExecutorService workers = Executors.newFixedThreadPool(opt.maxConcurrent() + READING_THREADS);
-      http.setExecutor(workers);
       runs = new Runs(opt.maxConcurrent(), opt.maxBatch(), opt.batching());
-      RestApi api = new RestApi(models, runs, opt.maxBodyBytes(), opt.maxBatch(),
-          opt.preprocess(), opt.maxPixels());
+      RestApi api = new RestApi(models, runs, opt.maxBatch(), opt.preprocess(), opt.maxPixels());
       if (opt.grpcPort() >= 0) {
         grpc = startGrpc(address, opt, new GrpcApi(models, runs));
       }
       if (opt.batching() != null) {
         log.println("serve: " + Batcher.describe(opt.batching()));
       }
-      http.createContext("/", api);
-      ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+      poller = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dynconv-serve-poll");
         t.setDaemon(true);
         return t;
@@ -196,9 +171,16 @@ public final class ModelServer implements AutoCloseable {
       long ms = (long) (opt.pollSeconds() * 1000);
       poller.scheduleWithFixedDelay(() -> models.values().forEach(ServedModel::refresh), ms, ms,
           TimeUnit.MILLISECONDS);
-      http.start();
-      return new ModelServer(models, http, api, workers, poller, grpc, runs);
+      http = RestServer.start(address, api, opt.maxBodyBytes(), opt.readTimeoutSeconds(),
+          opt.maxConcurrent());
+      return new ModelServer(models, http, poller, grpc, runs);
     } catch (IOException | RuntimeException e) {
+      if (poller != null) {
+        poller.shutdownNow();
+      }
+      if (http != null) {
+        http.close();
+      }
       if (runs != null) {
         runs.close();
       }
@@ -246,7 +228,7 @@ public final class ModelServer implements AutoCloseable {
 
   /** The REST port the server listens on (useful with port 0). */
   public int port() {
-    return http.getAddress().getPort();
+    return http.port();
   }
 
   /** Batches run and requests batched so far, or null without batching. */
@@ -272,7 +254,7 @@ public final class ModelServer implements AutoCloseable {
       grpc.server().shutdown();
     }
     try {
-      api.drain(TimeUnit.SECONDS.toNanos(drainSeconds));
+      http.drain(TimeUnit.SECONDS.toNanos(drainSeconds));
       if (grpc != null) {
         grpc.server().awaitTermination(Math.max(0, deadline - System.nanoTime()),
             TimeUnit.NANOSECONDS);
@@ -284,14 +266,8 @@ public final class ModelServer implements AutoCloseable {
       grpc.server().shutdownNow();
       grpc.executor().shutdown();
     }
-    http.stop(0);
+    http.close();
     runs.close();
-    workers.shutdown();
-    try {
-      workers.awaitTermination(drainSeconds, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
     models.values().forEach(ServedModel::close);
   }
 

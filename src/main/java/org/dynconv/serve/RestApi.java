@@ -5,12 +5,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.dynconv.data.DataFormatError;
@@ -41,12 +34,13 @@ import org.tensorflow.Signature;
  *       {@code {"b64": "<encoded image>"}}, decoded and preprocessed to the model's input.
  * </ul>
  *
- * Errors are {@code {"error": "<one line>"}} with TF-Serving's status codes: 400 for an invalid
- * argument (malformed JSON, wrong shape or dtype, NaN, unknown signature, too large a batch), 404
- * for an unknown model, version or path, 413 for a body over the limit, 503 when the requests in
- * flight reach the limit, 500 for anything else.
+ * The HTTP side (connections, timeouts, body limits) is {@link RestServer}'s; this class maps a
+ * request read whole to its reply. Errors are {@code {"error": "<one line>"}} with TF-Serving's
+ * status codes: 400 for an invalid argument (malformed JSON, wrong shape or dtype, NaN, unknown
+ * signature, too large a batch), 404 for an unknown model, version or path, 413 for a body over
+ * the limit, 503 when the requests in flight reach the limit, 500 for anything else.
  */
-final class RestApi implements HttpHandler {
+final class RestApi {
   /**
    * The most examples one session run computes; a larger request runs in parts of this size, so
    * a request's working set is bounded whatever its batch (a 1,000-image request to the small CNN
@@ -56,22 +50,18 @@ final class RestApi implements HttpHandler {
 
   private static final Pattern PATH = Pattern.compile(
       "/v1/models/([^/:]+)(?:/versions/(\\d+))?(/metadata|:predict|:classify|:regress)?");
-  /** Oversized bodies up to this size are read and dropped before the 413 answer. */
-  private static final long DRAIN_LIMIT = 256L << 20;
   private final Map<String, ServedModel> models;
   private final Runs runs;
-  private final long maxBody;
   private final int maxBatch;
   private final long maxPixels;
   private final Preprocess preprocess;
 
   /** @param runs how predictions run, shared with the gRPC API */
-  RestApi(Map<String, ServedModel> models, Runs runs, long maxBody, int maxBatch,
-      Preprocess preprocess, long maxPixels) {
+  RestApi(Map<String, ServedModel> models, Runs runs, int maxBatch, Preprocess preprocess,
+      long maxPixels) {
     this.maxPixels = maxPixels;
     this.models = models;
     this.runs = runs;
-    this.maxBody = maxBody;
     this.maxBatch = maxBatch;
     this.preprocess = preprocess;
   }
@@ -86,48 +76,38 @@ final class RestApi implements HttpHandler {
     }
   }
 
-  /** Requests inside {@link #handle}, for a drain that ends as soon as they are done. */
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private volatile boolean stopping;
+  /** A reply: its HTTP status and JSON body. */
+  record Reply(int status, byte[] json) {
+    static Reply of(int status, JsonElement body) {
+      return new Reply(status, body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** TF-Serving's error body, {@code {"error": "<one line>"}}. */
+    static Reply error(int status, String message) {
+      JsonObject o = new JsonObject();
+      o.addProperty("error", message == null ? "" : message.replace('\n', ' '));
+      return of(status, o);
+    }
+  }
 
   /**
-   * Refuses new requests (503) and waits up to {@code nanos} for those in flight; true when none
-   * is left. The JDK 17 server's own {@code stop(delay)} always waits the whole delay.
+   * Answers one request, read whole by the transport ({@link RestServer}).
+   *
+   * @param body the request body (empty for GET)
    */
-  boolean drain(long nanos) throws InterruptedException {
-    stopping = true;
-    long deadline = System.nanoTime() + nanos;
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    return inFlight.get() == 0;
-  }
-
-  @Override
-  public void handle(HttpExchange ex) throws IOException {
-    inFlight.incrementAndGet();
+  Reply handle(String method, String path, byte[] body) {
     try {
-      if (stopping) {
-        throw new ApiError(503, "the server is stopping");
-      }
-      JsonElement body = route(ex);
-      send(ex, 200, body);
+      return Reply.of(200, route(method, path, body));
     } catch (ApiError e) {
-      sendError(ex, e.status, e.getMessage());
+      return Reply.error(e.status, e.getMessage());
     } catch (IllegalArgumentException | DataFormatError e) {
-      sendError(ex, 400, e.getMessage());
-    } catch (IOException e) {
-      sendError(ex, 400, "could not read the request body (" + e.getMessage() + ")");
+      return Reply.error(400, e.getMessage());
     } catch (RuntimeException e) {
-      sendError(ex, 500, e.getClass().getSimpleName() + ": " + e.getMessage());
-    } finally {
-      ex.close();
-      inFlight.decrementAndGet();
+      return Reply.error(500, e.getClass().getSimpleName() + ": " + e.getMessage());
     }
   }
 
-  private JsonElement route(HttpExchange ex) throws IOException {
-    String path = ex.getRequestURI().getPath(), method = ex.getRequestMethod();
+  private JsonElement route(String method, String path, byte[] body) {
     Matcher m = PATH.matcher(path);
     if (!m.matches()) {
       throw new ApiError(404, "Malformed request: " + method + " " + path);
@@ -144,9 +124,9 @@ final class RestApi implements HttpHandler {
           + name + ")" : "Specific(" + name + ", " + version + ")"));
     }
     if (post) {
-      // The body is read and checked before the request takes a slot of --max-concurrent, so a
-      // slow or malformed request never holds one: a slot is taken only to run the model.
-      JsonElement request = parse(readBody(ex));
+      // The body is parsed and checked before the request takes a slot of --max-concurrent, so a
+      // malformed request never holds one: a slot is taken only to run the model.
+      JsonElement request = parse(body);
       return withVersion(model, version, v -> action.equals(":predict")
           ? predict(v.predictor(), request) : refuseNonPredict(v.predictor(), request, action));
     }
@@ -397,39 +377,6 @@ final class RestApi implements HttpHandler {
         (int) d.shape.size(3), preprocess, what, maxPixels);
   }
 
-  private byte[] readBody(HttpExchange ex) throws IOException {
-    String len = ex.getRequestHeaders().getFirst("Content-Length");
-    if (len != null && len.matches("\\d+") && Long.parseLong(len) > maxBody) {
-      // Read and drop a moderately oversized body, so that the client sees the answer rather
-      // than a reset connection; a huge one is answered on a connection closed afterwards.
-      long toDrop = Long.parseLong(len);
-      if (toDrop <= DRAIN_LIMIT) {
-        try (InputStream in = ex.getRequestBody()) {
-          in.transferTo(OutputStream.nullOutputStream());
-        }
-      } else {
-        ex.getResponseHeaders().set("Connection", "close");
-      }
-      throw new ApiError(413, "the request body of " + len + " bytes exceeds the limit of "
-          + maxBody + " (--max-body-bytes)");
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[64 * 1024];
-    try (InputStream in = ex.getRequestBody()) {
-      for (int n; (n = in.read(buf)) > 0; ) {
-        out.write(buf, 0, n);
-        if (out.size() > maxBody) {
-          throw new ApiError(413, "the request body exceeds the limit of " + maxBody
-              + " bytes (--max-body-bytes)");
-        }
-      }
-    }
-    if (len != null && len.matches("\\d+") && out.size() < Long.parseLong(len)) {
-      throw new IOException("the body ended after " + out.size() + " of " + len + " bytes");
-    }
-    return out.toByteArray();
-  }
-
   private static JsonElement parse(byte[] body) {
     try {
       JsonElement e = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
@@ -440,25 +387,6 @@ final class RestApi implements HttpHandler {
     } catch (JsonParseException e) {
       String m = e.getMessage() == null ? "" : e.getMessage().split("\n")[0];
       throw new IllegalArgumentException("malformed JSON: " + m);
-    }
-  }
-
-  private static void sendError(HttpExchange ex, int status, String message) {
-    JsonObject o = new JsonObject();
-    o.addProperty("error", message == null ? "" : message.replace('\n', ' '));
-    try {
-      send(ex, status, o);
-    } catch (IOException ignored) {
-      // The client went away; nothing to answer.
-    }
-  }
-
-  private static void send(HttpExchange ex, int status, JsonElement body) throws IOException {
-    byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(bytes);
     }
   }
 }
