@@ -191,7 +191,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--sync-batchnorm", description = "With several workers: BatchNorm normalises"
       + " with the moments of the global batch, all-reduced at every layer (Google's cross-replica"
-      + " BatchNorm); by default each worker uses its own slice's.")
+      + " BatchNorm); by default each worker uses its own slice's. In one process: the same"
+      + " composed formula instead of TensorFlow's fused BatchNorm, to compare with such a run.")
   boolean syncBatchNorm;
 
   @Option(names = "--max-restarts", defaultValue = "2",
@@ -313,7 +314,7 @@ final class TrainCommand implements Callable<Integer> {
       if (task != -1) {
         throw new CliErrors.UsageError("--task=" + task + " needs --cluster FILE.");
       }
-      return Replica.single();
+      return Replica.single().withSyncBatchNorm(syncBatchNorm);
     }
     if (workers > 1) {
       throw new CliErrors.UsageError("--workers and --cluster exclude each other: --workers starts"

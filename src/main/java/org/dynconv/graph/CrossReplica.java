@@ -11,6 +11,23 @@ import org.tensorflow.types.TFloat32;
  * worker's own.
  */
 public interface CrossReplica {
+  /**
+   * One process as its only replica: the mean over the replicas is {@code x} itself. BatchNorm
+   * then computes its moments with the composed cross-replica formula rather than the fused op
+   * ({@code train --sync-batchnorm} in one process).
+   */
+  CrossReplica ONE = new CrossReplica() {
+    @Override
+    public int replicas() {
+      return 1;
+    }
+
+    @Override
+    public Operand<TFloat32> mean(Ops tf, Operand<TFloat32> x) {
+      return x;
+    }
+  };
+
   /** Number of workers sharing the batch. */
   int replicas();
 

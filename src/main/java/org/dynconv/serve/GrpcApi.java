@@ -54,13 +54,13 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
  *
  * Errors carry TF-Serving's codes: INVALID_ARGUMENT (bad tensors, unknown signature, too large a
  * batch), NOT_FOUND (unknown model or version), UNAVAILABLE (predictions in flight at the limit,
- * the server stopping, a full batch queue), INTERNAL otherwise. A request runs through the {@link
+ * a full batch queue, and, from grpc-java, a call begun after the server began to stop), INTERNAL
+ * otherwise. A request runs through the {@link
  * Runs} shared with the REST API once gRPC has received it and it is checked.
  */
 final class GrpcApi {
   private final Map<String, ServedModel> models;
   private final Runs runs;
-  private volatile boolean stopping;
 
   /** @param runs how predictions run, shared with the REST API */
   GrpcApi(Map<String, ServedModel> models, Runs runs) {
@@ -68,12 +68,7 @@ final class GrpcApi {
     this.runs = runs;
   }
 
-  /** New calls get UNAVAILABLE from now on. */
-  void stopAccepting() {
-    stopping = true;
-  }
-
-  PredictionServiceGrpc.PredictionServiceImplBase predictionService() {
+    PredictionServiceGrpc.PredictionServiceImplBase predictionService() {
     return new PredictionServiceGrpc.PredictionServiceImplBase() {
       @Override
       public void predict(PredictRequest request, StreamObserver<PredictResponse> out) {
@@ -113,9 +108,6 @@ final class GrpcApi {
   private <T> void answer(StreamObserver<T> out, Supplier<T> body) {
     T response;
     try {
-      if (stopping) {
-        throw new RestApi.ApiError(503, "the server is stopping");
-      }
       response = body.get();
     } catch (RestApi.ApiError e) {
       out.onError(status(e.status).withDescription(e.getMessage()).asRuntimeException());

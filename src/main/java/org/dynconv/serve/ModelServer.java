@@ -122,8 +122,8 @@ public final class ModelServer implements AutoCloseable {
   private final Grpc grpc;
   private final Runs runs;
 
-  /** The gRPC side: its API (to refuse new calls), server and call threads; null when off. */
-  private record Grpc(GrpcApi api, Server server, ExecutorService executor) {}
+  /** The gRPC side: server and call threads; null when off. */
+  private record Grpc(Server server, ExecutorService executor) {}
 
   private ModelServer(Map<String, ServedModel> models, RestServer http,
       ScheduledExecutorService poller, Grpc grpc, Runs runs) {
@@ -223,7 +223,7 @@ public final class ModelServer implements AutoCloseable {
       executor.shutdownNow();
       throw new java.net.BindException("gRPC port " + opt.grpcPort() + ": " + e.getMessage());
     }
-    return new Grpc(api, server, executor);
+    return new Grpc(server, executor);
   }
 
   /** The REST port the server listens on (useful with port 0). */
@@ -242,15 +242,15 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
-   * Answers new requests with 503, waits up to {@code drainSeconds} for the requests in flight
-   * (returning as soon as there are none), closes the listener and every connection, then every
-   * model (each closes once its last request is done).
+   * Answers new REST requests with 503 and new gRPC calls with UNAVAILABLE, waits up to {@code
+   * drainSeconds} for the requests and calls in flight, a request still being read and a call
+   * still being sent included (returning as soon as there are none), closes the listeners and
+   * every connection, then every model (each closes once its last request is done).
    */
   public void stop(int drainSeconds) {
     poller.shutdownNow();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
     if (grpc != null) {
-      grpc.api().stopAccepting();
       grpc.server().shutdown();
     }
     try {

@@ -1,6 +1,7 @@
 /**
- * A server for TF-Serving's REST API ({@link org.dynconv.serve.ModelServer}) on the JDK's HTTP
- * server.
+ * A server for TF-Serving's REST and gRPC APIs ({@link org.dynconv.serve.ModelServer}): REST on
+ * Netty ({@code RestServer} reads, {@code RestApi} answers), gRPC on grpc-java ({@code GrpcApi}),
+ * both running predictions through {@code Runs} (slots or the {@code Batcher}).
  *
  * <p>In the data flow (input, routing, mixing, convolution, layer, block, model, then train, export
  * or serve): serve, the last step.

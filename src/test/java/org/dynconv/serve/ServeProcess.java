@@ -64,6 +64,13 @@ final class ServeProcess implements AutoCloseable {
         + Files.readString(log, StandardCharsets.UTF_8));
   }
 
+  /** The gRPC port the child printed ({@code serve: gRPC 127.0.0.1:PORT}). */
+  int grpcPort() throws IOException {
+    Matcher m = Pattern.compile("serve: gRPC 127\\.0\\.0\\.1:(\\d+)").matcher(log());
+    assertTrue(m.find(), "serve printed no gRPC port:\n" + log());
+    return Integer.parseInt(m.group(1));
+  }
+
   /** What the child has printed so far. */
   String log() throws IOException {
     return Files.readString(log, StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package org.dynconv.train.distributed;
 
+import org.dynconv.graph.CrossReplica;
 import org.dynconv.graph.Threads;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
@@ -42,12 +43,16 @@ public record Replica(Cluster cluster, double collectiveTimeoutSeconds, boolean 
 
   /**
    * The root scope of this worker's training graph: with {@link #syncBatchNorm} in a distributed
-   * run, its BatchNorm layers share their statistics across the workers.
+   * run, its BatchNorm layers share their statistics across the workers; in one process they use
+   * the same composed formula over the one replica ({@link CrossReplica#ONE}) instead of the fused
+   * op, so that a one-process run computes what N workers compute, to rounding.
    */
   public org.dynconv.graph.LayerScope trainingRoot(org.tensorflow.Graph graph, long seed) {
-    return distributed() && syncBatchNorm
-        ? org.dynconv.graph.LayerScope.root(graph, seed, new CrossReplicaGroup(group()))
-        : org.dynconv.graph.LayerScope.root(graph, seed);
+    if (!syncBatchNorm) {
+      return org.dynconv.graph.LayerScope.root(graph, seed);
+    }
+    return org.dynconv.graph.LayerScope.root(graph, seed,
+        distributed() ? new CrossReplicaGroup(group()) : CrossReplica.ONE);
   }
 
   public boolean distributed() {
