@@ -7,6 +7,8 @@
  *   DynconvProbeSquare(x: float) -> y: float, y = x * x elementwise. The probe that the build and
  *   the tests use to show that the library loads, runs in a graph and in a SavedModel, and takes a
  *   gradient registered in Java (dy/dx = 2x).
+ *   DynconvPerExampleConv2D and DynconvPerExampleConv2DGrad: per-example convolution
+ *   (per_example_conv_ops.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,8 @@ static void probe_square_compute(void* state, TF_OpKernelContext* ctx) {
   TF_DeleteStatus(status);
 }
 
+int dynconv_register_per_example_conv(TF_Status* status);
+
 /* Registration failures are printed: a constructor has no caller to return them to. */
 static int check(TF_Status* status, const char* what) {
   if (TF_GetCode(status) != DC_TF_OK) {
@@ -92,6 +96,10 @@ __attribute__((constructor)) static void register_dynconv_kernels(void) {
                                               probe_square_compute, no_delete);
     TF_RegisterKernelBuilder("DynconvProbeSquare", k, status);
     check(status, "the CPU kernel of DynconvProbeSquare");
+  }
+  if (TF_GetCode(status) == DC_TF_OK) {
+    dynconv_register_per_example_conv(status);
+    check(status, "the per-example convolution ops");
   }
   TF_DeleteStatus(status);
 }

@@ -67,6 +67,7 @@ void TF_ShapeInferenceContextGetInput(TF_ShapeInferenceContext* ctx, int i,
                                       TF_ShapeHandle* handle, TF_Status* status);
 void TF_ShapeInferenceContextSetOutput(TF_ShapeInferenceContext* ctx, int i,
                                        TF_ShapeHandle* handle, TF_Status* status);
+void TF_ShapeInferenceContextSetUnknownShape(TF_ShapeInferenceContext* ctx, TF_Status* status);
 
 TF_KernelBuilder* TF_NewKernelBuilder(const char* op_name, const char* device_name,
                                       void* (*create_func)(TF_OpKernelConstruction*),
@@ -76,6 +77,10 @@ void TF_RegisterKernelBuilder(const char* kernel_name, TF_KernelBuilder* builder
                               TF_Status* status);
 void TF_OpKernelConstruction_GetAttrInt32(TF_OpKernelConstruction* ctx, const char* attr_name,
                                           int32_t* val, TF_Status* status);
+void TF_OpKernelConstruction_GetAttrString(TF_OpKernelConstruction* ctx, const char* attr_name,
+                                           char* val, size_t max_length, TF_Status* status);
+void TF_OpKernelConstruction_GetAttrBool(TF_OpKernelConstruction* ctx, const char* attr_name,
+                                         unsigned char* val, TF_Status* status);
 void TF_OpKernelConstruction_Failure(TF_OpKernelConstruction* ctx, TF_Status* status);
 
 void TF_GetInput(TF_OpKernelContext* ctx, int i, TF_Tensor** tensor, TF_Status* status);

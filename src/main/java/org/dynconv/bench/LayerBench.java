@@ -36,7 +36,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class LayerBench {
   static final List<Strategy> STRATEGIES = List.of(Strategy.LOOP, Strategy.GROUPED,
-      Strategy.DEPTHWISE_FOLD, Strategy.BATCHED_MATMUL, Strategy.FUSED, Strategy.AUTO);
+      Strategy.DEPTHWISE_FOLD, Strategy.BATCHED_MATMUL, Strategy.FUSED, Strategy.KERNEL,
+      Strategy.AUTO);
   /** A DEPTHWISE_FOLD regular conv holds B*H'*W'*Cin*Cout floats; skip it above this. */
   static final long FOLD_LIMIT_FLOATS = 64L << 20;
 

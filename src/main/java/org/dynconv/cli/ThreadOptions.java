@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 /** The TensorFlow thread options every command that runs a model shares. */
 final class ThreadOptions {
   @Option(names = "--threads", defaultValue = "0",
-      description = "TensorFlow intra-op threads; 0 = one per core (default).")
+      description = "TensorFlow intra-op threads, and the threads of dynconv's own kernels;"
+          + " 0 = one per core (default).")
   int threads;
 
   @Option(names = "--inter-op-threads", defaultValue = "0",
@@ -16,6 +17,8 @@ final class ThreadOptions {
   Threads value() {
     check("--threads", threads);
     check("--inter-op-threads", interOpThreads);
+    // dynconv's own kernels run on threads of their own; they take the intra-op count too.
+    org.dynconv.conv.kernels.KernelLibrary.useThreads(threads);
     return new Threads(threads, interOpThreads);
   }
 

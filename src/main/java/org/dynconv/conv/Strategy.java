@@ -21,5 +21,12 @@ public enum Strategy {
    * ODConv with one kernel only: the per-example spatial attention applied to the input's
    * shifted views, then one shared convolution ({@link TapConv}); no per-example kernel.
    */
-  TAPS
+  TAPS,
+  /**
+   * dynconv's own CPU kernel ({@link KernelConv}, the kernel library's {@code
+   * DynconvPerExampleConv2D}): every example convolved with its mixed kernel directly, any batch,
+   * regular and depthwise, with its gradient. Only where the library is loaded, and never chosen
+   * by AUTO yet: an export holding it needs the library to load.
+   */
+  KERNEL
 }

@@ -25,6 +25,7 @@ public final class StrategySelector {
     IMPLS.put(Strategy.BATCHED_MATMUL, new BatchedMatMulConv());
     IMPLS.put(Strategy.LOOP, new LoopConv());
     IMPLS.put(Strategy.FUSED, new FusedConv());
+    IMPLS.put(Strategy.KERNEL, new KernelConv());
   }
 
   private StrategySelector() {}

@@ -93,7 +93,7 @@ class DistributedTrainIT {
       Thread.sleep(100);
     }
     assertTrue(Files.isDirectory(eighth), "the run reached step 8");
-    List<ProcessHandle> victims = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+    List<ProcessHandle> victims = ProcessHandle.allProcesses().filter(p -> commandLine(p)
         .map(c -> c.contains("--task 1") && c.contains(faulty.toString())).orElse(false)).toList();
     assertEquals(1, victims.size(), "worker 1 of the run");
     fault.accept(victims.get(0));
@@ -108,5 +108,19 @@ class DistributedTrainIT {
         TensorBundle.open(y.prefix()));
     assertTrue(d.agrees(1e-5), "largest difference " + d.largest());
     return b;
+  }
+
+  /**
+   * A process's whole command line, from /proc: the JDK's {@code ProcessHandle.Info.commandLine()}
+   * stops at 4,096 characters, and a worker's class path alone is longer than that.
+   */
+  private static java.util.Optional<String> commandLine(ProcessHandle p) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+      return java.util.Optional.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8)
+          .replace('\0', ' '));
+    } catch (java.io.IOException | SecurityException gone) {
+      return java.util.Optional.empty();
+    }
   }
 }

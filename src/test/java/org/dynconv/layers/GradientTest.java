@@ -46,6 +46,10 @@ class GradientTest {
       Assumptions.assumeTrue(RuntimeSupport.groupedConvGradients(),
           "grouped-conv gradients unavailable on this runtime");
     }
+    if (st == Strategy.KERNEL) {
+      Assumptions.assumeTrue(org.dynconv.conv.kernels.KernelLibrary.available(),
+          org.dynconv.conv.kernels.KernelLibrary.status()::describe);
+    }
     GradientCheck.check(kind, g, st, false);
   }
 

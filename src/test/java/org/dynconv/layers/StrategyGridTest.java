@@ -23,7 +23,8 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Every per-example strategy against the float64 reference over the full grid: kernel 1/3/5,
+ * Every per-example strategy (KERNEL where the kernel library is built) against the float64
+ * reference over the full grid: kernel 1/3/5,
  * stride 1/2, SAME/VALID, dilation 1/2, E 1/4/8, B 1/3/8, regular and depthwise, with distinct
  * random experts and biases. Input 11x10 (odd, non-square), Cin 3, Cout 4 or multiplier 2.
  */
@@ -62,6 +63,9 @@ class StrategyGridTest {
     }
     if (b == 1) {
       strategies.add(Strategy.FUSED);
+    }
+    if (org.dynconv.conv.kernels.KernelLibrary.available()) {
+      strategies.add(Strategy.KERNEL); // dynconv's own kernel, where the build compiled it
     }
     check(depthwise, k, s, pad, d, e, b, strategies);
   }

@@ -41,6 +41,26 @@ public final class KernelLibrary {
     }
   }
 
+  private static volatile int threads;
+
+  /**
+   * Threads each call of the library's kernels uses, baked into the ops built from now on; 0 (the
+   * default) is one per CPU. The CLI sets its {@code --threads} here, as TensorFlow's intra-op
+   * count: the kernels run on threads of their own, not on TensorFlow's pool.
+   */
+  public static void useThreads(int n) {
+    if (n < 0 || n > org.dynconv.graph.Threads.MAX) {
+      throw new IllegalArgumentException("KernelLibrary.useThreads: " + n + " threads; expected 0"
+          + " (one per CPU) to " + org.dynconv.graph.Threads.MAX);
+    }
+    threads = n;
+  }
+
+  /** The threads set by {@link #useThreads} (0: one per CPU). */
+  public static int threads() {
+    return threads;
+  }
+
   /** Loads the library on first call; later calls return the same status. */
   public static Status status() {
     return Holder.STATUS;

@@ -1,7 +1,13 @@
 package org.dynconv.conv.kernels;
 
+import org.dynconv.config.ConvGeometry;
+import org.dynconv.config.Padding;
+import org.dynconv.conv.ConvKind;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.Scope;
 import org.tensorflow.types.TFloat32;
 
 /** Graph builders for the kernel library's ops; each loads the library first. */
@@ -19,6 +25,49 @@ public final class KernelOps {
     requireLoaded("DynconvProbeSquare");
     return tf.scope().opBuilder("DynconvProbeSquare", "ProbeSquare").addInput(x.asOutput()).build()
         .output(0);
+  }
+
+  /**
+   * {@code DynconvPerExampleConv2D}: each example convolved with its own kernel, {@code y[b] =
+   * conv(x[b], w[b])} (TensorFlow's padding rule), on the library's CPU kernel; differentiable
+   * (its gradient is {@code DynconvPerExampleConv2DGrad}, registered in Java).
+   *
+   * @param x {@code [B, H, W, C]}, H, W and C static
+   * @param w {@code [B, KH, KW, C, Cout]} (REGULAR) or {@code [B, KH, KW, C, M]} (DEPTHWISE)
+   * @param threads threads of the kernel (0: every CPU of the machine)
+   * @return {@code [B, OH, OW, Cout]} ({@code Cout = C * M} for DEPTHWISE), its shape static but
+   *     for the batch when x's is unknown
+   * @throws IllegalStateException when the library is not loaded, with the reason
+   */
+  public static Operand<TFloat32> perExampleConv2d(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> w, ConvKind kind, ConvGeometry geometry, int threads) {
+    requireLoaded("DynconvPerExampleConv2D");
+    Shape xs = x.shape(), ws = w.shape();
+    if (xs.numDimensions() != 4 || ws.numDimensions() != 5 || xs.size(1) < 0 || xs.size(2) < 0
+        || xs.size(3) < 0 || ws.size(4) < 0) {
+      throw new IllegalArgumentException("KernelOps.perExampleConv2d: x has shape " + xs
+          + " and w " + ws + "; expected x [B, H, W, C] with H, W and C known, and w [B, "
+          + geometry.kernelH() + ", " + geometry.kernelW() + ", C, N] with N known");
+    }
+    long out = kind == ConvKind.REGULAR ? ws.size(4) : xs.size(3) * ws.size(4);
+    Scope s = tf.scope();
+    GraphOperation op = (GraphOperation) attrs(s.opBuilder("DynconvPerExampleConv2D",
+        "PerExampleConv2D"), kind, geometry, threads).addInput(x.asOutput())
+        .addInput(w.asOutput()).build();
+    Operand<TFloat32> y = op.output(0);
+    // The op's shape function cannot read int attributes, so the output's static shape is stated
+    // here; Reshape (not EnsureShape, which TF Java cannot differentiate) costs no copy.
+    return tf.reshape(y, tf.constant(new long[] {xs.size(0) < 0 ? -1 : xs.size(0),
+        geometry.outputHeight((int) xs.size(1)), geometry.outputWidth((int) xs.size(2)), out}));
+  }
+
+  /** Sets the attributes both per-example ops share. */
+  static org.tensorflow.OperationBuilder attrs(org.tensorflow.OperationBuilder b, ConvKind kind,
+      ConvGeometry g, int threads) {
+    return b.setAttr("stride_h", g.strideH()).setAttr("stride_w", g.strideW())
+        .setAttr("dilation_h", g.dilationH()).setAttr("dilation_w", g.dilationW())
+        .setAttr("padding", g.padding() == Padding.SAME ? "SAME" : "VALID")
+        .setAttr("depthwise", kind == ConvKind.DEPTHWISE).setAttr("threads", threads);
   }
 
   private static void requireLoaded(String op) {

@@ -1,0 +1,238 @@
+/*
+ * TensorFlow ops for per-example convolution (the loops are in per_example_conv.c):
+ *
+ *   DynconvPerExampleConv2D(x: float [B,H,W,C], w: float [B,KH,KW,C,N]) -> y: float [B,OH,OW,Cout]
+ *   DynconvPerExampleConv2DGrad(x, w, dy: float [B,OH,OW,Cout]) -> dx: float (x's shape),
+ *                                                                  dw: float (w's shape)
+ *
+ * Attributes (both ops): stride_h, stride_w, dilation_h, dilation_w (ints >= 1), padding ("SAME"
+ * or "VALID", TensorFlow's rule), depthwise (bool: N is the channel multiplier and Cout = C * N;
+ * otherwise Cout = N) and threads (0: every CPU of the machine).
+ *
+ * The forward op's output shape is left unknown to shape inference (the C API cannot read int
+ * attributes there); the Java builder states it (KernelOps.perExampleConv2d).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "per_example_conv.h"
+#include "tf_c_api.h"
+
+typedef struct {
+  int32_t stride_h, stride_w, dilation_h, dilation_w, threads;
+  int same, depthwise;
+} pe_attrs;
+
+static const char* const PE_ATTRS[] = {
+    "stride_h: int >= 1 = 1",   "stride_w: int >= 1 = 1", "dilation_h: int >= 1 = 1",
+    "dilation_w: int >= 1 = 1", "padding: {'SAME', 'VALID'}", "depthwise: bool = false",
+    "threads: int >= 0 = 0"};
+
+static void* pe_create(TF_OpKernelConstruction* ctx) {
+  pe_attrs* a = (pe_attrs*)calloc(1, sizeof(pe_attrs));
+  TF_Status* st = TF_NewStatus();
+  char padding[8] = {0};
+  unsigned char depthwise = 0;
+  TF_OpKernelConstruction_GetAttrInt32(ctx, "stride_h", &a->stride_h, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "stride_w", &a->stride_w, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "dilation_h", &a->dilation_h, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "dilation_w", &a->dilation_w, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "threads", &a->threads, st);
+  if (TF_GetCode(st) == DC_TF_OK) {
+    TF_OpKernelConstruction_GetAttrString(ctx, "padding", padding, sizeof padding - 1, st);
+  }
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "depthwise", &depthwise, st);
+  if (TF_GetCode(st) != DC_TF_OK) {
+    TF_OpKernelConstruction_Failure(ctx, st);
+  }
+  a->same = strncmp(padding, "SAME", 4) == 0;
+  a->depthwise = depthwise != 0;
+  TF_DeleteStatus(st);
+  return a;
+}
+
+static void pe_delete(void* state) { free(state); }
+
+/* Fails the kernel with "OP: message". */
+static void pe_fail(TF_OpKernelContext* ctx, const char* op, const char* message) {
+  char text[512];
+  snprintf(text, sizeof text, "%s: %s", op, message);
+  TF_Status* st = TF_NewStatus();
+  TF_SetStatus(st, DC_TF_INVALID_ARGUMENT, text);
+  TF_OpKernelContext_Failure(ctx, st);
+  TF_DeleteStatus(st);
+}
+
+static void pe_shape_text(const TF_Tensor* t, char* out, size_t n) {
+  size_t used = (size_t)snprintf(out, n, "[");
+  for (int i = 0; i < TF_NumDims(t) && used < n; i++) {
+    used += (size_t)snprintf(out + used, n - used, i ? ", %lld" : "%lld", (long long)TF_Dim(t, i));
+  }
+  if (used < n) snprintf(out + used, n - used, "]");
+}
+
+/* Checks x and w and fills the geometry; 0 on success, otherwise the kernel has failed. */
+static int pe_geometry_of(TF_OpKernelContext* ctx, const char* op, const pe_attrs* a,
+                          const TF_Tensor* x, const TF_Tensor* w, pe_geometry* g) {
+  char xs[128], ws[128], msg[400];
+  pe_shape_text(x, xs, sizeof xs);
+  pe_shape_text(w, ws, sizeof ws);
+  if (TF_NumDims(x) != 4 || TF_NumDims(w) != 5 || TF_Dim(w, 0) != TF_Dim(x, 0) ||
+      TF_Dim(w, 3) != TF_Dim(x, 3)) {
+    snprintf(msg, sizeof msg,
+             "input x has shape %s and w %s; expected x [B, H, W, C] and w [B, KH, KW, C, %s]",
+             xs, ws, a->depthwise ? "M" : "Cout");
+    pe_fail(ctx, op, msg);
+    return -1;
+  }
+  memset(g, 0, sizeof *g);
+  g->B = TF_Dim(x, 0);
+  g->H = TF_Dim(x, 1);
+  g->W = TF_Dim(x, 2);
+  g->C = TF_Dim(x, 3);
+  g->KH = TF_Dim(w, 1);
+  g->KW = TF_Dim(w, 2);
+  g->depthwise = a->depthwise;
+  g->M = a->depthwise ? TF_Dim(w, 4) : 1;
+  g->Cout = a->depthwise ? g->C * TF_Dim(w, 4) : TF_Dim(w, 4);
+  g->SH = a->stride_h;
+  g->SW = a->stride_w;
+  g->DH = a->dilation_h;
+  g->DW = a->dilation_w;
+  if (g->KH < 1 || g->KW < 1 || pe_geometry_init(g, a->same) != 0) {
+    snprintf(msg, sizeof msg,
+             "the window of w %s (dilation %d x %d) does not fit input x %s with VALID padding;"
+             " expected a window no larger than the input",
+             ws, a->dilation_h, a->dilation_w, xs);
+    pe_fail(ctx, op, msg);
+    return -1;
+  }
+  return 0;
+}
+
+static void pe_forward_compute(void* state, TF_OpKernelContext* ctx) {
+  const pe_attrs* a = (const pe_attrs*)state;
+  const char* op = "DynconvPerExampleConv2D";
+  TF_Status* st = TF_NewStatus();
+  TF_Tensor *x = NULL, *w = NULL, *y = NULL;
+  pe_geometry g;
+  TF_GetInput(ctx, 0, &x, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 1, &w, st);
+  if (TF_GetCode(st) != DC_TF_OK) {
+    TF_OpKernelContext_Failure(ctx, st);
+  } else if (pe_geometry_of(ctx, op, a, x, w, &g) == 0) {
+    int64_t dims[4] = {g.B, g.OH, g.OW, g.Cout};
+    size_t n = (size_t)(g.B * g.OH * g.OW * g.Cout);
+    y = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, dims, 4, n * sizeof(float), st);
+    if (TF_GetCode(st) != DC_TF_OK) {
+      TF_OpKernelContext_Failure(ctx, st);
+    } else if (TF_TensorElementCount(x) == 0 || TF_TensorElementCount(w) == 0) {
+      if (n > 0) memset(TF_TensorData(y), 0, n * sizeof(float));
+    } else if (n > 0) {
+      pe_forward(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(w),
+                 (float*)TF_TensorData(y), a->threads);
+    }
+  }
+  TF_DeleteTensor(y);
+  TF_DeleteTensor(w);
+  TF_DeleteTensor(x);
+  TF_DeleteStatus(st);
+}
+
+static void pe_grad_compute(void* state, TF_OpKernelContext* ctx) {
+  const pe_attrs* a = (const pe_attrs*)state;
+  const char* op = "DynconvPerExampleConv2DGrad";
+  TF_Status* st = TF_NewStatus();
+  TF_Tensor *x = NULL, *w = NULL, *dy = NULL, *dx = NULL, *dw = NULL;
+  pe_geometry g;
+  TF_GetInput(ctx, 0, &x, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 1, &w, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 2, &dy, st);
+  if (TF_GetCode(st) != DC_TF_OK) {
+    TF_OpKernelContext_Failure(ctx, st);
+  } else if (pe_geometry_of(ctx, op, a, x, w, &g) == 0) {
+    if (TF_NumDims(dy) != 4 || TF_Dim(dy, 0) != g.B || TF_Dim(dy, 1) != g.OH ||
+        TF_Dim(dy, 2) != g.OW || TF_Dim(dy, 3) != g.Cout) {
+      char ds[128], msg[300];
+      pe_shape_text(dy, ds, sizeof ds);
+      snprintf(msg, sizeof msg, "input dy has shape %s; expected the output's [%lld, %lld, %lld, %lld]",
+               ds, (long long)g.B, (long long)g.OH, (long long)g.OW, (long long)g.Cout);
+      pe_fail(ctx, op, msg);
+    } else {
+      int64_t xd[4] = {g.B, g.H, g.W, g.C};
+      int64_t wd[5] = {g.B, g.KH, g.KW, g.C, g.depthwise ? g.M : g.Cout};
+      size_t nx = (size_t)TF_TensorElementCount(x), nw = (size_t)TF_TensorElementCount(w);
+      dx = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, xd, 4, nx * sizeof(float), st);
+      if (TF_GetCode(st) == DC_TF_OK) dw = TF_AllocateOutput(ctx, 1, DC_TF_FLOAT, wd, 5, nw * sizeof(float), st);
+      if (TF_GetCode(st) != DC_TF_OK) {
+        TF_OpKernelContext_Failure(ctx, st);
+      } else if (nx == 0 || nw == 0 || TF_TensorElementCount(dy) == 0) {
+        if (nx > 0) memset(TF_TensorData(dx), 0, nx * sizeof(float));
+        if (nw > 0) memset(TF_TensorData(dw), 0, nw * sizeof(float));
+      } else {
+        pe_backward(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(w),
+                    (const float*)TF_TensorData(dy), (float*)TF_TensorData(dx),
+                    (float*)TF_TensorData(dw), a->threads);
+      }
+    }
+  }
+  TF_DeleteTensor(dw);
+  TF_DeleteTensor(dx);
+  TF_DeleteTensor(dy);
+  TF_DeleteTensor(w);
+  TF_DeleteTensor(x);
+  TF_DeleteStatus(st);
+}
+
+static void pe_unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* status) {
+  (void)status;
+  TF_ShapeInferenceContextSetUnknownShape(ctx, status);
+}
+
+/* dx has x's shape and dw has w's. */
+static void pe_grad_shapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
+  for (int i = 0; i < 2 && TF_GetCode(status) == DC_TF_OK; i++) {
+    TF_ShapeHandle* h = TF_NewShapeHandle();
+    TF_ShapeInferenceContextGetInput(ctx, i, h, status);
+    if (TF_GetCode(status) == DC_TF_OK) TF_ShapeInferenceContextSetOutput(ctx, i, h, status);
+    TF_DeleteShapeHandle(h);
+  }
+}
+
+/* Registers both ops and their CPU kernels; returns 0 when every step succeeded. */
+int dynconv_register_per_example_conv(TF_Status* status) {
+  TF_OpDefinitionBuilder* f = TF_NewOpDefinitionBuilder("DynconvPerExampleConv2D");
+  TF_OpDefinitionBuilderAddInput(f, "x: float");
+  TF_OpDefinitionBuilderAddInput(f, "w: float");
+  TF_OpDefinitionBuilderAddOutput(f, "y: float");
+  for (size_t i = 0; i < sizeof PE_ATTRS / sizeof PE_ATTRS[0]; i++) {
+    TF_OpDefinitionBuilderAddAttr(f, PE_ATTRS[i]);
+  }
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(f, pe_unknown_shape);
+  TF_RegisterOpDefinition(f, status);
+  if (TF_GetCode(status) != DC_TF_OK) return -1;
+  TF_RegisterKernelBuilder("DynconvPerExampleConv2D",
+                           TF_NewKernelBuilder("DynconvPerExampleConv2D", "CPU", pe_create,
+                                               pe_forward_compute, pe_delete),
+                           status);
+  if (TF_GetCode(status) != DC_TF_OK) return -1;
+
+  TF_OpDefinitionBuilder* b = TF_NewOpDefinitionBuilder("DynconvPerExampleConv2DGrad");
+  TF_OpDefinitionBuilderAddInput(b, "x: float");
+  TF_OpDefinitionBuilderAddInput(b, "w: float");
+  TF_OpDefinitionBuilderAddInput(b, "dy: float");
+  TF_OpDefinitionBuilderAddOutput(b, "dx: float");
+  TF_OpDefinitionBuilderAddOutput(b, "dw: float");
+  for (size_t i = 0; i < sizeof PE_ATTRS / sizeof PE_ATTRS[0]; i++) {
+    TF_OpDefinitionBuilderAddAttr(b, PE_ATTRS[i]);
+  }
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(b, pe_grad_shapes);
+  TF_RegisterOpDefinition(b, status);
+  if (TF_GetCode(status) != DC_TF_OK) return -1;
+  TF_RegisterKernelBuilder("DynconvPerExampleConv2DGrad",
+                           TF_NewKernelBuilder("DynconvPerExampleConv2DGrad", "CPU", pe_create,
+                                               pe_grad_compute, pe_delete),
+                           status);
+  return TF_GetCode(status) == DC_TF_OK ? 0 : -1;
+}
