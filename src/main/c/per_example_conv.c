@@ -4,12 +4,14 @@
  * How it is fast. Regular convolutions (forward, and both gradients) are register-tiled: a tile
  * of PE_P output pixels x PE_V output channels stays in vector registers while the reduction runs
  * over the taps and input channels, so each weight vector loaded from the cache feeds PE_P fused
- * multiply-adds. The weights of each example are first repacked into PE_V-channel panels, zero
- * padded, so the inner loop reads one contiguous stream. Depthwise convolutions vectorise over
+ * multiply-adds; a unit of work is one example and one PE_V-channel panel, swept over every pixel,
+ * so the panel stays in cache. Panels are read in place where they are whole; a partial last
+ * panel, and the transposed panels of the input's gradient, are copied by the unit that uses them. Depthwise convolutions vectorise over
  * channels. The hot functions are compiled three times (AVX-512, AVX2 with FMA, baseline x86-64)
  * and the loader picks the one this CPU runs (GCC's target_clones). Work is split over threads by
- * output rows (or, for the kernels' gradient, by kernel taps and channels): every element is
- * summed by one thread in a fixed order, so results do not depend on the number of threads.
+ * example and panel, or example and pixel tile (for the kernels' gradient, by tap and channels):
+ * every element is summed by one thread in a fixed order, so results do not depend on the number
+ * of threads.
  */
 #include "per_example_conv.h"
 
@@ -108,11 +110,14 @@ static void pe_parallel(int threads, int64_t n, double macs, pe_task fn, const v
 
 /* ---- register tiles ---- */
 
-/* acc[p] += panel[k] * src[p][k] over k < K: PE_P pixels, one PE_V-channel panel row per k. */
-#define PE_TILE_REDUCE(acc, src, panel, K)                     \
+/*
+ * acc[p] += panel[k] * src[p][k] over k < K: PE_P pixels, one PE_V-channel row of the panel per k,
+ * rows `stride` floats apart.
+ */
+#define PE_TILE_REDUCE(acc, src, panel, stride, K)             \
   for (int64_t k_ = 0; k_ < (K); k_++) {                       \
     pe_vec wv_;                                                \
-    memcpy(&wv_, (panel) + k_ * PE_V, sizeof wv_);             \
+    memcpy(&wv_, (panel) + k_ * (stride), sizeof wv_);         \
     for (int p_ = 0; p_ < PE_P; p_++) acc[p_] += wv_ * src[p_][k_]; \
   }
 
@@ -124,29 +129,23 @@ static void pe_parallel(int threads, int64_t n, double macs, pe_task fn, const v
     memcpy((dst), t_, (size_t)(n) * sizeof(float));            \
   } while (0)
 
-/* Repacks a [taps][K][N] matrix into [N / PE_V panels][taps][K][PE_V], zero padded in N. */
-static void pe_pack_panels(const float* m, int64_t taps, int64_t K, int64_t N, float* out) {
-  int64_t NP = round_up(N, PE_V);
-  for (int64_t nb = 0; nb < NP; nb += PE_V) {
-    for (int64_t t = 0; t < taps; t++) {
-      for (int64_t k = 0; k < K; k++) {
-        const float* row = m + (t * K + k) * N;
-        float* o = out + ((nb / PE_V * taps + t) * K + k) * PE_V;
-        for (int64_t j = 0; j < PE_V; j++) o[j] = nb + j < N ? row[nb + j] : 0.0f;
-      }
-    }
+/*
+ * Copies channels [n0, n0 + PE_V) of a [taps * K][N] matrix into a [taps * K][PE_V] panel, zero
+ * beyond N: the last, partial panel of a row (full panels are read in place).
+ */
+static void pe_pack_tail(const float* m, int64_t rows, int64_t N, int64_t n0, float* out) {
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t j = 0; j < PE_V; j++) out[r * PE_V + j] = n0 + j < N ? m[r * N + n0 + j] : 0.0f;
   }
 }
 
-/* Repacks w [taps][C][N] transposed, as [C / PE_V panels][taps][N][PE_V], zero padded in C. */
-static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t N, float* out) {
-  int64_t CP = round_up(C, PE_V);
-  for (int64_t cb = 0; cb < CP; cb += PE_V) {
-    for (int64_t t = 0; t < taps; t++) {
-      for (int64_t n = 0; n < N; n++) {
-        float* o = out + ((cb / PE_V * taps + t) * N + n) * PE_V;
-        for (int64_t j = 0; j < PE_V; j++) o[j] = cb + j < C ? m[(t * C + cb + j) * N + n] : 0.0f;
-      }
+/* Channels [c0, c0 + PE_V) of w [taps][C][N], transposed to a [taps * N][PE_V] panel, zero padded. */
+static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t N, int64_t c0,
+                               float* out) {
+  for (int64_t t = 0; t < taps; t++) {
+    for (int64_t n = 0; n < N; n++) {
+      float* o = out + (t * N + n) * PE_V;
+      for (int64_t j = 0; j < PE_V; j++) o[j] = c0 + j < C ? m[(t * C + c0 + j) * N + n] : 0.0f;
     }
   }
 }
@@ -156,43 +155,64 @@ static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t 
 typedef struct {
   const pe_geometry* g;
   const float* x;
-  const float* packed; /* per example: pe_pack_panels(w[b]) */
+  const float* w;
   float* y;
   const float* zeros;
 } pe_fwd_ctx;
 
-PE_CLONES static void pe_fwd_regular_rows(const void* vc, int64_t begin, int64_t end) {
+/*
+ * Units are (example, PE_V-channel panel): a unit sweeps every output pixel of its example, PE_P
+ * pixels (row-major, across rows) a tile, so its panel of weights (taps * C * PE_V floats) stays in
+ * cache for the whole sweep.
+ */
+PE_CLONES static void pe_fwd_regular_panels(const void* vc, int64_t begin, int64_t end) {
   const pe_fwd_ctx* c = (const pe_fwd_ctx*)vc;
   const pe_geometry* g = c->g;
-  const int64_t C = g->C, taps = g->KH * g->KW, NP = round_up(g->Cout, PE_V);
+  const int64_t C = g->C, taps = g->KH * g->KW, NP = round_up(g->Cout, PE_V), panels = NP / PE_V;
+  const int64_t pixels = g->OH * g->OW;
   for (int64_t u = begin; u < end; u++) {
-    int64_t b = u / g->OH, oh = u % g->OH;
+    int64_t b = u / panels, nb = u % panels * PE_V;
     const float* xb = c->x + b * g->H * g->W * C;
-    const float* wb = c->packed + b * taps * C * NP;
-    float* yrow = c->y + (b * g->OH + oh) * g->OW * g->Cout;
-    for (int64_t ow0 = 0; ow0 < g->OW; ow0 += PE_P) {
-      int64_t np = min64(PE_P, g->OW - ow0);
-      for (int64_t nb = 0; nb < NP; nb += PE_V) {
-        pe_vec acc[PE_P];
-        memset(acc, 0, sizeof acc);
-        for (int64_t kh = 0; kh < g->KH; kh++) {
-          int64_t ih = oh * g->SH + kh * g->DH - g->PT;
-          if (ih < 0 || ih >= g->H) continue;
-          for (int64_t kw = 0; kw < g->KW; kw++) {
-            const float* src[PE_P];
-            for (int p = 0; p < PE_P; p++) {
-              int64_t iw = (ow0 + p) * g->SW + kw * g->DW - g->PL;
-              src[p] = p < np && iw >= 0 && iw < g->W ? xb + (ih * g->W + iw) * C : c->zeros;
-            }
-            const float* panel = wb + ((nb / PE_V * taps) + kh * g->KW + kw) * C * PE_V;
-            PE_TILE_REDUCE(acc, src, panel, C);
+    const float* wfull = c->w + b * taps * C * g->Cout;
+    /* A full panel is read in place, rows Cout apart; the partial last one is copied, padded. */
+    const float* wb = wfull + nb;
+    int64_t stride = g->Cout;
+    float* tail = NULL;
+    if (nb + PE_V > g->Cout) {
+      tail = (float*)malloc((size_t)(taps * C * PE_V) * sizeof(float));
+      if (tail == NULL) abort();
+      pe_pack_tail(wfull, taps * C, g->Cout, nb, tail);
+      wb = tail;
+      stride = PE_V;
+    }
+    float* yb = c->y + b * pixels * g->Cout;
+    for (int64_t t0 = 0; t0 < pixels; t0 += PE_P) {
+      int64_t np = min64(PE_P, pixels - t0);
+      int64_t row[PE_P], col[PE_P];
+      for (int p = 0; p < PE_P; p++) {
+        int64_t i = p < np ? t0 + p : t0;
+        row[p] = i / g->OW * g->SH - g->PT;
+        col[p] = i % g->OW * g->SW - g->PL;
+      }
+      pe_vec acc[PE_P];
+      memset(acc, 0, sizeof acc);
+      for (int64_t kh = 0; kh < g->KH; kh++) {
+        for (int64_t kw = 0; kw < g->KW; kw++) {
+          const float* src[PE_P];
+          for (int p = 0; p < PE_P; p++) {
+            int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
+            src[p] = p < np && ih >= 0 && ih < g->H && iw >= 0 && iw < g->W
+                         ? xb + (ih * g->W + iw) * C : c->zeros;
           }
-        }
-        for (int64_t p = 0; p < np; p++) {
-          PE_STORE(yrow + (ow0 + p) * g->Cout + nb, acc[p], min64(PE_V, g->Cout - nb));
+          const float* panel = wb + (kh * g->KW + kw) * C * stride;
+          PE_TILE_REDUCE(acc, src, panel, stride, C);
         }
       }
+      for (int64_t p = 0; p < np; p++) {
+        PE_STORE(yb + (t0 + p) * g->Cout + nb, acc[p], min64(PE_V, g->Cout - nb));
+      }
     }
+    free(tail);
   }
 }
 
@@ -201,45 +221,53 @@ PE_CLONES static void pe_fwd_regular_rows(const void* vc, int64_t begin, int64_t
 typedef struct {
   const pe_geometry* g;
   const float* dy;
-  const float* packed; /* per example: pe_pack_transposed(w[b]) */
+  const float* w;
   float* dx;
   const float* zeros;
 } pe_dx_ctx;
 
-PE_CLONES static void pe_dx_regular_rows(const void* vc, int64_t begin, int64_t end) {
+/* Units are (example, PE_V-input-channel panel), sweeping every input pixel PE_P at a time. */
+PE_CLONES static void pe_dx_regular_panels(const void* vc, int64_t begin, int64_t end) {
   const pe_dx_ctx* c = (const pe_dx_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, CP = round_up(C, PE_V);
+  const int64_t panels = CP / PE_V, pixels = g->H * g->W;
   for (int64_t u = begin; u < end; u++) {
-    int64_t b = u / g->H, ih = u % g->H;
+    int64_t b = u / panels, cb = u % panels * PE_V;
     const float* dyb = c->dy + b * g->OH * g->OW * N;
-    const float* wb = c->packed + b * taps * N * CP;
-    float* dxrow = c->dx + (b * g->H + ih) * g->W * C;
-    for (int64_t iw0 = 0; iw0 < g->W; iw0 += PE_P) {
-      int64_t np = min64(PE_P, g->W - iw0);
-      for (int64_t cb = 0; cb < CP; cb += PE_V) {
-        pe_vec acc[PE_P];
-        memset(acc, 0, sizeof acc);
-        for (int64_t kh = 0; kh < g->KH; kh++) {
-          int64_t t = ih + g->PT - kh * g->DH;
-          if (t < 0 || t % g->SH != 0 || t / g->SH >= g->OH) continue;
-          const float* dyrow = dyb + t / g->SH * g->OW * N;
-          for (int64_t kw = 0; kw < g->KW; kw++) {
-            const float* src[PE_P];
-            for (int p = 0; p < PE_P; p++) {
-              int64_t s = iw0 + p + g->PL - kw * g->DW;
-              src[p] = p < np && s >= 0 && s % g->SW == 0 && s / g->SW < g->OW
-                           ? dyrow + s / g->SW * N : c->zeros;
-            }
-            const float* panel = wb + ((cb / PE_V * taps) + kh * g->KW + kw) * N * PE_V;
-            PE_TILE_REDUCE(acc, src, panel, N);
+    /* This unit's input channels of w[b], transposed so that they run along the vectors. */
+    float* wb = (float*)malloc((size_t)(taps * N * PE_V) * sizeof(float));
+    if (wb == NULL) abort();
+    pe_pack_transposed(c->w + b * taps * C * N, taps, C, N, cb, wb);
+    float* dxb = c->dx + b * pixels * C;
+    for (int64_t t0 = 0; t0 < pixels; t0 += PE_P) {
+      int64_t np = min64(PE_P, pixels - t0);
+      int64_t row[PE_P], col[PE_P];
+      for (int p = 0; p < PE_P; p++) {
+        int64_t i = p < np ? t0 + p : t0;
+        row[p] = i / g->W + g->PT;
+        col[p] = i % g->W + g->PL;
+      }
+      pe_vec acc[PE_P];
+      memset(acc, 0, sizeof acc);
+      for (int64_t kh = 0; kh < g->KH; kh++) {
+        for (int64_t kw = 0; kw < g->KW; kw++) {
+          const float* src[PE_P];
+          for (int p = 0; p < PE_P; p++) {
+            int64_t t = row[p] - kh * g->DH, s = col[p] - kw * g->DW;
+            src[p] = p < np && t >= 0 && t % g->SH == 0 && t / g->SH < g->OH && s >= 0 &&
+                             s % g->SW == 0 && s / g->SW < g->OW
+                         ? dyb + (t / g->SH * g->OW + s / g->SW) * N : c->zeros;
           }
-        }
-        for (int64_t p = 0; p < np; p++) {
-          PE_STORE(dxrow + (iw0 + p) * C + cb, acc[p], min64(PE_V, C - cb));
+          const float* panel = wb + (kh * g->KW + kw) * N * PE_V;
+          PE_TILE_REDUCE(acc, src, panel, PE_V, N);
         }
       }
+      for (int64_t p = 0; p < np; p++) {
+        PE_STORE(dxb + (t0 + p) * C + cb, acc[p], min64(PE_V, C - cb));
+      }
     }
+    free(wb);
   }
 }
 
@@ -294,39 +322,71 @@ typedef struct {
   const float* w;
   const float* dy;
   float* out;
+  const float* zeros; /* C zeros: the input outside the image */
 } pe_dw_plain_ctx;
 
-#define PE_DEPTH_BLOCK 64 /* channels summed in registers at once (M = 1) */
+/*
+ * Units are (example, tile of PE_P output pixels, row-major). With multiplier 1 the channels run in
+ * PE_V-wide vectors, each weight vector feeding the PE_P pixels; the last partial vector, and
+ * every channel of a multiplier above 1, run as scalars.
+ */
+#define PE_MAX_TAPS 64 /* windows up to 8 x 8 keep their input pointers on the stack */
 
-PE_CLONES static void pe_fwd_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
+PE_CLONES static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
   const pe_dw_plain_ctx* c = (const pe_dw_plain_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
+  const int64_t pixels = g->OH * g->OW, tiles = (pixels + PE_P - 1) / PE_P;
+  const int64_t vec_end = M == 1 && taps <= PE_MAX_TAPS ? C / PE_V * PE_V : 0;
   for (int64_t u = begin; u < end; u++) {
-    int64_t b = u / g->OH, oh = u % g->OH;
+    int64_t b = u / tiles, t0 = u % tiles * PE_P, np = min64(PE_P, pixels - t0);
     const float* xb = c->x + b * g->H * g->W * C;
     const float* wb = c->w + b * taps * N;
-    for (int64_t ow = 0; ow < g->OW; ow++) {
-      float* yo = c->out + ((b * g->OH + oh) * g->OW + ow) * N;
-      for (int64_t c0 = 0; c0 < N; c0 += PE_DEPTH_BLOCK) {
-        int64_t nc = min64(PE_DEPTH_BLOCK, N - c0);
-        float acc[PE_DEPTH_BLOCK] = {0};
-        for (int64_t kh = 0; kh < g->KH; kh++) {
-          int64_t ih = oh * g->SH + kh * g->DH - g->PT;
-          if (ih < 0 || ih >= g->H) continue;
-          for (int64_t kw = 0; kw < g->KW; kw++) {
-            int64_t iw = ow * g->SW + kw * g->DW - g->PL;
-            if (iw < 0 || iw >= g->W) continue;
-            const float* xs = xb + (ih * g->W + iw) * C;
-            const float* wt = wb + (kh * g->KW + kw) * N + c0;
-            if (M == 1 && nc == PE_DEPTH_BLOCK) {
-              for (int j = 0; j < PE_DEPTH_BLOCK; j++) acc[j] += xs[c0 + j] * wt[j];
-            } else {
-              for (int64_t j = 0; j < nc; j++) acc[j] += xs[(c0 + j) / M] * wt[j];
-            }
+    float* yb = c->out + (b * pixels + t0) * N;
+    int64_t row[PE_P], col[PE_P];
+    for (int p = 0; p < PE_P; p++) {
+      int64_t i = p < np ? t0 + p : t0;
+      row[p] = i / g->OW * g->SH - g->PT;
+      col[p] = i % g->OW * g->SW - g->PL;
+    }
+    if (vec_end > 0) {
+      /* Where each pixel of the tile reads at each tap (the zero row outside the image), found
+         once for all the channel vectors. */
+      const float* src[PE_MAX_TAPS][PE_P];
+      for (int64_t t = 0; t < taps; t++) {
+        int64_t kh = t / g->KW, kw = t % g->KW;
+        for (int p = 0; p < PE_P; p++) {
+          int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
+          src[t][p] = p < np && ih >= 0 && ih < g->H && iw >= 0 && iw < g->W
+                          ? xb + (ih * g->W + iw) * C : c->zeros;
+        }
+      }
+      for (int64_t cb = 0; cb < vec_end; cb += PE_V) {
+        pe_vec acc[PE_P];
+        memset(acc, 0, sizeof acc);
+        for (int64_t t = 0; t < taps; t++) {
+          pe_vec wv;
+          memcpy(&wv, wb + t * N + cb, sizeof wv);
+          for (int p = 0; p < PE_P; p++) {
+            pe_vec xv;
+            memcpy(&xv, src[t][p] + cb, sizeof xv);
+            acc[p] += wv * xv;
           }
         }
-        memcpy(yo + c0, acc, (size_t)nc * sizeof(float));
+        for (int64_t p = 0; p < np; p++) memcpy(yb + p * N + cb, &acc[p], sizeof acc[p]);
+      }
+    }
+    for (int64_t p = 0; p < np; p++) {
+      float* yo = yb + p * N;
+      for (int64_t o = vec_end; o < N; o++) yo[o] = 0;
+      for (int64_t kh = 0; kh < g->KH; kh++) {
+        for (int64_t kw = 0; kw < g->KW; kw++) {
+          int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
+          if (ih < 0 || ih >= g->H || iw < 0 || iw >= g->W) continue;
+          const float* xs = xb + (ih * g->W + iw) * C;
+          const float* wt = wb + (kh * g->KW + kw) * N;
+          for (int64_t o = vec_end; o < N; o++) yo[o] += xs[o / M] * wt[o];
+        }
       }
     }
   }
@@ -411,22 +471,19 @@ void pe_forward(const pe_geometry* g, const float* x, const float* w, float* y, 
   int t = pe_threads(threads);
   double macs = pe_macs(g);
   if (g->depthwise) {
-    pe_dw_plain_ctx c = {g, x, w, NULL, y};
-    pe_parallel(t, g->B * g->OH, macs, pe_fwd_depthwise_rows, &c);
+    float* zeros = (float*)calloc((size_t)(g->C > 0 ? g->C : 1), sizeof(float));
+    if (zeros == NULL) abort();
+    pe_dw_plain_ctx c = {g, x, w, NULL, y, zeros};
+    pe_parallel(t, g->B * ((g->OH * g->OW + PE_P - 1) / PE_P), macs, pe_fwd_depthwise_tiles, &c);
+    free(zeros);
     return;
   }
-  const int64_t taps = g->KH * g->KW, NP = round_up(g->Cout, PE_V);
-  float* packed = (float*)malloc((size_t)(g->B * taps * g->C * NP) * sizeof(float));
+  const int64_t NP = round_up(g->Cout, PE_V);
   float* zeros = (float*)calloc((size_t)(g->C > 0 ? g->C : 1), sizeof(float));
-  if (packed == NULL || zeros == NULL) abort(); /* as TensorFlow's own allocator does */
-  for (int64_t b = 0; b < g->B; b++) {
-    pe_pack_panels(w + b * taps * g->C * g->Cout, taps, g->C, g->Cout,
-                   packed + b * taps * g->C * NP);
-  }
-  pe_fwd_ctx c = {g, x, packed, y, zeros};
-  pe_parallel(t, g->B * g->OH, macs, pe_fwd_regular_rows, &c);
+  if (zeros == NULL) abort(); /* as TensorFlow's own allocator does */
+  pe_fwd_ctx c = {g, x, w, y, zeros};
+  pe_parallel(t, g->B * (NP / PE_V), macs, pe_fwd_regular_panels, &c);
   free(zeros);
-  free(packed);
 }
 
 void pe_backward(const pe_geometry* g, const float* x, const float* w, const float* dy, float* dx,
@@ -436,27 +493,22 @@ void pe_backward(const pe_geometry* g, const float* x, const float* w, const flo
   const int64_t taps = g->KH * g->KW;
   if (g->depthwise) {
     if (dx != NULL) {
-      pe_dw_plain_ctx c = {g, x, w, dy, dx};
+      pe_dw_plain_ctx c = {g, x, w, dy, dx, NULL};
       pe_parallel(t, g->B * g->H, macs, pe_dx_depthwise_rows, &c);
     }
     if (dw != NULL) {
-      pe_dw_plain_ctx c = {g, x, w, dy, dw};
+      pe_dw_plain_ctx c = {g, x, w, dy, dw, NULL};
       pe_parallel(t, g->B * taps, macs, pe_dw_depthwise_taps, &c);
     }
     return;
   }
   const int64_t C = g->C, N = g->Cout, CP = round_up(C, PE_V), NP = round_up(N, PE_V);
   if (dx != NULL) {
-    float* packed = (float*)malloc((size_t)(g->B * taps * N * CP) * sizeof(float));
     float* zeros = (float*)calloc((size_t)(N > 0 ? N : 1), sizeof(float));
-    if (packed == NULL || zeros == NULL) abort();
-    for (int64_t b = 0; b < g->B; b++) {
-      pe_pack_transposed(w + b * taps * C * N, taps, C, N, packed + b * taps * N * CP);
-    }
-    pe_dx_ctx c = {g, dy, packed, dx, zeros};
-    pe_parallel(t, g->B * g->H, macs, pe_dx_regular_rows, &c);
+    if (zeros == NULL) abort();
+    pe_dx_ctx c = {g, dy, w, dx, zeros};
+    pe_parallel(t, g->B * (CP / PE_V), macs, pe_dx_regular_panels, &c);
     free(zeros);
-    free(packed);
   }
   if (dw != NULL) {
     const int64_t pixels = g->B * g->OH * g->OW;

@@ -25,8 +25,9 @@ public enum Strategy {
   /**
    * dynconv's own CPU kernel ({@link KernelConv}, the kernel library's {@code
    * DynconvPerExampleConv2D}): every example convolved with its mixed kernel directly, any batch,
-   * regular and depthwise, with its gradient. Only where the library is loaded, and never chosen
-   * by AUTO yet: an export holding it needs the library to load.
+   * regular and depthwise, with its gradient. Only where the library is loaded; AUTO takes it in
+   * training graphs where measured fastest, never in inference graphs, since an export holding it
+   * would need the library to load.
    */
   KERNEL
 }

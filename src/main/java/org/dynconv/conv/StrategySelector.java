@@ -15,6 +15,10 @@ import org.dynconv.graph.RuntimeSupport;
  * BATCHED_MATMUL; depthwise, DEPTHWISE_FOLD; k x k, GROUPED when it can train, else LOOP (static
  * batch) or DEPTHWISE_FOLD. FUSED and LOOP need a static batch, so graphs with an unknown batch
  * (default exports) never get them; {@code export --static-batch N} fixes the batch.
+ *
+ * <p>AUTO takes KERNEL (dynconv's own kernel) only in training graphs, where the table ranks it
+ * first and the kernel library is loaded: inference graphs become exports, and exports keep
+ * TensorFlow's own ops, so that Python and TF-Serving load them without the library.
  */
 public final class StrategySelector {
   private static final Map<Strategy, PerExampleConv> IMPLS = new EnumMap<>(Strategy.class);
@@ -60,7 +64,8 @@ public final class StrategySelector {
 
   private static boolean usable(Strategy s, ConvProblem p, Mode mode) {
     return IMPLS.get(s).unsupportedReason(p) == null
-        && (s != Strategy.GROUPED || (groupedTrains(p, mode) && groupedIsFast(p)));
+        && (s != Strategy.GROUPED || (groupedTrains(p, mode) && groupedIsFast(p)))
+        && (s != Strategy.KERNEL || mode.training());
   }
 
   /**
