@@ -25,7 +25,9 @@
 #define PE_MIN_PARALLEL_MACS (1 << 17) /* below this a call runs on one thread */
 #define PE_MAX_THREADS 64
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__cplusplus)
+/* GCC 11 named the x86-64-v3 and -v4 levels; other compilers get the portable build only. */
+#if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 11 && !defined(__clang__) && \
+    !defined(__cplusplus)
 #define PE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define PE_CLONES

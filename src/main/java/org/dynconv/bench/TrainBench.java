@@ -4,8 +4,10 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.dynconv.blocks.ConvType;
 import org.dynconv.graph.Tensors;
 import org.dynconv.graph.Threads;
+import org.dynconv.models.MobileNetV2;
 import org.dynconv.train.TrainConfig;
 import org.dynconv.train.TrainGraph;
 import org.dynconv.train.distributed.Replica;
@@ -18,33 +20,50 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * The train suite: one training step (forward, backward, optimizer, BatchNorm updates) of the
- * conditional small CNNs against the static one at batch 64, same data; the ratio of step times
- * is the inverse ratio of images per second.
+ * The train suite: one training step (forward, backward, optimizer, BatchNorm updates) of each
+ * conditional model against its static twin at batch 64, same data: the small CNNs, and
+ * MobileNetV2 at widths 0.25 and 0.5 in every convolution type. The ratio of step times is the
+ * inverse ratio of images per second; the multiply-add ratio stands beside it.
  */
 public final class TrainBench {
   static final int BATCH = 64;
   static final List<String> MODELS = List.of("small-cnn-condconv", "small-cnn-dynamic",
       "small-cnn-dcd", "small-cnn-odconv");
+  /** MobileNetV2 widths whose every convolution type is timed against the static twin. */
+  static final double[] MOBILENET_WIDTHS = {0.25, 0.5};
 
   private TrainBench() {}
 
   public static List<BenchRow> run(Threads threads, int warmup, int reps, PrintStream log) {
     List<BenchRow> rows = new ArrayList<>();
-    try (Step base = new Step("small-cnn-static", threads)) {
-      for (String model : MODELS) {
+    compare("small-cnn-static", MODELS, threads, warmup, reps, log, rows);
+    for (double w : MOBILENET_WIDTHS) {
+      List<String> family = new ArrayList<>();
+      for (ConvType t : ConvType.values()) {
+        if (t != ConvType.STATIC) {
+          family.add(MobileNetV2.name(w, t));
+        }
+      }
+      compare(MobileNetV2.name(w, ConvType.STATIC), family, threads, warmup, reps, log, rows);
+    }
+    return rows;
+  }
+
+  private static void compare(String baseline, List<String> models, Threads threads, int warmup,
+      int reps, PrintStream log, List<BenchRow> rows) {
+    try (Step base = new Step(baseline, threads)) {
+      for (String model : models) {
         try (Step cond = new Step(model, threads)) {
           Interleaved.Ratio r = Interleaved.measure(base::run, List.of(cond::run), warmup, reps).get(0);
-          rows.add(BenchRow.of("train", model + " vs small-cnn-static", BATCH,
+          rows.add(BenchRow.of("train", model + " vs " + baseline, BATCH,
               experts(model), "AUTO", "train", r,
               (double) cond.tg.model.macsPerImage() / base.tg.model.macsPerImage()));
-          log.printf("  %-20s %6.1f img/s vs static %6.1f img/s: step %.2fx (%.2f-%.2f), MACs %.2fx%n",
+          log.printf("  %-28s %6.1f img/s vs static %6.1f img/s: step %.2fx (%.2f-%.2f), MACs %.2fx%n",
               model, BATCH * 1000 / r.candidateMs(), BATCH * 1000 / r.baselineMs(), r.median(),
               r.min(), r.max(), rows.get(rows.size() - 1).macRatio());
         }
       }
     }
-    return rows;
   }
 
   /** The experts (or kernels) of a zoo model's layers: 4 for CondConv and DynamicConv, else 1. */

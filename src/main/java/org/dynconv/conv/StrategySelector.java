@@ -3,6 +3,7 @@ package org.dynconv.conv;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.dynconv.conv.kernels.KernelLibrary;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.RuntimeSupport;
 
@@ -34,11 +35,20 @@ public final class StrategySelector {
 
   private StrategySelector() {}
 
+  private static final java.util.concurrent.atomic.AtomicBoolean TOLD_NO_KERNELS =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   /** The strategy AUTO picks for {@code p} in {@code mode}. */
   public static Strategy auto(ConvProblem p, Mode mode) {
     for (Strategy s : AutoTable.preferences(p, mode)) {
       if (usable(s, p, mode)) {
         return s;
+      }
+      if (s == Strategy.KERNEL && mode.training() && !KernelLibrary.available()
+          && !TOLD_NO_KERNELS.getAndSet(true)) {
+        // Once per process: the measured fastest strategy is missing, and why.
+        System.err.println("dynconv: AUTO would take dynconv's own kernel for some layers, but the "
+            + KernelLibrary.status().describe() + "; TensorFlow's ops are used instead.");
       }
     }
     for (Strategy s : fallback(p, mode)) {

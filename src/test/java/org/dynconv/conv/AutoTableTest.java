@@ -69,6 +69,29 @@ class AutoTableTest {
     }
   }
 
+  /**
+   * Inference graphs become exports, which keep TensorFlow's ops: AUTO never takes KERNEL there,
+   * even where the table ranks it first; in a training graph it does, where the library is
+   * loaded.
+   */
+  @Test
+  void autoTakesDynconvsOwnKernelInTrainingGraphsOnly() {
+    ConvGeometry g5 = ConvGeometry.square(5, 1, 1, Padding.SAME);
+    ConvGeometry g1 = ConvGeometry.square(1, 1, 1, Padding.SAME);
+    for (long batch : new long[] {1, 8, 32, -1}) {
+      for (ConvProblem p : List.of(new ConvProblem(ConvKind.DEPTHWISE, batch, 14, 14, 672, 1, g5),
+          new ConvProblem(ConvKind.REGULAR, batch, 14, 14, 64, 64, g5),
+          new ConvProblem(ConvKind.REGULAR, batch, 14, 14, 112, 672, g1))) {
+        assertTrue(StrategySelector.auto(p, Mode.INFER) != Strategy.KERNEL, p.toString());
+        List<Strategy> train = AutoTable.preferences(p, Mode.TRAIN);
+        if (!train.isEmpty() && train.get(0) == Strategy.KERNEL
+            && org.dynconv.conv.kernels.KernelLibrary.available()) {
+          assertEquals(Strategy.KERNEL, StrategySelector.auto(p, Mode.TRAIN), p.toString());
+        }
+      }
+    }
+  }
+
   @Test
   void theTwoRuntimesHaveTwoFiles() {
     Set<String> names = Set.of(AutoTable.fileName(true), AutoTable.fileName(false));
