@@ -27,16 +27,23 @@ import org.dynconv.serve.ModelServer;
  * requests from 1, 16 and 64 concurrent HTTP clients on 127.0.0.1, to the server without batching
  * and with it ({@code serve --enable-batching}, its defaults), each beside the same model called
  * in process by as many threads (the baseline: same model, same multiply-adds, no HTTP or JSON).
- * The ratios are what the REST layer costs and what batching gains.
+ * The ratios are what the REST layer costs and what batching gains. Two models: the small CNN,
+ * whose batch-1 run is so cheap that HTTP and JSON dominate, and MobileNetV2-0.5, whose many small
+ * ops make a batch-1 run inefficient, as in the models batching is for.
  */
 public final class ServeBench {
+  /** The served models, cheapest first. */
+  public static final List<String> MODELS = List.of("small-cnn-condconv",
+      "mobilenetv2-0.5-condconv");
+
   private ServeBench() {}
 
   /**
    * One load level: unbatched HTTP, batched HTTP and in-process figures for {@code clients}
    * concurrent callers.
    */
-  public record Row(int clients, int requests, double httpPerSecond, double httpP50Ms,
+  public record Row(String model, int clients, int requests, double httpPerSecond,
+      double httpP50Ms,
       double httpP99Ms, double batchedPerSecond, double batchedP50Ms, double batchedP99Ms,
       double directPerSecond, double directP50Ms) {
     public String line() {
@@ -51,10 +58,20 @@ public final class ServeBench {
     }
   }
 
-  /** Exports a model with seeded weights into {@code dir}, serves it and measures. */
+  /** Exports each of {@link #MODELS} with seeded weights into {@code dir}, serves it, measures. */
   public static List<Row> run(Path dir, Threads threads, int requestsPerClient, PrintStream out)
       throws IOException, InterruptedException {
-    Path export = ModelBench.exportForMemory(dir, threads);
+    List<Row> rows = new ArrayList<>();
+    for (String model : MODELS) {
+      out.println(" " + model + ":");
+      rows.addAll(run(model, ModelBench.export(model, "", dir, threads), threads,
+          requestsPerClient, out));
+    }
+    return rows;
+  }
+
+  private static List<Row> run(String model, Path export, Threads threads, int requestsPerClient,
+      PrintStream out) throws IOException, InterruptedException {
     List<Row> rows = new ArrayList<>();
     // Both servers admit every client: without batching, 64 may run the model at once.
     ModelServer.Options opt = ModelServer.Options.defaults().withPorts(0, -1).withMaxConcurrent(64);
@@ -80,7 +97,8 @@ public final class ServeBench {
         Load h = load(http, clients, requestsPerClient);
         Load b = load(httpBatched, clients, requestsPerClient);
         Load d = load(inProcess, clients, requestsPerClient);
-        Row row = new Row(clients, requestsPerClient, h.perSecond, h.p50, h.p99, b.perSecond,
+        Row row = new Row(model, clients, requestsPerClient, h.perSecond, h.p50, h.p99,
+            b.perSecond,
             b.p50, b.p99, d.perSecond, d.p50);
         out.println(row.line());
         rows.add(row);
@@ -117,12 +135,12 @@ public final class ServeBench {
 
   /** Writes the rows as CSV (atomically). */
   public static void writeCsv(List<Row> rows, Path file) throws IOException {
-    StringBuilder sb = new StringBuilder("clients,requests_per_client,http_per_s,http_p50_ms,"
+    StringBuilder sb = new StringBuilder("model,clients,requests_per_client,http_per_s,http_p50_ms,"
         + "http_p99_ms,batched_per_s,batched_p50_ms,batched_p99_ms,in_process_per_s,"
         + "in_process_p50_ms\n");
     for (Row r : rows) {
-      sb.append(String.format(Locale.ROOT, "%d,%d,%.1f,%.3f,%.3f,%.1f,%.3f,%.3f,%.1f,%.3f%n",
-          r.clients(), r.requests(), r.httpPerSecond(), r.httpP50Ms(), r.httpP99Ms(),
+      sb.append(String.format(Locale.ROOT, "%s,%d,%d,%.1f,%.3f,%.3f,%.1f,%.3f,%.3f,%.1f,%.3f%n",
+          r.model(), r.clients(), r.requests(), r.httpPerSecond(), r.httpP50Ms(), r.httpP99Ms(),
           r.batchedPerSecond(), r.batchedP50Ms(), r.batchedP99Ms(), r.directPerSecond(),
           r.directP50Ms()));
     }

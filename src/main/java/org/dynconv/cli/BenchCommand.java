@@ -113,8 +113,8 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     if (all || suite.equals("serve")) {
-      System.out.println("serve (one-image predict requests to 'serve' on 127.0.0.1, small-cnn-condconv;"
-          + " ratio to the same model called in process):");
+      System.out.println("serve (one-image predict requests to 'serve' on 127.0.0.1; ratio to the"
+          + " same model called in process):");
       Path dir = java.nio.file.Files.createTempDirectory("dynconv-bench-serve-");
       try {
         List<ServeBench.Row> serve = ServeBench.run(dir, th, quick ? 200 : 1000, System.out);
