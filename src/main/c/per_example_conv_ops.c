@@ -200,39 +200,39 @@ static void pe_grad_shapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
   }
 }
 
-/* Registers both ops and their CPU kernels; returns 0 when every step succeeded. */
-int dynconv_register_per_example_conv(TF_Status* status) {
-  TF_OpDefinitionBuilder* f = TF_NewOpDefinitionBuilder("DynconvPerExampleConv2D");
-  TF_OpDefinitionBuilderAddInput(f, "x: float");
-  TF_OpDefinitionBuilderAddInput(f, "w: float");
-  TF_OpDefinitionBuilderAddOutput(f, "y: float");
-  for (size_t i = 0; i < sizeof PE_ATTRS / sizeof PE_ATTRS[0]; i++) {
-    TF_OpDefinitionBuilderAddAttr(f, PE_ATTRS[i]);
+/*
+ * Registers op `name` (inputs and outputs given as "name: type" specs, NULL-terminated, and the
+ * shared attributes) and its CPU kernel; returns 0 when both succeeded.
+ */
+static int pe_register(const char* name, const char* const* inputs, const char* const* outputs,
+                       void (*shapes)(TF_ShapeInferenceContext*, TF_Status*),
+                       void (*compute)(void*, TF_OpKernelContext*), TF_Status* status) {
+  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(name);
+  for (const char* const* in = inputs; *in != NULL; in++) TF_OpDefinitionBuilderAddInput(op, *in);
+  for (const char* const* out = outputs; *out != NULL; out++) {
+    TF_OpDefinitionBuilderAddOutput(op, *out);
   }
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(f, pe_unknown_shape);
-  TF_RegisterOpDefinition(f, status);
-  if (TF_GetCode(status) != DC_TF_OK) return -1;
-  TF_RegisterKernelBuilder("DynconvPerExampleConv2D",
-                           TF_NewKernelBuilder("DynconvPerExampleConv2D", "CPU", pe_create,
-                                               pe_forward_compute, pe_delete),
-                           status);
-  if (TF_GetCode(status) != DC_TF_OK) return -1;
-
-  TF_OpDefinitionBuilder* b = TF_NewOpDefinitionBuilder("DynconvPerExampleConv2DGrad");
-  TF_OpDefinitionBuilderAddInput(b, "x: float");
-  TF_OpDefinitionBuilderAddInput(b, "w: float");
-  TF_OpDefinitionBuilderAddInput(b, "dy: float");
-  TF_OpDefinitionBuilderAddOutput(b, "dx: float");
-  TF_OpDefinitionBuilderAddOutput(b, "dw: float");
   for (size_t i = 0; i < sizeof PE_ATTRS / sizeof PE_ATTRS[0]; i++) {
-    TF_OpDefinitionBuilderAddAttr(b, PE_ATTRS[i]);
+    TF_OpDefinitionBuilderAddAttr(op, PE_ATTRS[i]);
   }
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(b, pe_grad_shapes);
-  TF_RegisterOpDefinition(b, status);
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, shapes);
+  TF_RegisterOpDefinition(op, status);
   if (TF_GetCode(status) != DC_TF_OK) return -1;
-  TF_RegisterKernelBuilder("DynconvPerExampleConv2DGrad",
-                           TF_NewKernelBuilder("DynconvPerExampleConv2DGrad", "CPU", pe_create,
-                                               pe_grad_compute, pe_delete),
+  TF_RegisterKernelBuilder(name, TF_NewKernelBuilder(name, "CPU", pe_create, compute, pe_delete),
                            status);
   return TF_GetCode(status) == DC_TF_OK ? 0 : -1;
+}
+
+/* Registers both ops and their CPU kernels; returns 0 when every step succeeded. */
+int dynconv_register_per_example_conv(TF_Status* status) {
+  static const char* const fwd_in[] = {"x: float", "w: float", NULL};
+  static const char* const fwd_out[] = {"y: float", NULL};
+  static const char* const grad_in[] = {"x: float", "w: float", "dy: float", NULL};
+  static const char* const grad_out[] = {"dx: float", "dw: float", NULL};
+  if (pe_register("DynconvPerExampleConv2D", fwd_in, fwd_out, pe_unknown_shape,
+                  pe_forward_compute, status) != 0) {
+    return -1;
+  }
+  return pe_register("DynconvPerExampleConv2DGrad", grad_in, grad_out, pe_grad_shapes,
+                     pe_grad_compute, status);
 }

@@ -130,21 +130,21 @@ class PerExampleConvKernelTest {
       float[] x = uniform(r, c.xShape()), w = uniform(r, c.wShape());
       float[] dy = uniform(r, new long[] {c.batch(), c.oh(), c.ow(), c.cout()});
       Computed got = compute(c, x, w, dy, 0);
-      float h = 0.5f;
-      for (int i = 0; i < x.length; i += 37) {
-        float[] plus = x.clone(), minus = x.clone();
-        plus[i] += h;
-        minus[i] -= h;
-        double fd = (loss(c, plus, w, dy) - loss(c, minus, w, dy)) / (2 * h);
-        assertEquals(fd, got.dx[i], 1e-4 * Math.max(1, Math.abs(fd)), c + " dL/dx[" + i + "]");
-      }
-      for (int i = 0; i < w.length; i += 11) {
-        float[] plus = w.clone(), minus = w.clone();
-        plus[i] += h;
-        minus[i] -= h;
-        double fd = (loss(c, x, plus, dy) - loss(c, x, minus, dy)) / (2 * h);
-        assertEquals(fd, got.dw[i], 1e-4 * Math.max(1, Math.abs(fd)), c + " dL/dw[" + i + "]");
-      }
+      centralDifferences(c + " dL/dx", x, 37, got.dx, v -> loss(c, v, w, dy));
+      centralDifferences(c + " dL/dw", w, 11, got.dw, v -> loss(c, x, v, dy));
+    }
+  }
+
+  /** Every {@code step}-th element of {@code grad} against (L(v + h) - L(v - h)) / 2h, h = 0.5. */
+  private static void centralDifferences(String what, float[] v, int step, float[] grad,
+      java.util.function.ToDoubleFunction<float[]> loss) {
+    float h = 0.5f;
+    for (int i = 0; i < v.length; i += step) {
+      float[] plus = v.clone(), minus = v.clone();
+      plus[i] += h;
+      minus[i] -= h;
+      double fd = (loss.applyAsDouble(plus) - loss.applyAsDouble(minus)) / (2 * h);
+      assertEquals(fd, grad[i], 1e-4 * Math.max(1, Math.abs(fd)), what + "[" + i + "]");
     }
   }
 
