@@ -325,7 +325,7 @@ typedef struct {
   const float* dy;
   float* out;
   const float* zeros; /* C zeros: the input outside the image */
-} pe_dw_plain_ctx;
+} pe_depthwise_ctx;
 
 /*
  * Units are (example, tile of PE_P output pixels, row-major). With multiplier 1 the channels run in
@@ -335,7 +335,7 @@ typedef struct {
 #define PE_MAX_TAPS 64 /* windows up to 8 x 8 keep their input pointers on the stack */
 
 PE_CLONES static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
-  const pe_dw_plain_ctx* c = (const pe_dw_plain_ctx*)vc;
+  const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
   const int64_t pixels = g->OH * g->OW, tiles = (pixels + PE_P - 1) / PE_P;
@@ -395,7 +395,7 @@ PE_CLONES static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int6
 }
 
 PE_CLONES static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
-  const pe_dw_plain_ctx* c = (const pe_dw_plain_ctx*)vc;
+  const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
   for (int64_t u = begin; u < end; u++) {
@@ -429,7 +429,7 @@ PE_CLONES static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_
 }
 
 PE_CLONES static void pe_dw_depthwise_taps(const void* vc, int64_t begin, int64_t end) {
-  const pe_dw_plain_ctx* c = (const pe_dw_plain_ctx*)vc;
+  const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
   for (int64_t u = begin; u < end; u++) {
@@ -475,7 +475,7 @@ void pe_forward(const pe_geometry* g, const float* x, const float* w, float* y, 
   if (g->depthwise) {
     float* zeros = (float*)calloc((size_t)(g->C > 0 ? g->C : 1), sizeof(float));
     if (zeros == NULL) abort();
-    pe_dw_plain_ctx c = {g, x, w, NULL, y, zeros};
+    pe_depthwise_ctx c = {g, x, w, NULL, y, zeros};
     pe_parallel(t, g->B * ((g->OH * g->OW + PE_P - 1) / PE_P), macs, pe_fwd_depthwise_tiles, &c);
     free(zeros);
     return;
@@ -495,11 +495,11 @@ void pe_backward(const pe_geometry* g, const float* x, const float* w, const flo
   const int64_t taps = g->KH * g->KW;
   if (g->depthwise) {
     if (dx != NULL) {
-      pe_dw_plain_ctx c = {g, x, w, dy, dx, NULL};
+      pe_depthwise_ctx c = {g, x, w, dy, dx, NULL};
       pe_parallel(t, g->B * g->H, macs, pe_dx_depthwise_rows, &c);
     }
     if (dw != NULL) {
-      pe_dw_plain_ctx c = {g, x, w, dy, dw, NULL};
+      pe_depthwise_ctx c = {g, x, w, dy, dw, NULL};
       pe_parallel(t, g->B * taps, macs, pe_dw_depthwise_taps, &c);
     }
     return;

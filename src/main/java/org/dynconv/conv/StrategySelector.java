@@ -40,7 +40,12 @@ public final class StrategySelector {
 
   /** The strategy AUTO picks for {@code p} in {@code mode}. */
   public static Strategy auto(ConvProblem p, Mode mode) {
-    for (Strategy s : AutoTable.preferences(p, mode)) {
+    return auto(p, mode, AutoTable.preferences(p, mode));
+  }
+
+  /** AUTO's choice for {@code p} given the table's {@code preferences} for it. */
+  static Strategy auto(ConvProblem p, Mode mode, List<Strategy> preferences) {
+    for (Strategy s : preferences) {
       if (usable(s, p, mode)) {
         return s;
       }

@@ -82,6 +82,11 @@ class AutoTableTest {
       for (ConvProblem p : List.of(new ConvProblem(ConvKind.DEPTHWISE, batch, 14, 14, 672, 1, g5),
           new ConvProblem(ConvKind.REGULAR, batch, 14, 14, 64, 64, g5),
           new ConvProblem(ConvKind.REGULAR, batch, 14, 14, 112, 672, g1))) {
+        // A table that ranks KERNEL first for inference still does not get it.
+        List<Strategy> kernelFirst = List.of(Strategy.KERNEL, Strategy.GROUPED,
+            Strategy.DEPTHWISE_FOLD);
+        assertTrue(StrategySelector.auto(p, Mode.INFER, kernelFirst) != Strategy.KERNEL,
+            p.toString());
         assertTrue(StrategySelector.auto(p, Mode.INFER) != Strategy.KERNEL, p.toString());
         List<Strategy> train = AutoTable.preferences(p, Mode.TRAIN);
         if (!train.isEmpty() && train.get(0) == Strategy.KERNEL

@@ -22,17 +22,7 @@ final class Gradients {
       return List.of(tf.math.mul(tf.math.mul(tf.constant(2f), x), dy));
     });
     register("DynconvPerExampleConv2D", (tf, op, upstream) -> {
-      // Both gradients from one op with the forward's attributes: dL/dx and dL/dw.
-      org.tensorflow.OperationBuilder b = tf.scope().opBuilder("DynconvPerExampleConv2DGrad",
-          "PerExampleConv2DGrad");
-      for (String a : new String[] {"stride_h", "stride_w", "dilation_h", "dilation_w",
-          "threads"}) {
-        b.setAttr(a, op.attributes().getAttrInt(a));
-      }
-      b.setAttr("padding", op.attributes().getAttrString("padding"));
-      b.setAttr("depthwise", op.attributes().getAttrBool("depthwise"));
-      org.tensorflow.Operation grad = b.addInput(op.input(0)).addInput(op.input(1))
-          .addInput(upstream.get(0)).build();
+      org.tensorflow.Operation grad = KernelOps.perExampleConv2dGrad(tf, op, upstream.get(0));
       return List.of(grad.output(0), grad.output(1));
     });
   }

@@ -61,6 +61,22 @@ public final class KernelOps {
         geometry.outputHeight((int) xs.size(1)), geometry.outputWidth((int) xs.size(2)), out}));
   }
 
+  /**
+   * {@code DynconvPerExampleConv2DGrad(x, w, dy) -> (dx, dw)} for the forward op {@code forward},
+   * with its attributes: both gradients from one op.
+   */
+  static org.tensorflow.Operation perExampleConv2dGrad(Ops tf, GraphOperation forward,
+      Operand<?> dy) {
+    org.tensorflow.OperationBuilder b = tf.scope().opBuilder("DynconvPerExampleConv2DGrad",
+        "PerExampleConv2DGrad");
+    for (String a : new String[] {"stride_h", "stride_w", "dilation_h", "dilation_w", "threads"}) {
+      b.setAttr(a, forward.attributes().getAttrInt(a));
+    }
+    b.setAttr("padding", forward.attributes().getAttrString("padding"));
+    b.setAttr("depthwise", forward.attributes().getAttrBool("depthwise"));
+    return b.addInput(forward.input(0)).addInput(forward.input(1)).addInput(dy.asOutput()).build();
+  }
+
   /** Sets the attributes both per-example ops share. */
   static org.tensorflow.OperationBuilder attrs(org.tensorflow.OperationBuilder b, ConvKind kind,
       ConvGeometry g, int threads) {

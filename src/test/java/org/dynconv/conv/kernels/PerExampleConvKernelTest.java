@@ -2,7 +2,7 @@ package org.dynconv.conv.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -243,7 +243,7 @@ class PerExampleConvKernelTest {
     for (int i = 0; i < want.length; i++) {
       double tol = 1e-6 * Math.max(1, scale[i]);
       if (Math.abs(got[i] - want[i]) > tol) {
-        assertTrue(false, what + "[" + i + "] = " + got[i] + ", float64 reference " + want[i]
+        fail(what + "[" + i + "] = " + got[i] + ", float64 reference " + want[i]
             + " (tolerance " + tol + "), " + c);
       }
     }
