@@ -35,7 +35,8 @@ import org.tensorflow.types.TFloat32;
  * kernel's tiles (13 in, 19 out; depthwise 21, 70 and 40 x 2).
  * The gradients go through the Java registration ({@code Graph.addGradients}) and are checked
  * against the reference's scatter form and against central differences; results are bit-identical
- * across runs and thread counts.
+ * across runs and thread counts. The build runs this class three times: with the library's best
+ * loops for this CPU, and capped to its AVX2 and baseline builds (DYNCONV_KERNELS_ISA, pom.xml).
  */
 class PerExampleConvKernelTest {
   static final int CIN = 13, COUT = 19, DEPTH_C = 21;

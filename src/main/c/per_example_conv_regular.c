@@ -1,0 +1,304 @@
+/*
+ * Regular (non-depthwise) per-example convolution: the forward pass and both gradients, register
+ * tiled. See per_example_conv.h for the formula and shapes.
+ *
+ * Every loop here is one reduction, acc[p][v] += panel[k][v] * src[p][k]: a tile of PE_P rows
+ * (output pixels, input pixels, or input channels) by PE_NV vectors of PE_VW channels stays in
+ * vector registers while k runs, so each vector loaded from the panel feeds PE_P fused
+ * multiply-adds and each scalar broadcast from src feeds PE_NV.
+ *
+ *   forward  y[b, pixel, n]  k = (tap, input channel)   panel = w[b, tap, ci, n-block]
+ *   dx       dx[b, pixel, c] k = (tap, output channel)  panel = w[b, tap, c-block, n] transposed
+ *   dw       dw[b, tap, c, n] k = output pixel           panel = dy[b, pixel, n-block]
+ *
+ * build.sh compiles this file once per instruction set, with vectors of the set's own width and
+ * the tile sized to fill its registers without spilling: x86-64-v4 12 x 2 vectors of 16 floats
+ * (24 of 32 zmm registers), x86-64-v3 6 x 2 of 8 (12 of 16 ymm), baseline x86-64 6 x 2 of 4 (12
+ * of 16 xmm); per_example_conv.c picks one at run time. (A vector wider than the registers would
+ * be split by the compiler through memory, at a fifth of the speed.) The sums run in a fixed order that does not depend on the number of threads, so results are
+ * bit-identical from run to run (and differ between instruction sets only by rounding).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "per_example_conv_internal.h"
+
+#ifndef PE_ISA /* a compile without build.sh's flags (the C++ header check): the baseline build */
+#define PE_ISA base
+#define PE_VW 4
+#define PE_P 6
+#define PE_NV 2
+#endif
+
+#define PE_W (PE_NV * PE_VW) /* channels a tile */
+#define PE_CAT2(a, b) a##_##b
+#define PE_CAT(a, b) PE_CAT2(a, b)
+#define PE_ENTRY(name) PE_CAT(name, PE_ISA)
+
+typedef float pe_vec __attribute__((vector_size(PE_VW * sizeof(float))));
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
+static int64_t ceil_div(int64_t n, int64_t m) { return (n + m - 1) / m; }
+
+static void* pe_alloc(size_t floats) {
+  void* p = malloc(floats * sizeof(float));
+  if (p == NULL) abort(); /* as TensorFlow's own allocator does */
+  return p;
+}
+
+/* acc[p][v] += panel[k * stride + v-th vector] * src[p][k * step], k < K. */
+static inline __attribute__((always_inline)) void pe_reduce(pe_vec acc[PE_P][PE_NV],
+                                                            const float* const src[PE_P],
+                                                            int64_t step, const float* panel,
+                                                            int64_t stride, int64_t K) {
+  for (int64_t k = 0; k < K; k++) {
+    pe_vec wv[PE_NV];
+    for (int v = 0; v < PE_NV; v++) memcpy(&wv[v], panel + k * stride + v * PE_VW, sizeof wv[v]);
+    for (int p = 0; p < PE_P; p++) {
+      float s = src[p][k * step];
+      for (int v = 0; v < PE_NV; v++) acc[p][v] += wv[v] * s;
+    }
+  }
+}
+
+/* Stores the first n channels of row acc[p] at dst. */
+static inline void pe_store_row(float* dst, const pe_vec row[PE_NV], int64_t n) {
+  if (n == PE_W) {
+    memcpy(dst, row, PE_W * sizeof(float));
+  } else {
+    float t[PE_W];
+    memcpy(t, row, sizeof t);
+    memcpy(dst, t, (size_t)n * sizeof(float));
+  }
+}
+
+/* Channels [n0, n0 + PE_W) of the rows of a [rows][N] matrix, zero beyond N. */
+static void pe_pack_columns(const float* m, int64_t rows, int64_t N, int64_t n0, float* out) {
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t j = 0; j < PE_W; j++) out[r * PE_W + j] = n0 + j < N ? m[r * N + n0 + j] : 0.0f;
+  }
+}
+
+/* ---- forward ---- */
+
+typedef struct {
+  const pe_geometry* g;
+  const float* x;
+  const float* w;
+  float* y;
+  const float* zeros; /* C zeros: the input outside the image */
+  int64_t chunks;     /* pixel ranges an (example, panel) is split into */
+} pe_fwd_ctx;
+
+/*
+ * Units are (example, PE_W-channel panel, range of output pixels): the panel of weights
+ * (taps * C * PE_W floats) stays in cache while the unit's pixels pass PE_P at a time.
+ */
+static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
+  const pe_fwd_ctx* c = (const pe_fwd_ctx*)vc;
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = ceil_div(N, PE_W);
+  const int64_t pixels = g->OH * g->OW;
+  float* tail = NULL;
+  for (int64_t u = begin; u < end; u++) {
+    int64_t chunk = u % c->chunks, bp = u / c->chunks, b = bp / panels, nb = bp % panels * PE_W;
+    const float* xb = c->x + b * g->H * g->W * C;
+    const float* wfull = c->w + b * taps * C * N;
+    /* A whole panel is read in place, rows N apart; a partial last one is copied, zero padded. */
+    const float* wb = wfull + nb;
+    int64_t stride = N;
+    if (nb + PE_W > N) {
+      if (tail == NULL) tail = (float*)pe_alloc((size_t)(taps * C * PE_W));
+      pe_pack_columns(wfull, taps * C, N, nb, tail);
+      wb = tail;
+      stride = PE_W;
+    }
+    float* yb = c->y + b * pixels * N;
+    int64_t first = pixels * chunk / c->chunks, last = pixels * (chunk + 1) / c->chunks;
+    for (int64_t t0 = first; t0 < last; t0 += PE_P) {
+      int64_t np = min64(PE_P, last - t0);
+      int64_t row[PE_P], col[PE_P];
+      for (int p = 0; p < PE_P; p++) {
+        int64_t i = p < np ? t0 + p : t0;
+        row[p] = i / g->OW * g->SH - g->PT;
+        col[p] = i % g->OW * g->SW - g->PL;
+      }
+      pe_vec acc[PE_P][PE_NV];
+      memset(acc, 0, sizeof acc);
+      for (int64_t kh = 0; kh < g->KH; kh++) {
+        for (int64_t kw = 0; kw < g->KW; kw++) {
+          const float* src[PE_P];
+          for (int p = 0; p < PE_P; p++) {
+            int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
+            src[p] = p < np && ih >= 0 && ih < g->H && iw >= 0 && iw < g->W
+                         ? xb + (ih * g->W + iw) * C : c->zeros;
+          }
+          pe_reduce(acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
+        }
+      }
+      for (int64_t p = 0; p < np; p++) pe_store_row(yb + (t0 + p) * N + nb, acc[p], min64(PE_W, N - nb));
+    }
+  }
+  free(tail);
+}
+
+void PE_ENTRY(pe_regular_forward)(const pe_geometry* g, const float* x, const float* w, float* y,
+                                  int threads, double macs) {
+  const int64_t units = g->B * ceil_div(g->Cout, PE_W), tiles = ceil_div(g->OH * g->OW, PE_P);
+  /* Few examples and panels (inference at a small batch) leave threads idle: split the pixels. */
+  int64_t chunks = max64(1, min64(tiles, ceil_div(4 * (int64_t)threads, units)));
+  float* zeros = (float*)calloc((size_t)max64(g->C, 1), sizeof(float));
+  if (zeros == NULL) abort();
+  pe_fwd_ctx c = {g, x, w, y, zeros, chunks};
+  pe_parallel(threads, units * chunks, macs, pe_fwd_units, &c);
+  free(zeros);
+}
+
+/* ---- gradient of the input: a gather over the outputs each input pixel feeds ---- */
+
+typedef struct {
+  const pe_geometry* g;
+  const float* dy;
+  const float* w;
+  float* dx;
+  const float* zeros; /* Cout zeros: outputs outside the output image */
+} pe_dx_ctx;
+
+/*
+ * Units are (example, PE_W-input-channel panel). With a stride above 1 an input pixel is fed by
+ * only the taps whose offset matches its phase (ih + PT - kh * DH divisible by SH), so the
+ * pixels are swept one phase class at a time, each class with its own taps: no multiply-add
+ * is spent on taps that land between outputs.
+ */
+static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
+  const pe_dx_ctx* c = (const pe_dx_ctx*)vc;
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = ceil_div(C, PE_W);
+  float* wt = (float*)pe_alloc((size_t)(taps * N * PE_W));
+  int64_t* class_taps = (int64_t*)malloc((size_t)taps * sizeof(int64_t));
+  if (class_taps == NULL) abort();
+  for (int64_t u = begin; u < end; u++) {
+    int64_t b = u / panels, cb = u % panels * PE_W;
+    const float* dyb = c->dy + b * g->OH * g->OW * N;
+    const float* wb = c->w + b * taps * C * N;
+    /* This unit's input channels of w[b], transposed to [tap][n][PE_W], zero beyond C. */
+    for (int64_t t = 0; t < taps; t++) {
+      for (int64_t n = 0; n < N; n++) {
+        float* o = wt + (t * N + n) * PE_W;
+        for (int64_t j = 0; j < PE_W; j++) o[j] = cb + j < C ? wb[(t * C + cb + j) * N + n] : 0.0f;
+      }
+    }
+    float* dxb = c->dx + b * g->H * g->W * C;
+    for (int64_t ph = 0; ph < g->SH; ph++) {
+      for (int64_t pw = 0; pw < g->SW; pw++) {
+        int64_t ntaps = 0;
+        for (int64_t t = 0; t < taps; t++) {
+          if (t / g->KW * g->DH % g->SH == ph && t % g->KW * g->DW % g->SW == pw) class_taps[ntaps++] = t;
+        }
+        /* The class: rows h0, h0 + SH, ... and columns w0, w0 + SW, ... of the input. */
+        int64_t h0 = ((ph - g->PT) % g->SH + g->SH) % g->SH, w0 = ((pw - g->PL) % g->SW + g->SW) % g->SW;
+        int64_t nh = h0 < g->H ? ceil_div(g->H - h0, g->SH) : 0;
+        int64_t nw = w0 < g->W ? ceil_div(g->W - w0, g->SW) : 0;
+        for (int64_t t0 = 0; t0 < nh * nw; t0 += PE_P) {
+          int64_t np = min64(PE_P, nh * nw - t0);
+          int64_t ih[PE_P], iw[PE_P];
+          for (int p = 0; p < PE_P; p++) {
+            int64_t i = p < np ? t0 + p : t0;
+            ih[p] = h0 + i / nw * g->SH;
+            iw[p] = w0 + i % nw * g->SW;
+          }
+          pe_vec acc[PE_P][PE_NV];
+          memset(acc, 0, sizeof acc);
+          for (int64_t k = 0; k < ntaps; k++) {
+            int64_t t = class_taps[k], kh = t / g->KW, kw = t % g->KW;
+            const float* src[PE_P];
+            for (int p = 0; p < PE_P; p++) {
+              /* Divisible by the strides, by the choice of the class. */
+              int64_t oh = (ih[p] + g->PT - kh * g->DH) / g->SH, ow = (iw[p] + g->PL - kw * g->DW) / g->SW;
+              int64_t rh = ih[p] + g->PT - kh * g->DH, rw = iw[p] + g->PL - kw * g->DW;
+              src[p] = p < np && rh >= 0 && oh < g->OH && rw >= 0 && ow < g->OW
+                           ? dyb + (oh * g->OW + ow) * N : c->zeros;
+            }
+            pe_reduce(acc, src, 1, wt + t * N * PE_W, PE_W, N);
+          }
+          for (int64_t p = 0; p < np; p++) {
+            pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], min64(PE_W, C - cb));
+          }
+        }
+      }
+    }
+  }
+  free(class_taps);
+  free(wt);
+}
+
+/* ---- gradient of the kernels: dw[b, tap] = x_tap^T dy[b], PE_P input channels a tile ---- */
+
+typedef struct {
+  const pe_geometry* g;
+  const float* x;
+  const float* dy; /* Cout padded with zeros to a multiple of PE_W, rows NP apart */
+  int64_t NP;
+  float* dw;
+} pe_dw_ctx;
+
+/* Units are (example, tap, block of PE_P input channels), each sweeping every output pixel. */
+static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
+  const pe_dw_ctx* c = (const pe_dw_ctx*)vc;
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout, NP = c->NP, taps = g->KH * g->KW, blocks = ceil_div(C, PE_P);
+  for (int64_t u = begin; u < end; u++) {
+    int64_t b = u / (taps * blocks), r = u % (taps * blocks);
+    int64_t tap = r / blocks, c0 = r % blocks * PE_P, kh = tap / g->KW, kw = tap % g->KW;
+    int64_t nc = min64(PE_P, C - c0);
+    const float* xb = c->x + b * g->H * g->W * C;
+    const float* dyb = c->dy + b * g->OH * g->OW * NP;
+    /* The output columns whose input column lies inside the image: ow0 <= ow < ow1. */
+    int64_t off = kw * g->DW - g->PL;
+    int64_t ow0 = off >= 0 ? 0 : ceil_div(-off, g->SW);
+    int64_t ow1 = min64(g->OW, g->W - off > 0 ? ceil_div(g->W - off, g->SW) : 0);
+    for (int64_t nb = 0; nb < NP; nb += PE_W) {
+      pe_vec acc[PE_P][PE_NV];
+      memset(acc, 0, sizeof acc);
+      for (int64_t oh = 0; oh < g->OH && ow0 < ow1; oh++) {
+        int64_t ih = oh * g->SH + kh * g->DH - g->PT;
+        if (ih < 0 || ih >= g->H) continue;
+        const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + c0;
+        const float* src[PE_P];
+        /* Channels past C repeat the last one; their sums are not stored. */
+        for (int p = 0; p < PE_P; p++) src[p] = xs + min64(p, nc - 1);
+        pe_reduce(acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
+      }
+      float* out = c->dw + ((b * taps + tap) * C + c0) * N + nb;
+      for (int64_t p = 0; p < nc; p++) pe_store_row(out + p * N, acc[p], min64(PE_W, N - nb));
+    }
+  }
+}
+
+void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const float* w,
+                                   const float* dy, float* dx, float* dw, int threads, double macs) {
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW;
+  if (dx != NULL) {
+    float* zeros = (float*)calloc((size_t)max64(N, 1), sizeof(float));
+    if (zeros == NULL) abort();
+    pe_dx_ctx c = {g, dy, w, dx, zeros};
+    pe_parallel(threads, g->B * ceil_div(C, PE_W), macs, pe_dx_units, &c);
+    free(zeros);
+  }
+  if (dw != NULL) {
+    const int64_t rows = g->B * g->OH * g->OW, NP = round_up(N, PE_W);
+    const float* padded = dy;
+    float* copy = NULL;
+    if (NP != N) {
+      copy = (float*)calloc((size_t)(rows * NP), sizeof(float));
+      if (copy == NULL) abort();
+      for (int64_t i = 0; i < rows; i++) memcpy(copy + i * NP, dy + i * N, (size_t)N * sizeof(float));
+      padded = copy;
+    }
+    pe_dw_ctx c = {g, x, padded, NP, dw};
+    pe_parallel(threads, g->B * taps * ceil_div(C, PE_P), macs, pe_dw_units, &c);
+    free(copy);
+  }
+}
