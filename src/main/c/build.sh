@@ -28,29 +28,33 @@ echo 'void dynconv_link_stub(void) {}' > "$work/stub.c"
 # -ffp-contract=fast: a * b + c as one fused multiply-add where the CPU has it (ISO C mode
 # would keep them apart).
 flags="-std=c11 -O3 -ffp-contract=fast -Wall -Wextra -Werror -fPIC -pthread"
-# The regular convolutions are built once per instruction set, each with the register tile that
-# fills it (per_example_conv_regular.c); a compiler without the x86-64-v3/v4 names (GCC < 11)
-# builds all three for baseline x86-64, and the library then runs the baseline one.
+# A compiler without the x86-64-v3/v4 names (GCC < 11) builds all three sets of loops for
+# baseline x86-64, and the library then runs the baseline ones.
 if echo 'int main(void){return 0;}' | "$CC" -march=x86-64-v4 -x c -o /dev/null - 2>/dev/null; then
   v4="-march=x86-64-v4"; v3="-march=x86-64-v3"; isa_builds="-DPE_HAVE_ISA_BUILDS"
 else
   v4=""; v3=""; isa_builds=""
   echo "dynconv kernels: $CC does not know -march=x86-64-v4; only the baseline x86-64 loops are built" >&2
 fi
-regular="$src/per_example_conv_regular.c"
-# shellcheck disable=SC2086 # the flag lists are meant to split
-"$CC" $flags $v4 -DPE_ISA=avx512 -DPE_VW=16 -DPE_P=12 -DPE_NV=2 -c -o "$work/regular_avx512.o" "$regular"
-# shellcheck disable=SC2086
-"$CC" $flags $v3 -DPE_ISA=avx2 -DPE_VW=8 -DPE_P=6 -DPE_NV=2 -c -o "$work/regular_avx2.o" "$regular"
-# shellcheck disable=SC2086
-"$CC" $flags -DPE_ISA=base -DPE_VW=4 -DPE_P=6 -DPE_NV=2 -c -o "$work/regular_base.o" "$regular"
+# The loops (per_example_conv_regular.c, per_example_conv_depthwise.c) are built once per
+# instruction set: vectors of its width, and a regular tile that fills its registers.
+loops="per_example_conv_regular per_example_conv_depthwise"
+objects=""
+for f in $loops; do
+  # shellcheck disable=SC2086 # the flag lists are meant to split
+  "$CC" $flags $v4 -DPE_ISA=avx512 -DPE_VW=16 -DPE_P=12 -DPE_NV=2 -c -o "$work/${f}_avx512.o" "$src/$f.c"
+  # shellcheck disable=SC2086
+  "$CC" $flags $v3 -DPE_ISA=avx2 -DPE_VW=8 -DPE_P=6 -DPE_NV=2 -c -o "$work/${f}_avx2.o" "$src/$f.c"
+  # shellcheck disable=SC2086
+  "$CC" $flags -DPE_ISA=base -DPE_VW=4 -DPE_P=6 -DPE_NV=2 -c -o "$work/${f}_base.o" "$src/$f.c"
+  objects="$objects $work/${f}_avx512.o $work/${f}_avx2.o $work/${f}_base.o"
+done
 others=""
 for f in "$src"/*.c; do
-  [ "$f" = "$regular" ] || others="$others $f"
+  case " $loops " in *" $(basename "$f" .c) "*) ;; *) others="$others $f" ;; esac
 done
 # shellcheck disable=SC2086
-"$CC" $flags $isa_builds -shared -o "$work/libdynconv_kernels.so" $others \
-  "$work/regular_avx512.o" "$work/regular_avx2.o" "$work/regular_base.o" \
+"$CC" $flags $isa_builds -shared -o "$work/libdynconv_kernels.so" $others $objects \
   -L"$work" -Wl,--no-as-needed -l:libtensorflow_framework.so.2 -Wl,--as-needed -lm
 cp "$work/libdynconv_kernels.so" "$out/libdynconv_kernels.so"
 echo "dynconv kernels: built $out/libdynconv_kernels.so with $("$CC" --version | head -n 1)"

@@ -31,16 +31,9 @@
 #endif
 
 #define PE_W (PE_NV * PE_VW) /* channels a tile */
-#define PE_CAT2(a, b) a##_##b
-#define PE_CAT(a, b) PE_CAT2(a, b)
-#define PE_ENTRY(name) PE_CAT(name, PE_ISA)
 
 typedef float pe_vec __attribute__((vector_size(PE_VW * sizeof(float))));
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
-static int64_t ceil_div(int64_t n, int64_t m) { return (n + m - 1) / m; }
 
 static void* pe_alloc(size_t floats) {
   void* p = malloc(floats * sizeof(float));
@@ -99,7 +92,7 @@ typedef struct {
 static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
   const pe_fwd_ctx* c = (const pe_fwd_ctx*)vc;
   const pe_geometry* g = c->g;
-  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = ceil_div(N, PE_W);
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = pe_ceil_div(N, PE_W);
   const int64_t pixels = g->OH * g->OW;
   float* tail = NULL;
   for (int64_t u = begin; u < end; u++) {
@@ -118,7 +111,7 @@ static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
     float* yb = c->y + b * pixels * N;
     int64_t first = pixels * chunk / c->chunks, last = pixels * (chunk + 1) / c->chunks;
     for (int64_t t0 = first; t0 < last; t0 += PE_P) {
-      int64_t np = min64(PE_P, last - t0);
+      int64_t np = pe_min64(PE_P, last - t0);
       int64_t row[PE_P], col[PE_P];
       for (int p = 0; p < PE_P; p++) {
         int64_t i = p < np ? t0 + p : t0;
@@ -138,7 +131,7 @@ static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
           pe_reduce(acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
         }
       }
-      for (int64_t p = 0; p < np; p++) pe_store_row(yb + (t0 + p) * N + nb, acc[p], min64(PE_W, N - nb));
+      for (int64_t p = 0; p < np; p++) pe_store_row(yb + (t0 + p) * N + nb, acc[p], pe_min64(PE_W, N - nb));
     }
   }
   free(tail);
@@ -146,10 +139,10 @@ static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
 
 void PE_ENTRY(pe_regular_forward)(const pe_geometry* g, const float* x, const float* w, float* y,
                                   int threads, double macs) {
-  const int64_t units = g->B * ceil_div(g->Cout, PE_W), tiles = ceil_div(g->OH * g->OW, PE_P);
+  const int64_t units = g->B * pe_ceil_div(g->Cout, PE_W), tiles = pe_ceil_div(g->OH * g->OW, PE_P);
   /* Few examples and panels (inference at a small batch) leave threads idle: split the pixels. */
-  int64_t chunks = max64(1, min64(tiles, ceil_div(4 * (int64_t)threads, units)));
-  float* zeros = (float*)calloc((size_t)max64(g->C, 1), sizeof(float));
+  int64_t chunks = pe_max64(1, pe_min64(tiles, pe_ceil_div(4 * (int64_t)threads, units)));
+  float* zeros = (float*)calloc((size_t)pe_max64(g->C, 1), sizeof(float));
   if (zeros == NULL) abort();
   pe_fwd_ctx c = {g, x, w, y, zeros, chunks};
   pe_parallel(threads, units * chunks, macs, pe_fwd_units, &c);
@@ -175,7 +168,7 @@ typedef struct {
 static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
   const pe_dx_ctx* c = (const pe_dx_ctx*)vc;
   const pe_geometry* g = c->g;
-  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = ceil_div(C, PE_W);
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = pe_ceil_div(C, PE_W);
   float* wt = (float*)pe_alloc((size_t)(taps * N * PE_W));
   int64_t* class_taps = (int64_t*)malloc((size_t)taps * sizeof(int64_t));
   if (class_taps == NULL) abort();
@@ -199,10 +192,10 @@ static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
         }
         /* The class: rows h0, h0 + SH, ... and columns w0, w0 + SW, ... of the input. */
         int64_t h0 = ((ph - g->PT) % g->SH + g->SH) % g->SH, w0 = ((pw - g->PL) % g->SW + g->SW) % g->SW;
-        int64_t nh = h0 < g->H ? ceil_div(g->H - h0, g->SH) : 0;
-        int64_t nw = w0 < g->W ? ceil_div(g->W - w0, g->SW) : 0;
+        int64_t nh = h0 < g->H ? pe_ceil_div(g->H - h0, g->SH) : 0;
+        int64_t nw = w0 < g->W ? pe_ceil_div(g->W - w0, g->SW) : 0;
         for (int64_t t0 = 0; t0 < nh * nw; t0 += PE_P) {
-          int64_t np = min64(PE_P, nh * nw - t0);
+          int64_t np = pe_min64(PE_P, nh * nw - t0);
           int64_t ih[PE_P], iw[PE_P];
           for (int p = 0; p < PE_P; p++) {
             int64_t i = p < np ? t0 + p : t0;
@@ -224,7 +217,7 @@ static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
             pe_reduce(acc, src, 1, wt + t * N * PE_W, PE_W, N);
           }
           for (int64_t p = 0; p < np; p++) {
-            pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], min64(PE_W, C - cb));
+            pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], pe_min64(PE_W, C - cb));
           }
         }
       }
@@ -248,17 +241,17 @@ typedef struct {
 static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
   const pe_dw_ctx* c = (const pe_dw_ctx*)vc;
   const pe_geometry* g = c->g;
-  const int64_t C = g->C, N = g->Cout, NP = c->NP, taps = g->KH * g->KW, blocks = ceil_div(C, PE_P);
+  const int64_t C = g->C, N = g->Cout, NP = c->NP, taps = g->KH * g->KW, blocks = pe_ceil_div(C, PE_P);
   for (int64_t u = begin; u < end; u++) {
     int64_t b = u / (taps * blocks), r = u % (taps * blocks);
     int64_t tap = r / blocks, c0 = r % blocks * PE_P, kh = tap / g->KW, kw = tap % g->KW;
-    int64_t nc = min64(PE_P, C - c0);
+    int64_t nc = pe_min64(PE_P, C - c0);
     const float* xb = c->x + b * g->H * g->W * C;
     const float* dyb = c->dy + b * g->OH * g->OW * NP;
     /* The output columns whose input column lies inside the image: ow0 <= ow < ow1. */
     int64_t off = kw * g->DW - g->PL;
-    int64_t ow0 = off >= 0 ? 0 : ceil_div(-off, g->SW);
-    int64_t ow1 = min64(g->OW, g->W - off > 0 ? ceil_div(g->W - off, g->SW) : 0);
+    int64_t ow0 = off >= 0 ? 0 : pe_ceil_div(-off, g->SW);
+    int64_t ow1 = pe_min64(g->OW, g->W - off > 0 ? pe_ceil_div(g->W - off, g->SW) : 0);
     for (int64_t nb = 0; nb < NP; nb += PE_W) {
       pe_vec acc[PE_P][PE_NV];
       memset(acc, 0, sizeof acc);
@@ -268,11 +261,11 @@ static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
         const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + c0;
         const float* src[PE_P];
         /* Channels past C repeat the last one; their sums are not stored. */
-        for (int p = 0; p < PE_P; p++) src[p] = xs + min64(p, nc - 1);
+        for (int p = 0; p < PE_P; p++) src[p] = xs + pe_min64(p, nc - 1);
         pe_reduce(acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
       }
       float* out = c->dw + ((b * taps + tap) * C + c0) * N + nb;
-      for (int64_t p = 0; p < nc; p++) pe_store_row(out + p * N, acc[p], min64(PE_W, N - nb));
+      for (int64_t p = 0; p < nc; p++) pe_store_row(out + p * N, acc[p], pe_min64(PE_W, N - nb));
     }
   }
 }
@@ -281,14 +274,14 @@ void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const f
                                    const float* dy, float* dx, float* dw, int threads, double macs) {
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW;
   if (dx != NULL) {
-    float* zeros = (float*)calloc((size_t)max64(N, 1), sizeof(float));
+    float* zeros = (float*)calloc((size_t)pe_max64(N, 1), sizeof(float));
     if (zeros == NULL) abort();
     pe_dx_ctx c = {g, dy, w, dx, zeros};
-    pe_parallel(threads, g->B * ceil_div(C, PE_W), macs, pe_dx_units, &c);
+    pe_parallel(threads, g->B * pe_ceil_div(C, PE_W), macs, pe_dx_units, &c);
     free(zeros);
   }
   if (dw != NULL) {
-    const int64_t rows = g->B * g->OH * g->OW, NP = round_up(N, PE_W);
+    const int64_t rows = g->B * g->OH * g->OW, NP = pe_ceil_div(N, PE_W) * PE_W;
     const float* padded = dy;
     float* copy = NULL;
     if (NP != N) {
@@ -298,7 +291,7 @@ void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const f
       padded = copy;
     }
     pe_dw_ctx c = {g, x, padded, NP, dw};
-    pe_parallel(threads, g->B * taps * ceil_div(C, PE_P), macs, pe_dw_units, &c);
+    pe_parallel(threads, g->B * taps * pe_ceil_div(C, PE_P), macs, pe_dw_units, &c);
     free(copy);
   }
 }
