@@ -38,7 +38,9 @@ public final class ModelBench {
    *     measured at B = N only: batch 1 gets batch-1 fusion, larger batches the LOOP strategy,
    *     which needs a known batch), "folded" (BatchNorms folded into the convolutions) or
    *     "bfloat16" / "float16" (the conditional model's expert banks at half width; static models
-   *     have none, so their export is the default one)
+   *     have none, so their export is the default one) or "kernels" ({@code export --kernels}:
+   *     AUTO may use dynconv's own kernel op; static models have no conditional layer, so their
+   *     export holds TensorFlow's ops only)
    */
   public record Pair(String model, String baseline, int experts, String variant) {
     String label() {
@@ -58,11 +60,14 @@ public final class ModelBench {
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "folded"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "bfloat16"),
       new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "float16"),
+      new Pair("efficientnet-condconv-b0-8e", "efficientnet-b0", 8, "kernels"),
       new Pair("efficientnet-condconv-b0-4e", "efficientnet-b0", 4, ""),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, ""),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, "copies-1-32"),
       new Pair("small-cnn-condconv", "small-cnn-static", 4, "batch-32"),
+      new Pair("small-cnn-condconv", "small-cnn-static", 4, "kernels"),
       new Pair("small-cnn-dynamic", "small-cnn-static", 4, ""),
+      new Pair("small-cnn-dynamic", "small-cnn-static", 4, "kernels"),
       new Pair("small-cnn-dcd", "small-cnn-static", 1, ""),
       new Pair("small-cnn-odconv", "small-cnn-static", 1, ""),
       new Pair("small-cnn-odconv", "small-cnn-static", 1, "batch-1"),
@@ -186,7 +191,7 @@ public final class ModelBench {
     }
     return SavedModelExporter.export(spec, weights, new SavedModelExporter.Target(out, false, 0,
         variant.equals("folded"), staticBatch(variant), batchSignatures(variant),
-        bankPrecision(variant)), null, Map.of(), threads);
+        bankPrecision(variant), variant.equals("kernels")), null, Map.of(), threads);
   }
 
   /** The bank precision of a "bfloat16" or "float16" variant (half-width banks), else float32. */

@@ -80,7 +80,7 @@ public final class BlockLayers {
       return new ConvBnAct(scope, new ConvBnAct.Spec(type, kind, in,
           kind == ConvKind.DEPTHWISE ? in : filters, geometry, experts, bn, activation,
           (int) nhwc[1], (int) nhwc[2], ctx.foldBatchNorm(), dcdRule), temperature(ctx, type));
-    }, (ctx, unit, x) -> unit.apply(x, null, ctx.mode(), ctx.routingOutputs()));
+    }, (ctx, unit, x) -> unit.apply(ctx, x, null));
   }
 
   /** Two regular units and, for CondConv, the sigmoid routing {@code dense} they share. */
@@ -132,8 +132,8 @@ public final class BlockLayers {
       return new ConvPair(routing, first, second, nhwc[1], nhwc[2]);
     }, (ctx, pair, x) -> {
       Operand<TFloat32> r = pair.routing() == null ? null : pair.routing().route(x);
-      Forward a = pair.first().apply(x, r, ctx.mode(), ctx.routingOutputs());
-      Forward b = pair.second().apply(a.output(), r, ctx.mode(), ctx.routingOutputs());
+      Forward a = pair.first().apply(ctx, x, r);
+      Forward b = pair.second().apply(ctx, a.output(), r);
       List<Op> updates = new ArrayList<>(a.updates());
       updates.addAll(b.updates());
       return new Forward(b.output(), updates);
@@ -145,7 +145,7 @@ public final class BlockLayers {
       int experts, BatchNormConfig bn) {
     return layer("InvertedResidual", block, (ctx, scope, nhwc) -> new InvertedResidual(scope, type,
         (int) nhwc[3], out, stride, t, experts, bn, (int) nhwc[1], ctx.foldBatchNorm(),
-        temperature(ctx, type)), (ctx, b, x) -> b.apply(x, ctx.mode(), ctx.routingOutputs()));
+        temperature(ctx, type)), (ctx, b, x) -> b.apply(ctx, x));
   }
 
   /**
@@ -161,8 +161,7 @@ public final class BlockLayers {
         ctx.scope(), index, args, bn, experts, condconvIndex, (int) nhwc[1], (int) nhwc[2],
         ctx.foldBatchNorm()),
         // Drop connect's salt 100 + index keeps its masks apart from the head dropout's (salt 1).
-        (ctx, b, x) -> b.apply(x, ctx.mode(), survivalProb, ctx.stepSeed(), 100 + index,
-            ctx.rows(), ctx.routingOutputs()));
+        (ctx, b, x) -> b.apply(ctx, x, survivalProb, 100 + index));
   }
 
   /**

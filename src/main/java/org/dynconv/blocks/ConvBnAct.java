@@ -12,6 +12,7 @@ import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
+import org.dynconv.layers.BuildContext;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
 import org.dynconv.layers.ConditionalConv;
@@ -30,7 +31,6 @@ import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.Norm;
 import org.dynconv.routing.Routing;
-import org.dynconv.routing.RoutingOutputs;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.types.TFloat32;
@@ -97,8 +97,7 @@ public final class ConvBnAct implements BlockLayers.Block {
    * attentions, returning any updates of its own), multiply-adds and variables.
    */
   private interface Core {
-    Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
-        RoutingOutputs outputs);
+    Forward apply(BuildContext ctx, Operand<TFloat32> x, Operand<TFloat32> routing);
 
     /** Multiply-adds per image for an {@code h x w} input: convolution, mixing, attention. */
     long macs(int h, int w);
@@ -154,10 +153,9 @@ public final class ConvBnAct implements BlockLayers.Block {
         kernels = d.outputKernels();
         folds.add(d.latentFold());
         core = new Core() {
-          public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
-              RoutingOutputs outputs) {
-            DcdOutput out = d.apply(x, mode);
-            outputs.dcd(d.scope().path(), out.attention());
+          public Forward apply(BuildContext ctx, Operand<TFloat32> x, Operand<TFloat32> routing) {
+            DcdOutput out = d.apply(x, ctx.mode());
+            ctx.routingOutputs().dcd(d.scope().path(), out.attention());
             return out.forward();
           }
 
@@ -187,8 +185,7 @@ public final class ConvBnAct implements BlockLayers.Block {
   private static Core plain(UnaryOperator<Operand<TFloat32>> conv, Macs macs,
       List<VariableRef> variables) {
     return new Core() {
-      public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
-          RoutingOutputs outputs) {
+      public Forward apply(BuildContext ctx, Operand<TFloat32> x, Operand<TFloat32> routing) {
         return Forward.of(conv.apply(x));
       }
 
@@ -208,11 +205,12 @@ public final class ConvBnAct implements BlockLayers.Block {
    */
   private static Core mixture(ConditionalConv conv, Routing attention) {
     return new Core() {
-      public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
-          RoutingOutputs outputs) {
+      public Forward apply(BuildContext ctx, Operand<TFloat32> x, Operand<TFloat32> routing) {
         Operand<TFloat32> r = attention == null ? routing : attention.route(x);
-        outputs.routing(conv.scope().path(), r);
-        return Forward.of(conv.apply(x, r, mode));
+        ctx.routingOutputs().routing(conv.scope().path(), r);
+        ctx.strategy(conv.getClass().getSimpleName() + " '" + conv.scope().path() + "'",
+            conv.strategyFor(x, ctx.mode()));
+        return Forward.of(conv.apply(x, r, ctx.mode()));
       }
 
       public long macs(int h, int w) {
@@ -233,10 +231,10 @@ public final class ConvBnAct implements BlockLayers.Block {
   /** An ODConv layer, regular or depthwise; its attentions go to the outputs. */
   private static Core odconv(OdConv2d od) {
     return new Core() {
-      public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
-          RoutingOutputs outputs) {
-        OdOutput out = od.apply(x, mode);
-        outputs.odconv(od.scope().path(), out.attention());
+      public Forward apply(BuildContext ctx, Operand<TFloat32> x, Operand<TFloat32> routing) {
+        ctx.strategy("OdConv2d '" + od.scope().path() + "'", od.strategyFor(x, ctx.mode()));
+        OdOutput out = od.apply(x, ctx.mode());
+        ctx.routingOutputs().odconv(od.scope().path(), out.attention());
         return out.forward();
       }
 
@@ -251,12 +249,13 @@ public final class ConvBnAct implements BlockLayers.Block {
   }
 
   /**
+   * @param ctx the build: its mode, and where this unit's routing weights, attentions and
+   *     strategy go
    * @param routing CondConv routing weights shared by the block (ignored otherwise)
-   * @param outputs receives this unit's routing weights and attentions
    */
-  public Forward apply(Operand<TFloat32> x, Operand<TFloat32> routing, Mode mode,
-      RoutingOutputs outputs) {
-    Forward conv = core.apply(x, routing, mode, outputs);
+  public Forward apply(BuildContext ctx, Operand<TFloat32> x, Operand<TFloat32> routing) {
+    Mode mode = ctx.mode();
+    Forward conv = core.apply(ctx, x, routing);
     List<Op> updates = new ArrayList<>(conv.updates());
     Forward f = bn.apply(conv.output(), mode);
     updates.addAll(f.updates());

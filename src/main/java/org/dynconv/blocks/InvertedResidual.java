@@ -8,11 +8,10 @@ import org.dynconv.config.ConvGeometry;
 import org.dynconv.conv.ConvKind;
 import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
-import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
+import org.dynconv.layers.BuildContext;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.BatchNormFold;
-import org.dynconv.routing.RoutingOutputs;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -76,12 +75,12 @@ public final class InvertedResidual implements BlockLayers.Block {
         ConvBnAct.DcdRule.MOBILENET_V2), temperature);
   }
 
-  public Forward apply(Operand<TFloat32> input, Mode mode, RoutingOutputs outputs) {
+  public Forward apply(BuildContext ctx, Operand<TFloat32> input) {
     List<Op> updates = new ArrayList<>();
     Operand<TFloat32> r = routing == null ? null : routing.route(input);
     Operand<TFloat32> x = input;
     for (ConvBnAct unit : units()) {
-      Forward f = unit.apply(x, r, mode, outputs);
+      Forward f = unit.apply(ctx, x, r);
       updates.addAll(f.updates());
       x = f.output();
     }

@@ -9,6 +9,7 @@ import org.dynconv.graph.Forward;
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
+import org.dynconv.layers.BuildContext;
 import org.dynconv.layers.CondConv2d;
 import org.dynconv.layers.CondConv2dConfig;
 import org.dynconv.nn.Activations;
@@ -17,7 +18,6 @@ import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.Norm;
-import org.dynconv.routing.RoutingOutputs;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -128,23 +128,21 @@ public final class MbConvBlock implements BlockLayers.Block {
   }
 
   /**
+   * @param ctx the build: its mode, step seed and batch rows (drop connect), and where the
+   *     block's routing and strategies go
    * @param survivalProb drop-connect survival probability (training only)
-   * @param stepSeed per-step seed for drop connect, null in INFER
    */
-  public Forward apply(Operand<TFloat32> input, Mode mode, double survivalProb,
-      Operand<TInt64> stepSeed, long salt, BatchRows rows, RoutingOutputs routingOut) {
+  public Forward apply(BuildContext ctx, Operand<TFloat32> input, double survivalProb, long salt) {
+    Mode mode = ctx.mode();
     Ops tf = block.ops();
     List<Op> updates = new ArrayList<>();
     Operand<TFloat32> r = routing == null ? null : routing.route(input);
     Operand<TFloat32> x = input;
     if (bn0 != null) {
-      x = condExpand != null ? put(routingOut, condExpand.scope(), r, condExpand.apply(x, r, mode))
-          : expand.apply(x);
+      x = condExpand != null ? conditional(ctx, condExpand, x, r) : expand.apply(x);
       x = swish(tf, collect(bn0.apply(x, mode), updates));
     }
-    x = condDepthwise != null
-        ? put(routingOut, condDepthwise.scope(), r, condDepthwise.apply(x, r, mode))
-        : depthwise.apply(x);
+    x = condDepthwise != null ? conditional(ctx, condDepthwise, x, r) : depthwise.apply(x);
     x = swish(tf, collect(bn1.apply(x, mode), updates));
     if (seReduce != null) {
       Operand<TFloat32> s = tf.math.mean(x, tf.constant(new int[] {1, 2}),
@@ -152,12 +150,11 @@ public final class MbConvBlock implements BlockLayers.Block {
       s = seExpand.apply(swish(tf, seReduce.apply(s)));
       x = tf.math.mul(tf.math.sigmoid(s), x);
     }
-    x = condProject != null ? put(routingOut, condProject.scope(), r, condProject.apply(x, r, mode))
-        : project.apply(x);
+    x = condProject != null ? conditional(ctx, condProject, x, r) : project.apply(x);
     x = collect(bn2.apply(x, mode), updates);
     if (args.idSkip() && args.stride() == 1 && args.inputFilters() == args.outputFilters()) {
       if (mode.training() && survivalProb < 1) {
-        x = dropConnect(tf, x, survivalProb, stepSeed, salt, rows);
+        x = dropConnect(tf, x, survivalProb, ctx.stepSeed(), salt, ctx.rows());
       }
       x = tf.math.add(x, input);
     }
@@ -184,10 +181,12 @@ public final class MbConvBlock implements BlockLayers.Block {
     return Activations.apply(tf, x, Activation.SWISH);
   }
 
-  private static Operand<TFloat32> put(RoutingOutputs out, LayerScope layer,
-      Operand<TFloat32> r, Operand<TFloat32> y) {
-    out.routing(layer.path(), r);
-    return y;
+  /** A CondConv layer of the block, its routing and strategy reported to the build. */
+  private static Operand<TFloat32> conditional(BuildContext ctx, CondConv2d conv,
+      Operand<TFloat32> x, Operand<TFloat32> r) {
+    ctx.routingOutputs().routing(conv.scope().path(), r);
+    ctx.strategy("CondConv2d '" + conv.scope().path() + "'", conv.strategyFor(x, ctx.mode()));
+    return conv.apply(x, r, ctx.mode());
   }
 
   private static Operand<TFloat32> collect(Forward f, List<Op> updates) {

@@ -34,6 +34,12 @@ final class ExportTargetOptions {
       + " kernel, weights rounded (docs: performance, Half-width expert banks); inference only.")
   String bankDtype;
 
+  @Option(names = "--kernels", description = "Let AUTO use dynconv's own kernel op where it"
+      + " measured fastest; the export then needs the kernel library (copied into its"
+      + " assets.extra/; Python: tf.load_op_library) and TF-Serving cannot serve it. Default:"
+      + " TensorFlow's ops only.")
+  boolean kernels;
+
   /** The validated target; {@code staticBatch} -1 keeps the batch dimension open. */
   SavedModelExporter.Target target(long staticBatch) {
     if (servingVersion < 0) {
@@ -56,7 +62,7 @@ final class ExportTargetOptions {
       sizes = batchSizes(batchSignatures);
     }
     return new SavedModelExporter.Target(out, force, servingVersion, foldBatchNorm, staticBatch,
-        sizes, bank);
+        sizes, bank, kernels);
   }
 
   /** "none" or distinct sizes >= 1, comma-separated. */

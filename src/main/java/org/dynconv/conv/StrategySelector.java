@@ -17,9 +17,10 @@ import org.dynconv.graph.RuntimeSupport;
  * batch) or DEPTHWISE_FOLD. FUSED and LOOP need a static batch, so graphs with an unknown batch
  * (default exports) never get them; {@code export --static-batch N} fixes the batch.
  *
- * <p>AUTO takes KERNEL (dynconv's own kernel) only in training graphs, where the table ranks it
- * first and the kernel library is loaded: inference graphs become exports, and exports keep
- * TensorFlow's own ops, so that Python and TF-Serving load them without the library.
+ * <p>AUTO takes KERNEL (dynconv's own kernel) only where the table ranks it first, the kernel
+ * library is loaded, and the mode allows dynconv's ops ({@link Mode#kernels()}: training graphs
+ * and {@link Mode#INFER_KERNELS}): {@link Mode#INFER} graphs become default exports, which keep
+ * TensorFlow's own ops so that Python and TF-Serving load them without the library.
  */
 public final class StrategySelector {
   private static final Map<Strategy, PerExampleConv> IMPLS = new EnumMap<>(Strategy.class);
@@ -49,7 +50,7 @@ public final class StrategySelector {
       if (usable(s, p, mode)) {
         return s;
       }
-      if (s == Strategy.KERNEL && mode.training() && !KernelLibrary.available()
+      if (s == Strategy.KERNEL && mode.kernels() && !KernelLibrary.available()
           && !TOLD_NO_KERNELS.getAndSet(true)) {
         // Once per process: the measured fastest strategy is missing, and why.
         System.err.println("dynconv: AUTO would take dynconv's own kernel for some layers, but the "
@@ -80,7 +81,7 @@ public final class StrategySelector {
   private static boolean usable(Strategy s, ConvProblem p, Mode mode) {
     return IMPLS.get(s).unsupportedReason(p) == null
         && (s != Strategy.GROUPED || (groupedTrains(p, mode) && groupedIsFast(p)))
-        && (s != Strategy.KERNEL || mode.training());
+        && (s != Strategy.KERNEL || mode.kernels());
   }
 
   /**

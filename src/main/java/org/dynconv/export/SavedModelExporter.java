@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.dynconv.conv.kernels.KernelLibrary;
 import org.dynconv.graph.BankPrecision;
 import org.dynconv.graph.Mode;
 import org.dynconv.graph.Threads;
@@ -75,9 +76,13 @@ public final class SavedModelExporter {
    * @param bankPrecision the type the expert banks are stored and mixed in (float32 by default;
    *     bfloat16 or float16 halve the bytes read per mixed kernel and round the weights, see
    *     {@link org.dynconv.mixing.ExpertBank})
+   * @param kernels build the graph in {@link Mode#INFER_KERNELS}, so that AUTO may use dynconv's
+   *     own kernel op where it measured fastest; the export then holds the library as {@code
+   *     assets.extra/libdynconv_kernels.so}, which Python must load ({@code tf.load_op_library})
+   *     before the model, and TF-Serving cannot serve it. False (the default): TensorFlow's ops only
    */
   public record Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm,
-      long staticBatch, List<Long> batchSignatures, BankPrecision bankPrecision) {
+      long staticBatch, List<Long> batchSignatures, BankPrecision bankPrecision, boolean kernels) {
     public Target {
       batchSignatures = List.copyOf(batchSignatures);
       if (bankPrecision == null) {
@@ -89,6 +94,13 @@ public final class SavedModelExporter {
             + batchSignatures + " with staticBatch=" + staticBatch
             + "; expected none with a static batch.");
       }
+    }
+
+    /** With TensorFlow's ops only. */
+    public Target(Path dir, boolean force, int servingVersion, boolean foldBatchNorm,
+        long staticBatch, List<Long> batchSignatures, BankPrecision bankPrecision) {
+      this(dir, force, servingVersion, foldBatchNorm, staticBatch, batchSignatures, bankPrecision,
+          false);
     }
 
     /** With float32 banks. */
@@ -159,19 +171,27 @@ public final class SavedModelExporter {
         weights = tmp.resolve("folded").resolve("weights");
         BatchNormFolder.fold(spec, weightsPrefix, weights);
       }
-      BuildOptions options = new BuildOptions(Mode.INFER, target.staticBatch(),
-          target.foldBatchNorm(), target.bankPrecision());
+      if (target.kernels() && !KernelLibrary.available()) {
+        throw new IllegalArgumentException("SavedModelExporter: kernels=true (export --kernels)"
+            + " needs dynconv's kernel library, and the " + KernelLibrary.status().describe()
+            + "; expected a build with a C compiler on linux-x86_64, or an export without it.");
+      }
+      BuildOptions options = new BuildOptions(target.kernels() ? Mode.INFER_KERNELS : Mode.INFER,
+          target.staticBatch(), target.foldBatchNorm(), target.bankPrecision());
       if (target.bankPrecision().halfWidth()) {
         Path narrowed = tmp.resolve("narrowed").resolve("weights");
         BankNarrower.narrow(spec, options, weights, narrowed);
         weights = narrowed;
       }
       boolean halfWidthBanks;
+      boolean usesKernels;
       try (InferenceModel m = InferenceModel.create(spec, options, target.batchSignatures(),
           threads)) {
         m.loadWeights(weights);
         write(m, staging);
         halfWidthBanks = m.model().variables().stream().anyMatch(VariableRef::halfWidth);
+        usesKernels = m.model().usesKernelLibrary()
+            || m.copies().values().stream().anyMatch(Model::usesKernelLibrary);
       }
       Map<String, String> info = new LinkedHashMap<>(extra);
       info.put("batch", target.staticBatch() < 0 ? "dynamic" : Long.toString(target.staticBatch()));
@@ -189,7 +209,16 @@ public final class SavedModelExporter {
       info.put("batchnorm", target.foldBatchNorm()
           ? "folded into the convolutions (kernels scaled per output channel, shift as <bn>/bias)"
           : "separate (inference mode, moving statistics)");
+      // What the graph holds: with --kernels, AUTO may still have kept TensorFlow's ops everywhere.
+      info.put("kernels", usesKernels ? "dynconv's kernel library (assets.extra/"
+          + KernelLibrary.FILE_NAME + "): load it before the model, in Python with"
+          + " tf.load_op_library; TF-Serving cannot serve this export" : "none (TensorFlow's ops"
+          + " only" + (target.kernels() ? "; --kernels was asked for, and AUTO kept TensorFlow's"
+          + " ops in every layer" : "") + ")");
       writeAssets(staging, spec, labels, info);
+      if (usesKernels) {
+        KernelLibrary.copyTo(staging.resolve("assets.extra").resolve(KernelLibrary.FILE_NAME));
+      }
       install(staging, finalDir, tmp);
       stage.close();
       return finalDir;

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.dynconv.conv.kernels.KernelLibrary;
 import org.dynconv.data.ImageSource;
 import org.dynconv.graph.Tensors;
 import org.dynconv.models.BatchCopies;
@@ -72,6 +73,14 @@ public final class Predictor implements AutoCloseable {
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException("Predictor: '" + dir + "' has no saved_model.pb; expected a"
           + " SavedModel directory (from 'export').");
+    }
+    if (Files.exists(dir.resolve("assets.extra").resolve(KernelLibrary.FILE_NAME))
+        && !KernelLibrary.available()) {
+      // An export made with --kernels: its graph holds dynconv's ops, which only the library
+      // registers (this process loads the jar's own copy, not the export's).
+      throw new IllegalArgumentException("Predictor: SavedModel '" + dir + "' uses dynconv's"
+          + " kernel library (assets.extra/" + KernelLibrary.FILE_NAME + "), and the "
+          + KernelLibrary.status().describe() + "; expected an export made without --kernels.");
     }
     SavedModelBundle b;
     try {

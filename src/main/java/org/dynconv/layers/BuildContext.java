@@ -202,11 +202,22 @@ public final class BuildContext {
     build.macs += multiplyAdds;
   }
 
-  /** Records the strategy a conditional layer chose for this build. */
-  void strategy(String layer, Strategy strategy) {
+  /**
+   * Records the strategy a conditional layer chose for this build ({@code layer} names it, e.g.
+   * {@code CondConv2d 'model/blocks_1/cond_conv2d'}); the conditional layers and the zoo's blocks
+   * call it when they apply a layer. Null (no per-example strategy) records nothing.
+   */
+  public void strategy(String layer, Strategy strategy) {
     if (strategy != null) {
       build.strategies.add(new StrategyUse(layer, strategy, mode));
     }
+  }
+
+  /** Each conditional layer of this build and the convolution strategy it chose, in build order. */
+  public java.util.Map<String, Strategy> strategies() {
+    java.util.Map<String, Strategy> m = new java.util.LinkedHashMap<>();
+    build.strategies.forEach(u -> m.put(u.layer(), u.strategy()));
+    return java.util.Collections.unmodifiableMap(m);
   }
 
   /** Whether BatchNorms are folded into the convolutions before them (an export's graph). */

@@ -49,6 +49,6 @@ final class LayerModel {
     }
     return new Model(spec.name(), images, logits, probs, ctx.variables(), ctx.updates(),
         ctx.routingOutputs().routing(), ctx.routingOutputs().attentions(), temp, stepSeed,
-        ctx.macs(), ctx.folds());
+        ctx.macs(), ctx.folds(), ctx.strategies());
   }
 }

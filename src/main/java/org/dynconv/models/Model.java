@@ -2,6 +2,7 @@ package org.dynconv.models;
 
 import java.util.List;
 import java.util.Map;
+import org.dynconv.conv.Strategy;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.nn.BatchNormFold;
 import org.tensorflow.Operand;
@@ -30,12 +31,20 @@ import org.tensorflow.types.TInt64;
  *     convolutions, dense layers, routing (pooling plus its dense layers) and kernel mixing;
  *     elementwise ops, BatchNorm (foldable into the convolutions) and other pooling not counted
  * @param batchNormFolds every convolution followed by a BatchNorm, for folded exports
+ * @param strategies each conditional layer and the convolution strategy it chose in this build
+ *     ({@link Strategy#KERNEL}: the graph needs dynconv's kernel library)
  */
 public record Model(String name, Operand<TFloat32> images, Operand<TFloat32> logits,
     Operand<TFloat32> probabilities, List<VariableRef> variables, List<Op> updates,
     Map<String, Operand<TFloat32>> routing, Map<String, Operand<TFloat32>> attentions,
     Operand<TFloat32> temperature,
-    Operand<TInt64> stepSeed, long macsPerImage, List<BatchNormFold> batchNormFolds) {
+    Operand<TInt64> stepSeed, long macsPerImage, List<BatchNormFold> batchNormFolds,
+    Map<String, Strategy> strategies) {
+
+  /** Whether some layer of the graph runs dynconv's own kernel op (strategy KERNEL). */
+  public boolean usesKernelLibrary() {
+    return strategies.containsValue(Strategy.KERNEL);
+  }
 
   /** Routing weights and attentions together, as the {@code routing} signature exports them. */
   public Map<String, Operand<TFloat32>> routingSignatureOutputs() {

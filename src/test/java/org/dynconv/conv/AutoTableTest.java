@@ -70,12 +70,13 @@ class AutoTableTest {
   }
 
   /**
-   * Inference graphs become exports, which keep TensorFlow's ops: AUTO never takes KERNEL there,
-   * even where the table ranks it first; in a training graph it does, where the library is
-   * loaded.
+   * INFER graphs become default exports, which keep TensorFlow's ops: AUTO never takes KERNEL
+   * there, even where the table ranks it first, and takes the table's next strategy, so that the
+   * default exports do not depend on where KERNEL ranks. In training graphs and INFER_KERNELS
+   * graphs it does, where the library is loaded.
    */
   @Test
-  void autoTakesDynconvsOwnKernelInTrainingGraphsOnly() {
+  void autoTakesDynconvsOwnKernelOnlyWhereTheModeAllowsIt() {
     ConvGeometry g5 = ConvGeometry.square(5, 1, 1, Padding.SAME);
     ConvGeometry g1 = ConvGeometry.square(1, 1, 1, Padding.SAME);
     for (long batch : new long[] {1, 8, 32, -1}) {
@@ -87,11 +88,18 @@ class AutoTableTest {
             Strategy.DEPTHWISE_FOLD);
         assertTrue(StrategySelector.auto(p, Mode.INFER, kernelFirst) != Strategy.KERNEL,
             p.toString());
+        assertEquals(StrategySelector.auto(p, Mode.INFER, kernelFirst.subList(1, 3)),
+            StrategySelector.auto(p, Mode.INFER, kernelFirst), p.toString());
         assertTrue(StrategySelector.auto(p, Mode.INFER) != Strategy.KERNEL, p.toString());
-        List<Strategy> train = AutoTable.preferences(p, Mode.TRAIN);
-        if (!train.isEmpty() && train.get(0) == Strategy.KERNEL
-            && org.dynconv.conv.kernels.KernelLibrary.available()) {
-          assertEquals(Strategy.KERNEL, StrategySelector.auto(p, Mode.TRAIN), p.toString());
+        boolean library = org.dynconv.conv.kernels.KernelLibrary.available();
+        assertEquals(library ? Strategy.KERNEL : StrategySelector.auto(p, Mode.INFER,
+            kernelFirst.subList(1, 3)), StrategySelector.auto(p, Mode.INFER_KERNELS, kernelFirst),
+            p.toString());
+        for (Mode mode : List.of(Mode.TRAIN, Mode.INFER_KERNELS)) {
+          List<Strategy> table = AutoTable.preferences(p, mode);
+          if (!table.isEmpty() && table.get(0) == Strategy.KERNEL && library) {
+            assertEquals(Strategy.KERNEL, StrategySelector.auto(p, mode), p + " " + mode);
+          }
         }
       }
     }

@@ -17,11 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code dynconv.properties} says what the export holds, not only what was asked for. */
 class ExportPropertiesTest {
   static String bankDtype(Path export) throws IOException {
+    return property(export, "bank.dtype");
+  }
+
+  static String property(Path export, String key) throws IOException {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(export.resolve("assets.extra/dynconv.properties"))) {
       p.load(r);
     }
-    return p.getProperty("bank.dtype");
+    return p.getProperty(key);
   }
 
   static SavedModelExporter.Target target(Path dir, BankPrecision bank) {

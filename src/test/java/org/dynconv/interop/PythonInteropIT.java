@@ -135,6 +135,9 @@ class PythonInteropIT {
       if (!half.isEmpty()) {
         json.put("half_width", half);
       }
+      if (KERNELS.contains(model) && KernelLibrary.available()) {
+        json.put("kernels", kernelsExport(runDir, DIR.resolve(model), x, json));
+      }
       Files.writeString(DIR.resolve(model).resolve("expected.json"), Json.write(json));
     }
     // examples/own-loop: dynconv's layers trained in a loop of its own, exported by TF Java's
@@ -144,6 +147,35 @@ class PythonInteropIT {
     if (KernelLibrary.available()) {
       ProbeExport.write(DIR.resolve("kernels").resolve("probe"));
     }
+  }
+
+  /** The models exported with {@code --kernels} as well, for test_kernels_export.py. */
+  static final List<String> KERNELS = List.of("small-cnn-condconv", "small-cnn-dynamic",
+      "small-cnn-odconv4");
+
+  /**
+   * Exports {@code savedmodel-kernels} ({@code export --kernels}) from {@code runDir}, checks in
+   * Java that it holds the library and that its logits equal the default export's (TensorFlow's
+   * ops) within 1e-5, and returns its batch-N logits for Python.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> kernelsExport(Path runDir, Path dir, float[] x,
+      Map<String, Object> json) throws IOException {
+    SavedModelExporter.Target target = new SavedModelExporter.Target(
+        dir.resolve("savedmodel-kernels"), false, 0, false, -1, List.of(), BankPrecision.FLOAT32,
+        true);
+    Path export = RunExporter.export(RunDirectory.open(runDir), target, Threads.defaults());
+    assertTrue(Files.exists(export.resolve("assets.extra").resolve(KernelLibrary.FILE_NAME)),
+        "an export using the kernel library holds it");
+    float[] want = (float[]) ((Map<String, Object>) json.get("batch" + N)).get("logits");
+    float[] got;
+    try (Predictor p = Predictor.load(export)) {
+      got = p.logits(x, N);
+    }
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(want[i], got[i], 1e-5, "logit " + i + " of the --kernels export");
+    }
+    return Map.of("logits", got);
   }
 
   /**

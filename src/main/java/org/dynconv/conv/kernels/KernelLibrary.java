@@ -71,6 +71,25 @@ public final class KernelLibrary {
     return status().loaded();
   }
 
+  /**
+   * Writes the library's shared object (the one this jar holds) to {@code file}, for an export that
+   * uses it ({@code export --kernels}): Python loads it with {@code tf.load_op_library}.
+   *
+   * @throws IOException when the jar has no library or the file cannot be written
+   */
+  public static void copyTo(Path file) throws IOException {
+    try (InputStream in = KernelLibrary.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IOException("KernelLibrary: the jar has no " + RESOURCE.substring(1)
+            + " to copy to '" + file + "'; expected a build with a C compiler on linux-x86_64.");
+      }
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** The file name an export holds the library under, in its {@code assets.extra/}. */
+  public static final String FILE_NAME = "libdynconv_kernels.so";
+
   private static final class Holder {
     static final Status STATUS = load();
   }
