@@ -25,7 +25,18 @@ public record Machine(String cpu, int cores, String threads, String tensorflow, 
     }
     return new Machine(cpu, Runtime.getRuntime().availableProcessors(), threads.toString(),
         TensorFlow.version(), System.getProperty("java.version"),
-        oneDnn() + "; " + RuntimeSupport.describe() + "; AUTO table " + AutoTable.source());
+        oneDnn() + "; " + RuntimeSupport.describe() + "; AUTO table " + AutoTable.source()
+            + "; " + kernels());
+  }
+
+  /** Whether dynconv's kernel library is loaded, and a cap on its loops' instruction set. */
+  private static String kernels() {
+    if (!org.dynconv.conv.kernels.KernelLibrary.available()) {
+      return "kernel library not loaded";
+    }
+    String cap = System.getenv("DYNCONV_KERNELS_ISA");
+    return "kernel library loaded" + (cap == null ? "" : " (loops capped: DYNCONV_KERNELS_ISA="
+        + cap + ")");
   }
 
   /** TF_ENABLE_ONEDNN_OPTS when set; else TensorFlow's default, which depends on the CPU. */
