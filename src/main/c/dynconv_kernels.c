@@ -10,8 +10,12 @@
  *   DynconvPerExampleConv2D and DynconvPerExampleConv2DGrad: per-example convolution
  *   (per_example_conv_ops.c).
  */
+#define _POSIX_C_SOURCE 200809L /* setenv and getpid under -std=c11 */
+
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "tf_c_api.h"
 
@@ -84,7 +88,29 @@ static int check(TF_Status* status, const char* what) {
   return 1;
 }
 
+/*
+ * Once per process. tf.load_op_library loads every file it is given as a library of its own, so a
+ * process that loads two copies of this one (the build's and an export's, or two exports') would
+ * register every kernel twice, and TensorFlow then refuses to run the ops ("Multiple OpKernel
+ * registrations match"). The first copy marks the process in the environment, with the process
+ * id so that a child, which inherits the environment, still registers its own; later copies
+ * register nothing, and the first copy's kernels serve every graph.
+ */
+static int registered_in_this_process(void) {
+  char pid[32];
+  snprintf(pid, sizeof pid, "%ld", (long)getpid());
+  const char* mark = getenv("DYNCONV_KERNELS_PROCESS");
+  if (mark != NULL && strcmp(mark, pid) == 0) {
+    return 1;
+  }
+  setenv("DYNCONV_KERNELS_PROCESS", pid, 1);
+  return 0;
+}
+
 __attribute__((constructor)) static void register_dynconv_kernels(void) {
+  if (registered_in_this_process()) {
+    return;
+  }
   TF_Status* status = TF_NewStatus();
   TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("DynconvProbeSquare");
   TF_OpDefinitionBuilderAddInput(op, "x: float");

@@ -5,7 +5,9 @@ and the kernel library itself in assets.extra/. The loader the docs give
 (src/site/markdown/guides/export-python-tf-serving.md) is tf.load_op_library on that file, then
 tf.saved_model.load. Checked here: the graph really holds the op; without the library it does not
 load; with it, the logits equal TF Java's on the same export and the default export's
-(TensorFlow's ops) within 1e-5.
+(TensorFlow's ops) within 1e-5. Every export carries its own copy of the library, and this one
+process loads several (the build's, in test_kernel_library.py, and each export's): the first copy
+registers the ops, later ones register nothing (dynconv_kernels.c), so the models still run.
 """
 import subprocess
 import sys
@@ -76,3 +78,23 @@ def test_logits_equal_java_and_the_default_export(case):
     default = np.array(expected["batch%d" % n]["logits"], dtype=np.float32).reshape(got.shape)
     np.testing.assert_allclose(got, java_kernels, rtol=0, atol=1e-5, err_msg=model)
     np.testing.assert_allclose(got, default, rtol=0, atol=1e-5, err_msg=model)
+
+
+def test_two_exports_libraries_in_one_process(interop_dir):
+    exports = [interop_dir / m / "savedmodel-kernels" for m in MODELS[:2]]
+    if not all((e / "assets.extra" / "libdynconv_kernels.so").exists() for e in exports):
+        pytest.skip("the build made no kernel library (no C compiler)")
+    # A fresh interpreter, so that the two exports' copies are the first two it loads.
+    code = ("import sys, numpy as np, tensorflow as tf\n"
+            "models = [] \n"
+            "for e in sys.argv[1:]:\n"
+            "    tf.load_op_library(e + '/assets.extra/libdynconv_kernels.so')\n"
+            "    models.append(tf.saved_model.load(e))\n"
+            "x = tf.zeros([2, 28, 28, 1])\n"
+            "for m in models:\n"
+            "    y = m.signatures['serving_default'](images=x)['logits'].numpy()\n"
+            "    assert y.shape == (2, 10) and np.isfinite(y).all(), y\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code] + [str(e) for e in exports],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
