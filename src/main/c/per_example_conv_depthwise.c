@@ -26,7 +26,6 @@
 
 typedef float pe_vec __attribute__((vector_size(PE_VW * sizeof(float))));
 
-
 typedef struct {
   const pe_geometry* g;
   const float* x;
@@ -167,8 +166,7 @@ static void pe_dw_depthwise_taps(const void* vc, int64_t begin, int64_t end) {
 
 void PE_ENTRY(pe_depthwise_forward)(const pe_geometry* g, const float* x, const float* w, float* y,
                                     int threads, double macs) {
-  float* zeros = (float*)calloc((size_t)pe_max64(g->C, 1), sizeof(float));
-  if (zeros == NULL) abort(); /* as TensorFlow's own allocator does */
+  float* zeros = pe_zeros(g->C);
   pe_depthwise_ctx c = {g, x, w, NULL, y, zeros};
   pe_parallel(threads, g->B * pe_ceil_div(g->OH * g->OW, PE_DP), macs, pe_fwd_depthwise_tiles, &c);
   free(zeros);

@@ -6,11 +6,26 @@
 #ifndef DYNCONV_PER_EXAMPLE_CONV_INTERNAL_H
 #define DYNCONV_PER_EXAMPLE_CONV_INTERNAL_H
 
+#include <stdlib.h>
+
 #include "per_example_conv.h"
 
 static inline int64_t pe_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t pe_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t pe_ceil_div(int64_t n, int64_t m) { return (n + m - 1) / m; }
+
+/* n floats, uninitialised or zero; out of memory aborts, as TensorFlow's own allocator does. */
+static inline float* pe_alloc(int64_t n) {
+  float* p = (float*)malloc((size_t)pe_max64(n, 1) * sizeof(float));
+  if (p == NULL) abort();
+  return p;
+}
+
+static inline float* pe_zeros(int64_t n) {
+  float* p = (float*)calloc((size_t)pe_max64(n, 1), sizeof(float));
+  if (p == NULL) abort();
+  return p;
+}
 
 /* name_ISA: the loops' entry points carry the instruction set they were built for (PE_ISA). */
 #define PE_CAT2(a, b) a##_##b

@@ -34,13 +34,6 @@
 
 typedef float pe_vec __attribute__((vector_size(PE_VW * sizeof(float))));
 
-
-static void* pe_alloc(size_t floats) {
-  void* p = malloc(floats * sizeof(float));
-  if (p == NULL) abort(); /* as TensorFlow's own allocator does */
-  return p;
-}
-
 /* acc[p][v] += panel[k * stride + v-th vector] * src[p][k * step], k < K. */
 static inline __attribute__((always_inline)) void pe_reduce(pe_vec acc[PE_P][PE_NV],
                                                             const float* const src[PE_P],
@@ -103,7 +96,7 @@ static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
     const float* wb = wfull + nb;
     int64_t stride = N;
     if (nb + PE_W > N) {
-      if (tail == NULL) tail = (float*)pe_alloc((size_t)(taps * C * PE_W));
+      if (tail == NULL) tail = pe_alloc(taps * C * PE_W);
       pe_pack_columns(wfull, taps * C, N, nb, tail);
       wb = tail;
       stride = PE_W;
@@ -142,8 +135,7 @@ void PE_ENTRY(pe_regular_forward)(const pe_geometry* g, const float* x, const fl
   const int64_t units = g->B * pe_ceil_div(g->Cout, PE_W), tiles = pe_ceil_div(g->OH * g->OW, PE_P);
   /* Few examples and panels (inference at a small batch) leave threads idle: split the pixels. */
   int64_t chunks = pe_max64(1, pe_min64(tiles, pe_ceil_div(4 * (int64_t)threads, units)));
-  float* zeros = (float*)calloc((size_t)pe_max64(g->C, 1), sizeof(float));
-  if (zeros == NULL) abort();
+  float* zeros = pe_zeros(g->C);
   pe_fwd_ctx c = {g, x, w, y, zeros, chunks};
   pe_parallel(threads, units * chunks, macs, pe_fwd_units, &c);
   free(zeros);
@@ -169,7 +161,7 @@ static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
   const pe_dx_ctx* c = (const pe_dx_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = pe_ceil_div(C, PE_W);
-  float* wt = (float*)pe_alloc((size_t)(taps * N * PE_W));
+  float* wt = pe_alloc(taps * N * PE_W);
   int64_t* class_taps = (int64_t*)malloc((size_t)taps * sizeof(int64_t));
   if (class_taps == NULL) abort();
   for (int64_t u = begin; u < end; u++) {
@@ -209,10 +201,9 @@ static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
             const float* src[PE_P];
             for (int p = 0; p < PE_P; p++) {
               /* Divisible by the strides, by the choice of the class. */
-              int64_t oh = (ih[p] + g->PT - kh * g->DH) / g->SH, ow = (iw[p] + g->PL - kw * g->DW) / g->SW;
               int64_t rh = ih[p] + g->PT - kh * g->DH, rw = iw[p] + g->PL - kw * g->DW;
-              src[p] = p < np && rh >= 0 && oh < g->OH && rw >= 0 && ow < g->OW
-                           ? dyb + (oh * g->OW + ow) * N : c->zeros;
+              src[p] = p < np && rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
+                           ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
             }
             pe_reduce(acc, src, 1, wt + t * N * PE_W, PE_W, N);
           }
@@ -274,8 +265,7 @@ void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const f
                                    const float* dy, float* dx, float* dw, int threads, double macs) {
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW;
   if (dx != NULL) {
-    float* zeros = (float*)calloc((size_t)pe_max64(N, 1), sizeof(float));
-    if (zeros == NULL) abort();
+    float* zeros = pe_zeros(N);
     pe_dx_ctx c = {g, dy, w, dx, zeros};
     pe_parallel(threads, g->B * pe_ceil_div(C, PE_W), macs, pe_dx_units, &c);
     free(zeros);
@@ -285,8 +275,7 @@ void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const f
     const float* padded = dy;
     float* copy = NULL;
     if (NP != N) {
-      copy = (float*)calloc((size_t)(rows * NP), sizeof(float));
-      if (copy == NULL) abort();
+      copy = pe_zeros(rows * NP);
       for (int64_t i = 0; i < rows; i++) memcpy(copy + i * NP, dy + i * N, (size_t)N * sizeof(float));
       padded = copy;
     }

@@ -86,7 +86,7 @@ def test_two_exports_libraries_in_one_process(interop_dir):
         pytest.skip("the build made no kernel library (no C compiler)")
     # A fresh interpreter, so that the two exports' copies are the first two it loads.
     code = ("import sys, numpy as np, tensorflow as tf\n"
-            "models = [] \n"
+            "models = []\n"
             "for e in sys.argv[1:]:\n"
             "    tf.load_op_library(e + '/assets.extra/libdynconv_kernels.so')\n"
             "    models.append(tf.saved_model.load(e))\n"

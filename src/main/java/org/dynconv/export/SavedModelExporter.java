@@ -140,6 +140,11 @@ public final class SavedModelExporter {
    */
   public static Path export(ModelSpec spec, Path weightsPrefix, Target target, String[] labels,
       Map<String, String> extra, Threads threads) throws IOException {
+    if (target.kernels() && !KernelLibrary.available()) {
+      throw new IllegalArgumentException("SavedModelExporter: kernels=true (export --kernels)"
+          + " needs dynconv's kernel library, and the " + KernelLibrary.status().describe()
+          + "; expected a build with a C compiler on linux-x86_64, or an export without it.");
+    }
     Path finalDir = target.modelDir().toAbsolutePath().normalize();
     if (Files.exists(finalDir) && !target.force()) {
       throw new FileAlreadyExistsException(finalDir.toString(), null,
@@ -170,11 +175,6 @@ public final class SavedModelExporter {
       if (target.foldBatchNorm()) {
         weights = tmp.resolve("folded").resolve("weights");
         BatchNormFolder.fold(spec, weightsPrefix, weights);
-      }
-      if (target.kernels() && !KernelLibrary.available()) {
-        throw new IllegalArgumentException("SavedModelExporter: kernels=true (export --kernels)"
-            + " needs dynconv's kernel library, and the " + KernelLibrary.status().describe()
-            + "; expected a build with a C compiler on linux-x86_64, or an export without it.");
       }
       BuildOptions options = new BuildOptions(target.kernels() ? Mode.INFER_KERNELS : Mode.INFER,
           target.staticBatch(), target.foldBatchNorm(), target.bankPrecision());
