@@ -1,9 +1,10 @@
 /*
- * Per-example convolution: the geometry, the threads, and the entry points (see
- * per_example_conv.h for the formula and shapes). The loops are in per_example_conv_regular.c and
+ * Per-example convolution: the geometry and the entry points (see per_example_conv.h for the
+ * formula and shapes). The loops are in per_example_conv_regular.c and
  * per_example_conv_depthwise.c, each built once per instruction set; pe_forward and pe_backward
- * pick the build this CPU runs. Every element of a result is summed by one thread in a fixed
- * order, so results do not depend on the number of threads.
+ * pick the build this CPU runs; their threads are in per_example_conv_threads.c. Every element of
+ * a result is summed by one thread in a fixed order, so results do not depend on the number of
+ * threads.
  */
 #include "per_example_conv_internal.h"
 
@@ -11,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define PE_MIN_PARALLEL_MACS (1 << 17) /* below this a call runs on one thread */
-#define PE_MAX_THREADS 64
 
 int pe_geometry_init(pe_geometry* g, int same) {
   int64_t eff_h = (g->KH - 1) * g->DH + 1, eff_w = (g->KW - 1) * g->DW + 1;
@@ -33,56 +31,6 @@ int pe_geometry_init(pe_geometry* g, int same) {
     g->PL = 0;
   }
   return 0;
-}
-
-/* ---- threads ---- */
-
-typedef struct {
-  pe_task fn;
-  const void* ctx;
-  int64_t begin, end;
-} pe_chunk;
-
-static void* pe_run_chunk(void* p) {
-  pe_chunk* c = (pe_chunk*)p;
-  c->fn(c->ctx, c->begin, c->end);
-  return NULL;
-}
-
-/*
- * Runs fn over [0, n) in contiguous chunks, one per thread (the caller's thread takes the first).
- * Few multiply-adds (macs in all) run on the caller's thread alone: starting threads would cost
- * more than they save.
- */
-void pe_parallel(int threads, int64_t n, double macs, pe_task fn, const void* ctx) {
-  int64_t t = threads < 1 ? 1 : threads;
-  if (t > PE_MAX_THREADS) t = PE_MAX_THREADS;
-  if (t > n) t = n;
-  if (macs < PE_MIN_PARALLEL_MACS) t = 1;
-  if (t <= 1) {
-    if (n > 0) fn(ctx, 0, n);
-    return;
-  }
-  pe_chunk chunks[PE_MAX_THREADS];
-  pthread_t ids[PE_MAX_THREADS];
-  int started[PE_MAX_THREADS] = {0};
-  for (int64_t i = 0; i < t; i++) {
-    chunks[i].fn = fn;
-    chunks[i].ctx = ctx;
-    chunks[i].begin = n * i / t;
-    chunks[i].end = n * (i + 1) / t;
-  }
-  for (int64_t i = 1; i < t; i++) {
-    started[i] = pthread_create(&ids[i], NULL, pe_run_chunk, &chunks[i]) == 0;
-  }
-  pe_run_chunk(&chunks[0]);
-  for (int64_t i = 1; i < t; i++) {
-    if (started[i]) {
-      pthread_join(ids[i], NULL);
-    } else {
-      pe_run_chunk(&chunks[i]); /* no thread to be had: this one does the work */
-    }
-  }
 }
 
 /* ---- entry points ---- */

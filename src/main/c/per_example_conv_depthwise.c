@@ -2,10 +2,11 @@
  * Depthwise per-example convolution: the forward pass and both gradients. See per_example_conv.h
  * for the formula and shapes.
  *
- * The forward pass vectorises over channels: a tile of PE_DP output pixels by one vector of PE_VW
- * channels, each weight vector feeding PE_DP multiply-adds, with each pixel's input address per
- * tap found once for all the channel vectors. The gradients are plain loops over channels that
- * the compiler vectorises. These loops are memory-bound rather than bound by multiply-adds.
+ * All three vectorise over channels, with every sum of a block of channels kept in registers
+ * (see PE_DEPTHWISE_BLOCKS): the forward pass a tile of PE_DP output pixels, each weight vector
+ * feeding PE_DP multiply-adds; the input gradient one input pixel over the taps that reach it;
+ * the kernel gradient one tap over the output pixels. At large channel counts these loops are
+ * bound by memory rather than by multiply-adds.
  *
  * Like per_example_conv_regular.c, build.sh compiles this file once per instruction set, with
  * vectors of the set's width: 16 floats for x86-64-v4 (AVX-512), 8 for x86-64-v3 (AVX2, FMA), 4
@@ -22,9 +23,8 @@
 #define PE_VW 4
 #endif
 
-#define PE_DP 6 /* output pixels a forward tile (build.sh's PE_P sizes the regular tiles) */
-
-typedef float pe_vec __attribute__((vector_size(PE_VW * sizeof(float))));
+#define PE_DP 6          /* output pixels a forward tile (build.sh's PE_P sizes the regular tiles) */
+#define PE_MAX_TAPS 64   /* windows up to 8 x 8 keep their pointers on the stack */
 
 typedef struct {
   const pe_geometry* g;
@@ -32,22 +32,128 @@ typedef struct {
   const float* w;
   const float* dy;
   float* out;
-  const float* zeros; /* C zeros: the input outside the image */
+  const float* zeros; /* C (or Cout) zeros: the input outside the image */
 } pe_depthwise_ctx;
 
 /*
- * Units are (example, tile of PE_DP output pixels, row-major). With multiplier 1 the channels run in
- * PE_VW-wide vectors, each weight vector feeding the PE_DP pixels; the last partial vector, and
- * every channel of a multiplier above 1, run as scalars.
+ * The channel loops of multiplier 1, once per vector width. Channels run in blocks of PE_VW
+ * floats, then what is left in blocks of 8 and 4 (never wider than PE_VW: the compiler would
+ * split those through memory) and then one by one, so 8 or 24 channels (MobileNetV2 at width
+ * 0.25) are as vectorised as 64. Every block of a loop below keeps its sums in registers.
+ *
+ *   fwd: y[p, c] = sum over taps t of w[t, c] * src[t][p][c], for the PE_DP pixels p of a tile
+ *   dx:  dx[c]   = sum over the k (dy row, w row) pairs of an input pixel of dy[c] * w[c]
+ *   dw:  dw[c]   = sum over the output pixels of one tap of x[c] * dy[c]; four multiply-adds
+ *                  in flight: four channel vectors side by side where the channels allow (each
+ *                  pass over the pixels then reads whole 256-byte runs), else one vector in four
+ *                  interleaved partial sums (pixel i into sum i mod 4)
  */
-#define PE_MAX_TAPS 64 /* windows up to 8 x 8 keep their input pointers on the stack */
+typedef float pe_v16 __attribute__((vector_size(16 * sizeof(float))));
+typedef float pe_v8 __attribute__((vector_size(8 * sizeof(float))));
+typedef float pe_v4 __attribute__((vector_size(4 * sizeof(float))));
+typedef float pe_v1;
 
+#define PE_DEPTHWISE_BLOCKS(LANES)                                                                   \
+  static inline void pe_fwd_block_##LANES(const float* const (*src)[PE_DP], const float* wb,         \
+                                      int64_t N, int64_t taps, int64_t cb, int64_t np,           \
+                                      float* yb) {                                               \
+    pe_v##LANES acc[PE_DP];                                                                          \
+    memset(acc, 0, sizeof acc);                                                                  \
+    for (int64_t t = 0; t < taps; t++) {                                                         \
+      pe_v##LANES wv, xv;                                                                            \
+      memcpy(&wv, wb + t * N + cb, sizeof wv);                                                   \
+      for (int p = 0; p < PE_DP; p++) {                                                          \
+        memcpy(&xv, src[t][p] + cb, sizeof xv);                                                  \
+        acc[p] += wv * xv;                                                                       \
+      }                                                                                          \
+    }                                                                                            \
+    for (int64_t p = 0; p < np; p++) memcpy(yb + p * N + cb, &acc[p], sizeof acc[p]);           \
+  }                                                                                              \
+  static inline void pe_dx_block_##LANES(const float* const* dys, const float* const* wts,          \
+                                     int64_t k, int64_t cb, float* dxo) {                        \
+    pe_v##LANES acc, a, b;                                                                           \
+    memset(&acc, 0, sizeof acc);                                                                 \
+    for (int64_t i = 0; i < k; i++) {                                                            \
+      memcpy(&a, dys[i] + cb, sizeof a);                                                         \
+      memcpy(&b, wts[i] + cb, sizeof b);                                                         \
+      acc += a * b;                                                                              \
+    }                                                                                            \
+    memcpy(dxo + cb, &acc, sizeof acc);                                                          \
+  }                                                                                              \
+  /* G = 4 channel vectors side by side (a sum each), or G = 1 vector in 4 interleaved sums. */  \
+  static inline void pe_dw_block_##LANES(const pe_geometry* g, const float* xb, const float* dyb, \
+                                         int64_t kh, int64_t off, int64_t ow0, int64_t ow1,      \
+                                         int64_t cb, int G, float* dwt) {                        \
+    const int64_t C = g->C, N = g->Cout;                                                         \
+    pe_v##LANES acc[4], a, b;                                                                    \
+    memset(acc, 0, sizeof acc);                                                                  \
+    int64_t i = 0;                                                                               \
+    for (int64_t oh = 0; oh < g->OH; oh++) {                                                     \
+      int64_t ih = oh * g->SH + kh * g->DH - g->PT;                                              \
+      if (ih < 0 || ih >= g->H) continue;                                                        \
+      const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + cb;                           \
+      const float* dys = dyb + (oh * g->OW + ow0) * N + cb;                                      \
+      for (int64_t ow = ow0; ow < ow1; ow++, i++, xs += g->SW * C, dys += N) {                   \
+        if (G == 4) {                                                                            \
+          for (int v = 0; v < 4; v++) {                                                          \
+            memcpy(&a, xs + v * LANES, sizeof a);                                                \
+            memcpy(&b, dys + v * LANES, sizeof b);                                               \
+            acc[v] += a * b;                                                                     \
+          }                                                                                      \
+        } else {                                                                                 \
+          memcpy(&a, xs, sizeof a);                                                              \
+          memcpy(&b, dys, sizeof b);                                                             \
+          acc[i & 3] += a * b;                                                                   \
+        }                                                                                        \
+      }                                                                                          \
+    }                                                                                            \
+    if (G == 4) {                                                                                \
+      memcpy(dwt + cb, acc, sizeof acc);                                                         \
+    } else {                                                                                     \
+      acc[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);                                            \
+      memcpy(dwt + cb, &acc[0], sizeof acc[0]);                                                  \
+    }                                                                                            \
+  }
+PE_DEPTHWISE_BLOCKS(16)
+PE_DEPTHWISE_BLOCKS(8)
+PE_DEPTHWISE_BLOCKS(4)
+PE_DEPTHWISE_BLOCKS(1)
+
+/* Runs CALL(LANES) (a call of pe_*_block_LANES with cb in scope) for every channel block of
+   [0, n), or of [cb, n). */
+#if PE_VW >= 16
+#define PE_EACH_BLOCK_16(n, cb, CALL) for (; cb + 16 <= (n); cb += 16) CALL(16);
+#else
+#define PE_EACH_BLOCK_16(n, cb, CALL)
+#endif
+#if PE_VW >= 8
+#define PE_EACH_BLOCK_8(n, cb, CALL) for (; cb + 8 <= (n); cb += 8) CALL(8);
+#else
+#define PE_EACH_BLOCK_8(n, cb, CALL)
+#endif
+#define PE_EACH_BLOCK_FROM(n, cb, CALL)             \
+  do {                                              \
+    PE_EACH_BLOCK_16(n, cb, CALL)                   \
+    PE_EACH_BLOCK_8(n, cb, CALL)                    \
+    for (; cb + 4 <= (n); cb += 4) CALL(4);         \
+    for (; cb < (n); cb++) CALL(1);                 \
+  } while (0)
+#define PE_EACH_BLOCK(n, CALL) \
+  do {                         \
+    int64_t cb = 0;            \
+    PE_EACH_BLOCK_FROM(n, cb, CALL); \
+  } while (0)
+
+/*
+ * Units are (example, tile of PE_DP output pixels, row-major). Each pixel's input address per tap
+ * (the zero row outside the image) is found once for all the channel blocks. A multiplier above
+ * 1 runs as scalars: output channel c * M + m reads input channel c.
+ */
 static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
   const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
   const int64_t pixels = g->OH * g->OW, tiles = (pixels + PE_DP - 1) / PE_DP;
-  const int64_t vec_end = M == 1 && taps <= PE_MAX_TAPS ? C / PE_VW * PE_VW : 0;
   for (int64_t u = begin; u < end; u++) {
     int64_t b = u / tiles, t0 = u % tiles * PE_DP, np = pe_min64(PE_DP, pixels - t0);
     const float* xb = c->x + b * g->H * g->W * C;
@@ -59,9 +165,7 @@ static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
       row[p] = i / g->OW * g->SH - g->PT;
       col[p] = i % g->OW * g->SW - g->PL;
     }
-    if (vec_end > 0) {
-      /* Where each pixel of the tile reads at each tap (the zero row outside the image), found
-         once for all the channel vectors. */
+    if (M == 1 && taps <= PE_MAX_TAPS) {
       const float* src[PE_MAX_TAPS][PE_DP];
       for (int64_t t = 0; t < taps; t++) {
         int64_t kh = t / g->KW, kw = t % g->KW;
@@ -71,47 +175,59 @@ static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
                           ? xb + (ih * g->W + iw) * C : c->zeros;
         }
       }
-      for (int64_t cb = 0; cb < vec_end; cb += PE_VW) {
-        pe_vec acc[PE_DP];
-        memset(acc, 0, sizeof acc);
-        for (int64_t t = 0; t < taps; t++) {
-          pe_vec wv;
-          memcpy(&wv, wb + t * N + cb, sizeof wv);
-          for (int p = 0; p < PE_DP; p++) {
-            pe_vec xv;
-            memcpy(&xv, src[t][p] + cb, sizeof xv);
-            acc[p] += wv * xv;
-          }
-        }
-        for (int64_t p = 0; p < np; p++) memcpy(yb + p * N + cb, &acc[p], sizeof acc[p]);
-      }
+#define PE_FWD(LANES) pe_fwd_block_##LANES((const float* const(*)[PE_DP])src, wb, N, taps, cb, np, yb)
+      PE_EACH_BLOCK(N, PE_FWD);
+#undef PE_FWD
+      continue;
     }
     for (int64_t p = 0; p < np; p++) {
       float* yo = yb + p * N;
-      for (int64_t o = vec_end; o < N; o++) yo[o] = 0;
+      memset(yo, 0, (size_t)N * sizeof(float));
       for (int64_t kh = 0; kh < g->KH; kh++) {
         for (int64_t kw = 0; kw < g->KW; kw++) {
           int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
           if (ih < 0 || ih >= g->H || iw < 0 || iw >= g->W) continue;
           const float* xs = xb + (ih * g->W + iw) * C;
           const float* wt = wb + (kh * g->KW + kw) * N;
-          for (int64_t o = vec_end; o < N; o++) yo[o] += xs[o / M] * wt[o];
+          for (int64_t ci = 0; ci < C; ci++) {
+            for (int64_t m = 0; m < M; m++) yo[ci * M + m] += xs[ci] * wt[ci * M + m];
+          }
         }
       }
     }
   }
 }
 
+/* Units are (example, input row); each input pixel gathers the outputs its taps feed. */
 static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
   const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
+  const float* dys[PE_MAX_TAPS];
+  const float* wts[PE_MAX_TAPS];
   for (int64_t u = begin; u < end; u++) {
     int64_t b = u / g->H, ih = u % g->H;
     const float* dyb = c->dy + b * g->OH * g->OW * N;
     const float* wb = c->w + b * taps * N;
     for (int64_t iw = 0; iw < g->W; iw++) {
       float* dxo = c->out + ((b * g->H + ih) * g->W + iw) * C;
+      if (M == 1 && taps <= PE_MAX_TAPS) {
+        int64_t k = 0;
+        for (int64_t kh = 0; kh < g->KH; kh++) {
+          int64_t t = ih + g->PT - kh * g->DH;
+          if (t < 0 || t % g->SH != 0 || t / g->SH >= g->OH) continue;
+          for (int64_t kw = 0; kw < g->KW; kw++) {
+            int64_t s = iw + g->PL - kw * g->DW;
+            if (s < 0 || s % g->SW != 0 || s / g->SW >= g->OW) continue;
+            dys[k] = dyb + (t / g->SH * g->OW + s / g->SW) * N;
+            wts[k++] = wb + (kh * g->KW + kw) * N;
+          }
+        }
+#define PE_DX(LANES) pe_dx_block_##LANES(dys, wts, k, cb, dxo)
+        PE_EACH_BLOCK(C, PE_DX);
+#undef PE_DX
+        continue;
+      }
       memset(dxo, 0, (size_t)C * sizeof(float));
       for (int64_t kh = 0; kh < g->KH; kh++) {
         int64_t t = ih + g->PT - kh * g->DH;
@@ -119,16 +235,12 @@ static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
         for (int64_t kw = 0; kw < g->KW; kw++) {
           int64_t s = iw + g->PL - kw * g->DW;
           if (s < 0 || s % g->SW != 0 || s / g->SW >= g->OW) continue;
-          const float* dys = dyb + (t / g->SH * g->OW + s / g->SW) * N;
+          const float* dy = dyb + (t / g->SH * g->OW + s / g->SW) * N;
           const float* wt = wb + (kh * g->KW + kw) * N;
-          if (M == 1) {
-            for (int64_t j = 0; j < C; j++) dxo[j] += dys[j] * wt[j];
-          } else {
-            for (int64_t j = 0; j < C; j++) {
-              float sum = 0;
-              for (int64_t m = 0; m < M; m++) sum += dys[j * M + m] * wt[j * M + m];
-              dxo[j] += sum;
-            }
+          for (int64_t j = 0; j < C; j++) {
+            float sum = 0;
+            for (int64_t m = 0; m < M; m++) sum += dy[j * M + m] * wt[j * M + m];
+            dxo[j] += sum;
           }
         }
       }
@@ -136,6 +248,7 @@ static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
   }
 }
 
+/* Units are (example, tap), each sweeping the output pixels whose input lies in the image. */
 static void pe_dw_depthwise_taps(const void* vc, int64_t begin, int64_t end) {
   const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
@@ -145,19 +258,29 @@ static void pe_dw_depthwise_taps(const void* vc, int64_t begin, int64_t end) {
     const float* xb = c->x + b * g->H * g->W * C;
     const float* dyb = c->dy + b * g->OH * g->OW * N;
     float* dwt = c->out + (b * taps + tap) * N;
+    /* The output columns whose input column lies inside the image: ow0 <= ow < ow1. */
+    int64_t off = kw * g->DW - g->PL;
+    int64_t ow0 = off >= 0 ? 0 : pe_ceil_div(-off, g->SW);
+    int64_t ow1 = pe_max64(ow0, pe_min64(g->OW, g->W - off > 0 ? pe_ceil_div(g->W - off, g->SW) : 0));
+    if (M == 1) {
+      int64_t cb = 0;
+      for (; cb + 4 * PE_VW <= N; cb += 4 * PE_VW) {
+        PE_CAT(pe_dw_block, PE_VW)(g, xb, dyb, kh, off, ow0, ow1, cb, 4, dwt);
+      }
+#define PE_DW(LANES) pe_dw_block_##LANES(g, xb, dyb, kh, off, ow0, ow1, cb, 1, dwt)
+      PE_EACH_BLOCK_FROM(N, cb, PE_DW);
+#undef PE_DW
+      continue;
+    }
     memset(dwt, 0, (size_t)N * sizeof(float));
     for (int64_t oh = 0; oh < g->OH; oh++) {
       int64_t ih = oh * g->SH + kh * g->DH - g->PT;
       if (ih < 0 || ih >= g->H) continue;
-      for (int64_t ow = 0; ow < g->OW; ow++) {
-        int64_t iw = ow * g->SW + kw * g->DW - g->PL;
-        if (iw < 0 || iw >= g->W) continue;
-        const float* xs = xb + (ih * g->W + iw) * C;
+      for (int64_t ow = ow0; ow < ow1; ow++) {
+        const float* xs = xb + (ih * g->W + ow * g->SW + off) * C;
         const float* dys = dyb + (oh * g->OW + ow) * N;
-        if (M == 1) {
-          for (int64_t j = 0; j < N; j++) dwt[j] += xs[j] * dys[j];
-        } else {
-          for (int64_t j = 0; j < N; j++) dwt[j] += xs[j / M] * dys[j];
+        for (int64_t ci = 0; ci < C; ci++) {
+          for (int64_t m = 0; m < M; m++) dwt[ci * M + m] += xs[ci] * dys[ci * M + m];
         }
       }
     }

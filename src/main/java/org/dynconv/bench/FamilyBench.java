@@ -129,16 +129,14 @@ public final class FamilyBench {
         var cand = OpProfile.byOpType(s, k.ops(), runs);
         log.printf("  %s B=%d %s: static %.1f us, %s %.1f us (kernel time by op type per run, one"
             + " inter-op thread; MACs %.2fx)%n", c.name(), b, train ? "train" : "forward",
-            total(base) / runs, k.name(), total(cand) / runs, (double) k.macs() / c.convMacs());
+            OpProfile.total(base) / runs, k.name(), OpProfile.total(cand) / runs,
+            (double) k.macs() / c.convMacs());
         log.print("   static:\n" + OpProfile.format(base, runs));
         log.print("   " + k.name() + ":\n" + OpProfile.format(cand, runs));
       }
     }
   }
 
-  private static double total(java.util.Map<String, Long> micros) {
-    return micros.values().stream().mapToLong(Long::longValue).sum();
-  }
 
   private static List<Candidate> candidates(LayerScope root, LayerCase c, Operand<TFloat32> x,
       int b, boolean train) {

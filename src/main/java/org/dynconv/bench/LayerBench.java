@@ -125,17 +125,14 @@ public final class LayerBench {
         Map<String, Long> base = OpProfile.byOpType(s, built.baseline(), runs);
         Map<String, Long> cond = OpProfile.byOpType(s, autoOps, runs);
         log.printf("  %s B=%d E=%d %s: static %.1f us, %s %.1f us (kernel time summed by op type"
-            + " per run)%n", c.name(), b, e, train ? "train" : "forward", total(base) / runs,
-            built.names().get(auto), total(cond) / runs);
+            + " per run)%n", c.name(), b, e, train ? "train" : "forward",
+            OpProfile.total(base) / runs, built.names().get(auto), OpProfile.total(cond) / runs);
         log.print("   static:\n" + OpProfile.format(base, runs));
         log.print("   " + built.names().get(auto) + ":\n" + OpProfile.format(cond, runs));
       }
     }
   }
 
-  private static double total(Map<String, Long> micros) {
-    return micros.values().stream().mapToLong(Long::longValue).sum();
-  }
 
   /** A case's graph: the static baseline's targets and each applicable strategy's, by name. */
   private record Built(List<Operand<?>> baseline, List<String> names,

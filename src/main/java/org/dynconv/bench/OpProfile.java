@@ -3,6 +3,7 @@ package org.dynconv.bench;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -20,11 +21,22 @@ public final class OpProfile {
 
   /** Microseconds per op type, summed over {@code runs} traced runs. */
   public static Map<String, Long> byOpType(Session s, List<? extends Operand<?>> targets, int runs) {
+    return byOpType(() -> {
+      Session.Runner r = s.runner();
+      targets.forEach(t -> r.addTarget(t.op()));
+      return r;
+    }, runs);
+  }
+
+  /**
+   * Microseconds per op type, summed over {@code runs} traced runs of the runners {@code runner}
+   * makes (with their feeds and targets).
+   */
+  public static Map<String, Long> byOpType(Supplier<Session.Runner> runner, int runs) {
     Map<String, Long> micros = new HashMap<>();
     for (int i = 0; i < runs; i++) {
-      Session.Runner r = s.runner().setOptions(
+      Session.Runner r = runner.get().setOptions(
           RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build());
-      targets.forEach(t -> r.addTarget(t.op()));
       try (Result res = r.runAndFetchMetadata()) {
         RunMetadata md = res.getMetadata().orElseThrow();
         for (DeviceStepStats d : md.getStepStats().getDevStatsList()) {
@@ -37,6 +49,11 @@ public final class OpProfile {
       }
     }
     return micros;
+  }
+
+  /** The summed microseconds of a profile. */
+  public static double total(Map<String, Long> micros) {
+    return micros.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** The profile as "Type 123 us" lines, largest first. */

@@ -66,6 +66,27 @@ public final class TrainBench {
     }
   }
 
+  /**
+   * Where a training step's time goes: TensorFlow's trace of {@code model}'s step and of its
+   * static twin's, summed by op type over {@code runs} runs after warm-up, largest first.
+   */
+  public static void profile(String model, String baseline, Threads threads, int runs,
+      PrintStream log) {
+    try (Step base = new Step(baseline, threads); Step cond = new Step(model, threads)) {
+      for (int i = 0; i < 5; i++) {
+        base.run();
+        cond.run();
+      }
+      var b = OpProfile.byOpType(base::runner, runs);
+      var c = OpProfile.byOpType(cond::runner, runs);
+      log.printf("  %s vs %s, training step B=%d: static %.1f ms, conditional %.1f ms (kernel"
+          + " time summed by op type per run)%n", model, baseline, BATCH,
+          OpProfile.total(b) / runs / 1e3, OpProfile.total(c) / runs / 1e3);
+      log.print("   static:\n" + OpProfile.format(b, runs));
+      log.print("   conditional:\n" + OpProfile.format(c, runs));
+    }
+  }
+
   /** The experts (or kernels) of a zoo model's layers: 4 for CondConv and DynamicConv, else 1. */
   static int experts(String model) {
     return model.endsWith("condconv") || model.endsWith("dynamic") ? 4 : 1;
@@ -115,12 +136,17 @@ public final class TrainBench {
     }
 
     void run() {
+      runner().run().close();
+    }
+
+    /** A runner of one step: the batch, learning rate, seed and temperature fed. */
+    Session.Runner runner() {
       Session.Runner runner = s.runner().feed(tg.model.images(), x).feed(tg.labels, y)
           .feed(tg.learningRate, lr).feed(tg.model.stepSeed(), seed).addTarget(tg.step);
       if (tg.model.temperature() != null) {
         runner.feed(tg.model.temperature(), temperature);
       }
-      runner.run().close();
+      return runner;
     }
 
     Graph graph() {

@@ -182,5 +182,11 @@ final class BenchCommand implements Callable<Integer> {
       LayerBench.profile(c, 32, 8, false, th, quick ? 3 : 10, System.out);
       LayerBench.profile(c, 32, 8, true, th, quick ? 3 : 10, System.out);
     }
+    System.out.println("profile (TensorFlow trace, kernel time by op type, training steps):");
+    for (String[] m : new String[][] {{"small-cnn-condconv", "small-cnn-static"},
+        {"mobilenetv2-0.25-condconv", "mobilenetv2-0.25-static"},
+        {"mobilenetv2-0.25-dynamic", "mobilenetv2-0.25-static"}}) {
+      TrainBench.profile(m[0], m[1], th, quick ? 3 : 10, System.out);
+    }
   }
 }

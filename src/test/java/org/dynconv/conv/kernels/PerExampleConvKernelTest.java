@@ -32,7 +32,7 @@ import org.tensorflow.types.TFloat32;
  * against a float64 reference written here in plain loops, over the grid of issue 25: kernel 1, 3
  * and 5, stride 1 and 2, SAME and VALID, batch 1, 3 and 8, regular and depthwise (multiplier 1 and
  * 2), inputs 9 x 8 and 8 x 9, plus dilation 2; channel counts that are not multiples of the
- * kernel's tiles (13 in, 19 out; depthwise 21, 70 and 40 x 2).
+ * kernel's tiles (13 in, 19 out; depthwise 8, 21, 28, 70 and 40 x 2).
  * The gradients go through the Java registration ({@code Graph.addGradients}) and are checked
  * against the reference's scatter form and against central differences; results are bit-identical
  * across runs and thread counts. The build runs this class three times: with the library's best
@@ -92,9 +92,12 @@ class PerExampleConvKernelTest {
               out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, b, hw[0], hw[1], 3, 2, g)));
             }
           }
-          // Depthwise channels beyond one 64-channel register block, multiplier 1 and 2.
+          // Depthwise channels beyond one 64-channel register block, multiplier 1 and 2; 8 and 28
+          // channels take the narrower vectors (16 + 8 + 4 with AVX-512, 3 x 8 + 4 with AVX2).
           ConvGeometry g = ConvGeometry.square(k, s, 1, p);
           out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 3, 70, 1, g)));
+          out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 3, 8, 1, g)));
+          out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 3, 28, 1, g)));
           out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 3, 40, 2, g)));
         }
       }
@@ -161,6 +164,62 @@ class PerExampleConvKernelTest {
       assertArrayEquals(first.y, again.y, "y with " + threads + " threads");
       assertArrayEquals(first.dx, again.dx, "dx with " + threads + " threads");
       assertArrayEquals(first.dw, again.dw, "dw with " + threads + " threads");
+    }
+  }
+
+  /**
+   * Several of our ops at once (TensorFlow's inter-op threads), each on two threads: one holds the
+   * library's thread pool and the others start threads of their own; each result equals the one
+   * its op computes alone, bit for bit.
+   */
+  @Test
+  void opsRunningAtOnceEachGiveTheResultTheyGiveAlone() {
+    // Large enough (some milliseconds each) that the ops overlap.
+    List<Case> cases = List.of(
+        new Case(ConvKind.REGULAR, 4, 32, 32, 48, 40, ConvGeometry.square(3, 1, 1, Padding.SAME)),
+        new Case(ConvKind.REGULAR, 3, 32, 32, 64, 33, ConvGeometry.square(1, 2, 1, Padding.VALID)),
+        new Case(ConvKind.DEPTHWISE, 4, 32, 32, 28, 1, ConvGeometry.square(3, 1, 1, Padding.SAME)),
+        new Case(ConvKind.DEPTHWISE, 3, 32, 32, 70, 1, ConvGeometry.square(5, 2, 1, Padding.SAME)));
+    List<float[]> xs = new ArrayList<>(), ws = new ArrayList<>(), alone = new ArrayList<>();
+    SplittableRandom r = new SplittableRandom(13);
+    for (Case c : cases) {
+      xs.add(uniform(r, c.xShape()));
+      ws.add(uniform(r, c.wShape()));
+      float[] dy = new float[c.batch() * c.oh() * c.ow() * c.cout()];
+      alone.add(compute(c, xs.get(xs.size() - 1), ws.get(ws.size() - 1), dy, 2).y);
+    }
+    List<TFloat32> feeds = new ArrayList<>();
+    try (Graph g = new Graph();
+        Session s = new org.dynconv.graph.Threads(2, cases.size()).session(g)) {
+      Ops tf = Ops.create(g);
+      // Placeholders, not constants: TensorFlow would fold constant inputs on one thread.
+      List<Operand<TFloat32>> ins = new ArrayList<>(), ys = new ArrayList<>();
+      for (int i = 0; i < cases.size(); i++) {
+        Case c = cases.get(i);
+        Operand<TFloat32> x = tf.placeholder(TFloat32.class,
+            org.tensorflow.op.core.Placeholder.shape(Shape.of(c.xShape())));
+        Operand<TFloat32> w = tf.placeholder(TFloat32.class,
+            org.tensorflow.op.core.Placeholder.shape(Shape.of(c.wShape())));
+        ins.add(x);
+        ins.add(w);
+        feeds.add(TFloat32.tensorOf(Shape.of(c.xShape()), DataBuffers.of(xs.get(i), true, false)));
+        feeds.add(TFloat32.tensorOf(Shape.of(c.wShape()), DataBuffers.of(ws.get(i), true, false)));
+        ys.add(KernelOps.perExampleConv2d(tf, x, w, c.kind(), c.g(), 2));
+      }
+      for (int run = 0; run < 20; run++) {
+        Session.Runner runner = s.runner();
+        for (int i = 0; i < ins.size(); i++) {
+          runner.feed(ins.get(i), feeds.get(i));
+        }
+        ys.forEach(runner::fetch);
+        try (Result res = runner.run()) {
+          for (int i = 0; i < cases.size(); i++) {
+            assertArrayEquals(alone.get(i), floats(res, i), cases.get(i) + ", run " + run);
+          }
+        }
+      }
+    } finally {
+      feeds.forEach(TFloat32::close);
     }
   }
 
