@@ -18,32 +18,42 @@ import org.tensorflow.types.TFloat32;
  * #withChunk}) the batch is processed in chunks, mixing each chunk's kernels just before its
  * product: the mixed kernels (B times Cin*Cout floats, up to 28 MB at batch 32) then stay in cache
  * instead of going through memory. {@code bench --suite chunk} measures the chunk sizes against
- * each other and the static convolution (src/site/markdown/results/performance.md).
+ * each other and the static convolution (src/site/markdown/results/performance.md). The strategy
+ * AUTO uses does not chunk a batch whose mixed kernels take at most {@link #UNCHUNKED_BYTES}: they
+ * fit in cache whole, and chunks would only add their splits, small products and concat.
  */
 public final class BatchedMatMulConv implements PerExampleConv {
   /** The chunk size the BATCHED_MATMUL strategy uses. */
   public static final int CHUNK = 8;
 
+  /**
+   * Mixed kernels of a whole batch up to this many bytes are made at once (AUTO's instance): 8 MB,
+   * about what one chunk of 8 holds for EfficientNet-B0's largest 1x1 layers.
+   */
+  public static final long UNCHUNKED_BYTES = 8L << 20;
+
   private final int chunk;
+  private final long unchunkedBytes;
 
   BatchedMatMulConv() {
-    this(CHUNK);
+    this(CHUNK, UNCHUNKED_BYTES);
   }
 
-  private BatchedMatMulConv(int chunk) {
+  private BatchedMatMulConv(int chunk, long unchunkedBytes) {
     if (chunk < 1) {
       throw new IllegalArgumentException(
           "BatchedMatMulConv: chunk must be at least 1 example, got " + chunk + ".");
     }
     this.chunk = chunk;
+    this.unchunkedBytes = unchunkedBytes;
   }
 
   /**
-   * The strategy with chunks of {@code chunk} examples (a chunk at least the batch mixes the whole
-   * batch at once); for benchmarks that compare chunk sizes.
+   * The strategy with chunks of {@code chunk} examples whatever the kernels' size (a chunk at least
+   * the batch mixes the whole batch at once); for benchmarks that compare chunk sizes.
    */
   public static BatchedMatMulConv withChunk(int chunk) {
-    return new BatchedMatMulConv(chunk);
+    return new BatchedMatMulConv(chunk, 0);
   }
 
   @Override
@@ -66,7 +76,8 @@ public final class BatchedMatMulConv implements PerExampleConv {
       xs = tf.stridedSlice(x, tf.constant(new int[] {0, 0, 0, 0}), tf.constant(new int[] {0, 0, 0, 0}),
           tf.constant(new int[] {1, sh, sw, 1}), StridedSlice.beginMask(15L), StridedSlice.endMask(15L));
     }
-    if (!p.staticBatch() || p.batch() <= chunk) {
+    long mixedBytes = p.batch() * p.inChannels() * p.kernelOut() * Float.BYTES;
+    if (!p.staticBatch() || p.batch() <= chunk || mixedBytes <= unchunkedBytes) {
       return product(tf, xs, source.kernels(tf, routing), p);
     }
     int b = (int) p.batch(), n = (b + chunk - 1) / chunk;

@@ -57,6 +57,54 @@ class BatchedMatMulChunkTest {
     }
   }
 
+  /**
+   * AUTO's instance chunks a static batch only when its mixed kernels exceed {@link
+   * BatchedMatMulConv#UNCHUNKED_BYTES}: 16 x 5 x 6 floats are made at once (no SplitV), 16 x 256 x
+   * 600 floats (9.8 MB) in two chunks of 8.
+   */
+  @ParameterizedTest(name = "B=16 {0}->{1}: chunks={2}")
+  @CsvSource({"5,6,0", "256,600,2"})
+  void autoChunksOnlyKernelsBeyondTheCacheBudget(int cin, int cout, int chunks) {
+    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
+      Ops tf = Ops.create(g);
+      int b = 16;
+      ConvProblem p = new ConvProblem(ConvKind.REGULAR, b, 4, 4, cin, cout, ConvGeometry.of(1));
+      Operand<TFloat32> x = tf.placeholder(TFloat32.class,
+          org.tensorflow.op.core.Placeholder.shape(Shape.of(b, 4, 4, cin)));
+      Operand<TFloat32> r = tf.placeholder(TFloat32.class,
+          org.tensorflow.op.core.Placeholder.shape(Shape.of(b, E)));
+      Operand<TFloat32> bank = tf.placeholder(TFloat32.class,
+          org.tensorflow.op.core.Placeholder.shape(Shape.of(E, (long) cin * cout)));
+      KernelSource source = new KernelSource() {
+        @Override
+        public Operand<TFloat32> kernels(Ops t, Operand<TFloat32> routing) {
+          return t.linalg.matMul(routing, bank);
+        }
+
+        @Override
+        public Operand<TFloat32> kernelsExampleLast(Ops t, Operand<TFloat32> routing) {
+          throw new AssertionError("BATCHED_MATMUL mixes [n, P] kernels");
+        }
+
+        @Override
+        public Operand<TFloat32> single(Ops t, Operand<TFloat32> routing) {
+          throw new AssertionError("BATCHED_MATMUL mixes [n, P] kernels");
+        }
+      };
+      Operand<TFloat32> y = new BatchedMatMulConv().apply(tf, x, r, source, p);
+      assertEquals(List.of((long) b, 4L, 4L, (long) cout),
+          java.util.Arrays.stream(y.shape().asArray()).boxed().toList());
+      long splits = 0, products = 0;
+      for (var it = g.operations(); it.hasNext(); ) {
+        String type = it.next().type();
+        splits += type.equals("SplitV") ? 1 : 0;
+        products += type.equals("MatMul") ? 1 : 0;
+      }
+      assertEquals(chunks == 0 ? 0 : 2, splits, "SplitV ops (x and the routing weights)");
+      assertEquals(Math.max(chunks, 1), products, "mixing products");
+    }
+  }
+
   @Test
   void chunkBelowOneIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
