@@ -198,54 +198,59 @@ static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
   }
 }
 
+/*
+ * The (dy row, w row) pairs of the taps that reach input pixel (ih, iw) of one example: output
+ * pixels whose window covers it at that tap (ih + PT - kh * DH a multiple of SH inside the output,
+ * the same for columns). Returns how many, at most KH * KW.
+ */
+static int64_t pe_dx_sources(const pe_geometry* g, int64_t ih, int64_t iw, const float* dyb,
+                             const float* wb, const float** dys, const float** wts) {
+  int64_t k = 0;
+  for (int64_t kh = 0; kh < g->KH; kh++) {
+    int64_t t = ih + g->PT - kh * g->DH;
+    if (t < 0 || t % g->SH != 0 || t / g->SH >= g->OH) continue;
+    for (int64_t kw = 0; kw < g->KW; kw++) {
+      int64_t s = iw + g->PL - kw * g->DW;
+      if (s < 0 || s % g->SW != 0 || s / g->SW >= g->OW) continue;
+      dys[k] = dyb + (t / g->SH * g->OW + s / g->SW) * g->Cout;
+      wts[k++] = wb + (kh * g->KW + kw) * g->Cout;
+    }
+  }
+  return k;
+}
+
 /* Units are (example, input row); each input pixel gathers the outputs its taps feed. */
 static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
   const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
-  const float* dys[PE_MAX_TAPS];
-  const float* wts[PE_MAX_TAPS];
+  const float** dys = (const float**)malloc((size_t)taps * sizeof(float*));
+  const float** wts = (const float**)malloc((size_t)taps * sizeof(float*));
+  if (dys == NULL || wts == NULL) abort();
   for (int64_t u = begin; u < end; u++) {
     int64_t b = u / g->H, ih = u % g->H;
     const float* dyb = c->dy + b * g->OH * g->OW * N;
     const float* wb = c->w + b * taps * N;
     for (int64_t iw = 0; iw < g->W; iw++) {
       float* dxo = c->out + ((b * g->H + ih) * g->W + iw) * C;
-      if (M == 1 && taps <= PE_MAX_TAPS) {
-        int64_t k = 0;
-        for (int64_t kh = 0; kh < g->KH; kh++) {
-          int64_t t = ih + g->PT - kh * g->DH;
-          if (t < 0 || t % g->SH != 0 || t / g->SH >= g->OH) continue;
-          for (int64_t kw = 0; kw < g->KW; kw++) {
-            int64_t s = iw + g->PL - kw * g->DW;
-            if (s < 0 || s % g->SW != 0 || s / g->SW >= g->OW) continue;
-            dys[k] = dyb + (t / g->SH * g->OW + s / g->SW) * N;
-            wts[k++] = wb + (kh * g->KW + kw) * N;
-          }
-        }
+      int64_t k = pe_dx_sources(g, ih, iw, dyb, wb, dys, wts);
+      if (M == 1) {
 #define PE_DX(LANES) pe_dx_block_##LANES(dys, wts, k, cb, dxo)
         PE_EACH_BLOCK(C, PE_DX);
 #undef PE_DX
         continue;
       }
-      memset(dxo, 0, (size_t)C * sizeof(float));
-      for (int64_t kh = 0; kh < g->KH; kh++) {
-        int64_t t = ih + g->PT - kh * g->DH;
-        if (t < 0 || t % g->SH != 0 || t / g->SH >= g->OH) continue;
-        for (int64_t kw = 0; kw < g->KW; kw++) {
-          int64_t s = iw + g->PL - kw * g->DW;
-          if (s < 0 || s % g->SW != 0 || s / g->SW >= g->OW) continue;
-          const float* dy = dyb + (t / g->SH * g->OW + s / g->SW) * N;
-          const float* wt = wb + (kh * g->KW + kw) * N;
-          for (int64_t j = 0; j < C; j++) {
-            float sum = 0;
-            for (int64_t m = 0; m < M; m++) sum += dy[j * M + m] * wt[j * M + m];
-            dxo[j] += sum;
-          }
+      for (int64_t j = 0; j < C; j++) {
+        float sum = 0;
+        for (int64_t i = 0; i < k; i++) {
+          for (int64_t m = 0; m < M; m++) sum += dys[i][j * M + m] * wts[i][j * M + m];
         }
+        dxo[j] = sum;
       }
     }
   }
+  free(wts);
+  free(dys);
 }
 
 /* Units are (example, tap), each sweeping the output pixels whose input lies in the image. */

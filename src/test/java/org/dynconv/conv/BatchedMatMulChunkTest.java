@@ -75,22 +75,7 @@ class BatchedMatMulChunkTest {
           org.tensorflow.op.core.Placeholder.shape(Shape.of(b, E)));
       Operand<TFloat32> bank = tf.placeholder(TFloat32.class,
           org.tensorflow.op.core.Placeholder.shape(Shape.of(E, (long) cin * cout)));
-      KernelSource source = new KernelSource() {
-        @Override
-        public Operand<TFloat32> kernels(Ops t, Operand<TFloat32> routing) {
-          return t.linalg.matMul(routing, bank);
-        }
-
-        @Override
-        public Operand<TFloat32> kernelsExampleLast(Ops t, Operand<TFloat32> routing) {
-          throw new AssertionError("BATCHED_MATMUL mixes [n, P] kernels");
-        }
-
-        @Override
-        public Operand<TFloat32> single(Ops t, Operand<TFloat32> routing) {
-          throw new AssertionError("BATCHED_MATMUL mixes [n, P] kernels");
-        }
-      };
+      KernelSource source = mixedBy((t, routing) -> t.linalg.matMul(routing, bank));
       Operand<TFloat32> y = new BatchedMatMulConv().apply(tf, x, r, source, p);
       assertEquals(List.of((long) b, 4L, 4L, (long) cout),
           java.util.Arrays.stream(y.shape().asArray()).boxed().toList());
@@ -114,10 +99,16 @@ class BatchedMatMulChunkTest {
   }
 
   private static KernelSource mixing(ExpertBank bank) {
+    return mixedBy(bank::mixKernels);
+  }
+
+  /** A kernel source of [n, P] kernels only, which is all BATCHED_MATMUL asks for. */
+  private static KernelSource mixedBy(
+      java.util.function.BiFunction<Ops, Operand<TFloat32>, Operand<TFloat32>> mix) {
     return new KernelSource() {
       @Override
       public Operand<TFloat32> kernels(Ops tf, Operand<TFloat32> routing) {
-        return bank.mixKernels(tf, routing);
+        return mix.apply(tf, routing);
       }
 
       @Override
