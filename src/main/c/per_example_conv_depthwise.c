@@ -23,8 +23,7 @@
 #define PE_VW 4
 #endif
 
-#define PE_DP 6          /* output pixels a forward tile (build.sh's PE_P sizes the regular tiles) */
-#define PE_MAX_TAPS 64   /* windows up to 8 x 8 keep their pointers on the stack */
+#define PE_DP 6 /* output pixels a forward tile (build.sh's PE_P sizes the regular tiles) */
 
 typedef struct {
   const pe_geometry* g;
@@ -53,66 +52,66 @@ typedef float pe_v8 __attribute__((vector_size(8 * sizeof(float))));
 typedef float pe_v4 __attribute__((vector_size(4 * sizeof(float))));
 typedef float pe_v1;
 
-#define PE_DEPTHWISE_BLOCKS(LANES)                                                                   \
-  static inline void pe_fwd_block_##LANES(const float* const (*src)[PE_DP], const float* wb,         \
-                                      int64_t N, int64_t taps, int64_t cb, int64_t np,           \
-                                      float* yb) {                                               \
-    pe_v##LANES acc[PE_DP];                                                                          \
-    memset(acc, 0, sizeof acc);                                                                  \
-    for (int64_t t = 0; t < taps; t++) {                                                         \
-      pe_v##LANES wv, xv;                                                                            \
-      memcpy(&wv, wb + t * N + cb, sizeof wv);                                                   \
-      for (int p = 0; p < PE_DP; p++) {                                                          \
-        memcpy(&xv, src[t][p] + cb, sizeof xv);                                                  \
-        acc[p] += wv * xv;                                                                       \
-      }                                                                                          \
-    }                                                                                            \
-    for (int64_t p = 0; p < np; p++) memcpy(yb + p * N + cb, &acc[p], sizeof acc[p]);           \
-  }                                                                                              \
-  static inline void pe_dx_block_##LANES(const float* const* dys, const float* const* wts,          \
-                                     int64_t k, int64_t cb, float* dxo) {                        \
-    pe_v##LANES acc, a, b;                                                                           \
-    memset(&acc, 0, sizeof acc);                                                                 \
-    for (int64_t i = 0; i < k; i++) {                                                            \
-      memcpy(&a, dys[i] + cb, sizeof a);                                                         \
-      memcpy(&b, wts[i] + cb, sizeof b);                                                         \
-      acc += a * b;                                                                              \
-    }                                                                                            \
-    memcpy(dxo + cb, &acc, sizeof acc);                                                          \
-  }                                                                                              \
-  /* G = 4 channel vectors side by side (a sum each), or G = 1 vector in 4 interleaved sums. */  \
-  static inline void pe_dw_block_##LANES(const pe_geometry* g, const float* xb, const float* dyb, \
-                                         int64_t kh, int64_t off, int64_t ow0, int64_t ow1,      \
-                                         int64_t cb, int G, float* dwt) {                        \
-    const int64_t C = g->C, N = g->Cout;                                                         \
-    pe_v##LANES acc[4], a, b;                                                                    \
-    memset(acc, 0, sizeof acc);                                                                  \
-    int64_t i = 0;                                                                               \
-    for (int64_t oh = 0; oh < g->OH; oh++) {                                                     \
-      int64_t ih = oh * g->SH + kh * g->DH - g->PT;                                              \
-      if (ih < 0 || ih >= g->H) continue;                                                        \
-      const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + cb;                           \
-      const float* dys = dyb + (oh * g->OW + ow0) * N + cb;                                      \
-      for (int64_t ow = ow0; ow < ow1; ow++, i++, xs += g->SW * C, dys += N) {                   \
-        if (G == 4) {                                                                            \
-          for (int v = 0; v < 4; v++) {                                                          \
-            memcpy(&a, xs + v * LANES, sizeof a);                                                \
-            memcpy(&b, dys + v * LANES, sizeof b);                                               \
-            acc[v] += a * b;                                                                     \
-          }                                                                                      \
-        } else {                                                                                 \
-          memcpy(&a, xs, sizeof a);                                                              \
-          memcpy(&b, dys, sizeof b);                                                             \
-          acc[i & 3] += a * b;                                                                   \
-        }                                                                                        \
-      }                                                                                          \
-    }                                                                                            \
-    if (G == 4) {                                                                                \
-      memcpy(dwt + cb, acc, sizeof acc);                                                         \
-    } else {                                                                                     \
-      acc[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);                                            \
-      memcpy(dwt + cb, &acc[0], sizeof acc[0]);                                                  \
-    }                                                                                            \
+#define PE_DEPTHWISE_BLOCKS(LANES)                                                                 \
+  static inline void pe_fwd_block_##LANES(const float* const (*src)[PE_DP], const float* wb,       \
+                                          int64_t N, int64_t taps, int64_t cb, int64_t np,         \
+                                          float* yb) {                                             \
+    pe_v##LANES acc[PE_DP];                                                                        \
+    memset(acc, 0, sizeof acc);                                                                    \
+    for (int64_t t = 0; t < taps; t++) {                                                           \
+      pe_v##LANES wv, xv;                                                                          \
+      memcpy(&wv, wb + t * N + cb, sizeof wv);                                                     \
+      for (int p = 0; p < PE_DP; p++) {                                                            \
+        memcpy(&xv, src[t][p] + cb, sizeof xv);                                                    \
+        acc[p] += wv * xv;                                                                         \
+      }                                                                                            \
+    }                                                                                              \
+    for (int64_t p = 0; p < np; p++) memcpy(yb + p * N + cb, &acc[p], sizeof acc[p]);              \
+  }                                                                                                \
+  static inline void pe_dx_block_##LANES(const float* const* dys, const float* const* wts,         \
+                                         int64_t k, int64_t cb, float* dxo) {                      \
+    pe_v##LANES acc, a, b;                                                                         \
+    memset(&acc, 0, sizeof acc);                                                                   \
+    for (int64_t i = 0; i < k; i++) {                                                              \
+      memcpy(&a, dys[i] + cb, sizeof a);                                                           \
+      memcpy(&b, wts[i] + cb, sizeof b);                                                           \
+      acc += a * b;                                                                                \
+    }                                                                                              \
+    memcpy(dxo + cb, &acc, sizeof acc);                                                            \
+  }                                                                                                \
+  /* G = 4 channel vectors side by side (a sum each), or G = 1 vector in 4 interleaved sums. */    \
+  static inline void pe_dw_block_##LANES(const pe_geometry* g, const float* xb, const float* dyb,  \
+                                         int64_t kh, int64_t off, int64_t ow0, int64_t ow1,        \
+                                         int64_t cb, int G, float* dwt) {                          \
+    const int64_t C = g->C, N = g->Cout;                                                           \
+    pe_v##LANES acc[4], a, b;                                                                      \
+    memset(acc, 0, sizeof acc);                                                                    \
+    int64_t i = 0;                                                                                 \
+    for (int64_t oh = 0; oh < g->OH; oh++) {                                                       \
+      int64_t ih = oh * g->SH + kh * g->DH - g->PT;                                                \
+      if (ih < 0 || ih >= g->H) continue;                                                          \
+      const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + cb;                             \
+      const float* dys = dyb + (oh * g->OW + ow0) * N + cb;                                        \
+      for (int64_t ow = ow0; ow < ow1; ow++, i++, xs += g->SW * C, dys += N) {                     \
+        if (G == 4) {                                                                              \
+          for (int v = 0; v < 4; v++) {                                                            \
+            memcpy(&a, xs + v * LANES, sizeof a);                                                  \
+            memcpy(&b, dys + v * LANES, sizeof b);                                                 \
+            acc[v] += a * b;                                                                       \
+          }                                                                                        \
+        } else {                                                                                   \
+          memcpy(&a, xs, sizeof a);                                                                \
+          memcpy(&b, dys, sizeof b);                                                               \
+          acc[i & 3] += a * b;                                                                     \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    if (G == 4) {                                                                                  \
+      memcpy(dwt + cb, acc, sizeof acc);                                                           \
+    } else {                                                                                       \
+      acc[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);                                              \
+      memcpy(dwt + cb, &acc[0], sizeof acc[0]);                                                    \
+    }                                                                                              \
   }
 PE_DEPTHWISE_BLOCKS(16)
 PE_DEPTHWISE_BLOCKS(8)
@@ -154,6 +153,9 @@ static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
   const int64_t pixels = g->OH * g->OW, tiles = (pixels + PE_DP - 1) / PE_DP;
+  /* src[t][p]: where pixel p of the tile reads at tap t (the zero row outside the image). */
+  const float* (*src)[PE_DP] = (const float* (*)[PE_DP])malloc((size_t)taps * sizeof *src);
+  if (src == NULL) abort();
   for (int64_t u = begin; u < end; u++) {
     int64_t b = u / tiles, t0 = u % tiles * PE_DP, np = pe_min64(PE_DP, pixels - t0);
     const float* xb = c->x + b * g->H * g->W * C;
@@ -165,8 +167,7 @@ static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
       row[p] = i / g->OW * g->SH - g->PT;
       col[p] = i % g->OW * g->SW - g->PL;
     }
-    if (M == 1 && taps <= PE_MAX_TAPS) {
-      const float* src[PE_MAX_TAPS][PE_DP];
+    if (M == 1) {
       for (int64_t t = 0; t < taps; t++) {
         int64_t kh = t / g->KW, kw = t % g->KW;
         for (int p = 0; p < PE_DP; p++) {
@@ -175,7 +176,8 @@ static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
                           ? xb + (ih * g->W + iw) * C : c->zeros;
         }
       }
-#define PE_FWD(LANES) pe_fwd_block_##LANES((const float* const(*)[PE_DP])src, wb, N, taps, cb, np, yb)
+#define PE_FWD(LANES) \
+  pe_fwd_block_##LANES((const float* const(*)[PE_DP])src, wb, N, taps, cb, np, yb)
       PE_EACH_BLOCK(N, PE_FWD);
 #undef PE_FWD
       continue;
@@ -196,6 +198,7 @@ static void pe_fwd_depthwise_tiles(const void* vc, int64_t begin, int64_t end) {
       }
     }
   }
+  free(src);
 }
 
 /*
@@ -266,7 +269,8 @@ static void pe_dw_depthwise_taps(const void* vc, int64_t begin, int64_t end) {
     /* The output columns whose input column lies inside the image: ow0 <= ow < ow1. */
     int64_t off = kw * g->DW - g->PL;
     int64_t ow0 = off >= 0 ? 0 : pe_ceil_div(-off, g->SW);
-    int64_t ow1 = pe_max64(ow0, pe_min64(g->OW, g->W - off > 0 ? pe_ceil_div(g->W - off, g->SW) : 0));
+    int64_t ow1 = pe_min64(g->OW, g->W - off > 0 ? pe_ceil_div(g->W - off, g->SW) : 0);
+    ow1 = pe_max64(ow0, ow1);
     if (M == 1) {
       int64_t cb = 0;
       for (; cb + 4 * PE_VW <= N; cb += 4 * PE_VW) {

@@ -15,8 +15,9 @@
  * the tile sized to fill its registers without spilling: x86-64-v4 12 x 2 vectors of 16 floats
  * (24 of 32 zmm registers), x86-64-v3 6 x 2 of 8 (12 of 16 ymm), baseline x86-64 6 x 2 of 4 (12
  * of 16 xmm); per_example_conv.c picks one at run time. (A vector wider than the registers would
- * be split by the compiler through memory, at a fifth of the speed.) The sums run in a fixed order that does not depend on the number of threads, so results are
- * bit-identical from run to run (and differ between instruction sets only by rounding).
+ * be split by the compiler through memory, at a fifth of the speed.) The sums run in a fixed
+ * order that does not depend on the number of threads, so results are bit-identical from run to
+ * run (and differ between instruction sets only by rounding).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -90,7 +90,8 @@ static struct {
   int sleepers_caller;   /* the caller sleeps on done */
   int workers;           /* worker threads started (only the owning caller changes it) */
   pe_chunk chunks[PE_MAX_THREADS];
-} pe_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, {{0, 0, 0, 0}}};
+} pe_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+             0, 0, 0, 0, 0, {{0, 0, 0, 0}}};
 
 static void pe_pool_after_fork_in_child(void) {
   /* The workers were not copied: start over with none (the next call starts them again). */
@@ -145,14 +146,15 @@ static void pe_run_pooled(const pe_chunk* chunks, int64_t t) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int ok = pthread_create(&id, &attr, pe_worker_main, (void*)(intptr_t)(pe_pool.workers + 1)) == 0;
+    void* index = (void*)(intptr_t)(pe_pool.workers + 1);
+    int ok = pthread_create(&id, &attr, pe_worker_main, index) == 0;
     pthread_attr_destroy(&attr);
     if (!ok) break;
     pe_pool.workers++;
   }
   /* Chunks past the workers there are (threads could not be started) run on this thread. */
   int64_t pooled = pe_min64(t, pe_pool.workers + 1);
-  for (int64_t i = 0; i < t; i++) pe_pool.chunks[i] = chunks[i];
+  for (int64_t i = 1; i < pooled; i++) pe_pool.chunks[i] = chunks[i];
   PE_STORE(&pe_pool.pending, (int)(pooled - 1));
   if (pooled > 1) {
     pthread_mutex_lock(&pe_pool.lock);
@@ -196,7 +198,8 @@ void pe_parallel(int threads, int64_t n, double macs, pe_task fn, const void* ct
   }
   pthread_once(&pe_pool_once, pe_pool_init);
   int expected = 0;
-  if (__atomic_compare_exchange_n(&pe_pool.busy, &expected, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+  if (__atomic_compare_exchange_n(&pe_pool.busy, &expected, 1, 0, __ATOMIC_SEQ_CST,
+                                  __ATOMIC_SEQ_CST)) {
     pe_run_pooled(chunks, t);
     PE_STORE(&pe_pool.busy, 0);
   } else {

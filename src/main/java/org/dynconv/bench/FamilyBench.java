@@ -137,7 +137,6 @@ public final class FamilyBench {
     }
   }
 
-
   private static List<Candidate> candidates(LayerScope root, LayerCase c, Operand<TFloat32> x,
       int b, boolean train) {
     Mode mode = train ? Mode.TRAIN : Mode.INFER;

@@ -133,7 +133,6 @@ public final class LayerBench {
     }
   }
 
-
   /** A case's graph: the static baseline's targets and each applicable strategy's, by name. */
   private record Built(List<Operand<?>> baseline, List<String> names,
       List<List<Operand<?>>> ops) {}
