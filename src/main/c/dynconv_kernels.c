@@ -9,6 +9,8 @@
  *   gradient registered in Java (dy/dx = 2x).
  *   DynconvPerExampleConv2D and DynconvPerExampleConv2DGrad: per-example convolution
  *   (per_example_conv_ops.c).
+ *   DynconvBatchMatMulRoute and DynconvMeanRoute: pass values through, so that their gradients
+ *   are ones registered in Java (gradient_routes.c).
  */
 #define _POSIX_C_SOURCE 200809L /* setenv and getpid under -std=c11 */
 
@@ -77,6 +79,7 @@ static void probe_square_compute(void* state, TF_OpKernelContext* ctx) {
 }
 
 int dynconv_register_per_example_conv(TF_Status* status);
+int dynconv_register_gradient_routes(TF_Status* status);
 
 /* Registration failures are printed: a constructor has no caller to return them to. */
 static int check(TF_Status* status, const char* what) {
@@ -126,6 +129,10 @@ __attribute__((constructor)) static void register_dynconv_kernels(void) {
   if (TF_GetCode(status) == DC_TF_OK) {
     dynconv_register_per_example_conv(status);
     check(status, "the per-example convolution ops");
+  }
+  if (TF_GetCode(status) == DC_TF_OK) {
+    dynconv_register_gradient_routes(status);
+    check(status, "the gradient routes");
   }
   TF_DeleteStatus(status);
 }

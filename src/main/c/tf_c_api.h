@@ -86,6 +86,7 @@ void TF_OpKernelConstruction_Failure(TF_OpKernelConstruction* ctx, TF_Status* st
 void TF_GetInput(TF_OpKernelContext* ctx, int i, TF_Tensor** tensor, TF_Status* status);
 TF_Tensor* TF_AllocateOutput(TF_OpKernelContext* context, int index, int dtype,
                              const int64_t* dims, int num_dims, size_t len, TF_Status* status);
+void TF_SetOutput(TF_OpKernelContext* ctx, int i, const TF_Tensor* tensor, TF_Status* status);
 void TF_OpKernelContext_Failure(TF_OpKernelContext* ctx, TF_Status* status);
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@ import org.dynconv.layers.BuiltOnce;
 import org.dynconv.layers.Layer;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.BatchNormFold;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -131,8 +132,14 @@ public final class BlockLayers {
           ctx.foldBatchNorm()), temp);
       return new ConvPair(routing, first, second, nhwc[1], nhwc[2]);
     }, (ctx, pair, x) -> {
-      Operand<TFloat32> r = pair.routing() == null ? null : pair.routing().route(x);
-      Forward a = pair.first().apply(ctx, x, r);
+      Operand<TFloat32> r = null;
+      Operand<TFloat32> in = x;
+      if (pair.routing() != null) {
+        PooledInput pooled = pair.routing().pool(x, ctx.mode());
+        r = pair.routing().routePooled(pooled.pooled());
+        in = pooled.x();
+      }
+      Forward a = pair.first().apply(ctx, in, r);
       Forward b = pair.second().apply(ctx, a.output(), r);
       List<Op> updates = new ArrayList<>(a.updates());
       updates.addAll(b.updates());

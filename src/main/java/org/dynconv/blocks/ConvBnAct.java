@@ -30,6 +30,7 @@ import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.Norm;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.routing.Routing;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -206,11 +207,17 @@ public final class ConvBnAct implements BlockLayers.Block {
   private static Core mixture(ConditionalConv conv, Routing attention) {
     return new Core() {
       public Forward apply(BuildContext ctx, Operand<TFloat32> x, Operand<TFloat32> routing) {
-        Operand<TFloat32> r = attention == null ? routing : attention.route(x);
+        Operand<TFloat32> in = x;
+        Operand<TFloat32> r = routing;
+        if (attention != null) {
+          PooledInput pooled = attention.pool(x, ctx.mode());
+          in = pooled.x();
+          r = attention.routePooled(pooled.pooled());
+        }
         ctx.routingOutputs().routing(conv.scope().path(), r);
         ctx.strategy(conv.getClass().getSimpleName() + " '" + conv.scope().path() + "'",
-            conv.strategyFor(x, ctx.mode()));
-        return Forward.of(conv.apply(x, r, ctx.mode()));
+            conv.strategyFor(in, ctx.mode()));
+        return Forward.of(conv.apply(in, r, ctx.mode()));
       }
 
       public long macs(int h, int w) {

@@ -12,6 +12,7 @@ import org.dynconv.graph.VariableRef;
 import org.dynconv.layers.BuildContext;
 import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.nn.BatchNormFold;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -77,8 +78,13 @@ public final class InvertedResidual implements BlockLayers.Block {
 
   public Forward apply(BuildContext ctx, Operand<TFloat32> input) {
     List<Op> updates = new ArrayList<>();
-    Operand<TFloat32> r = routing == null ? null : routing.route(input);
+    Operand<TFloat32> r = null;
     Operand<TFloat32> x = input;
+    if (routing != null) {
+      PooledInput pooled = routing.pool(input, ctx.mode());
+      r = routing.routePooled(pooled.pooled());
+      x = pooled.x();
+    }
     for (ConvBnAct unit : units()) {
       Forward f = unit.apply(ctx, x, r);
       updates.addAll(f.updates());

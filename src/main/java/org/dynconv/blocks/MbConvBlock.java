@@ -18,6 +18,7 @@ import org.dynconv.nn.BatchNormFold;
 import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.Norm;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -136,8 +137,13 @@ public final class MbConvBlock implements BlockLayers.Block {
     Mode mode = ctx.mode();
     Ops tf = block.ops();
     List<Op> updates = new ArrayList<>();
-    Operand<TFloat32> r = routing == null ? null : routing.route(input);
+    Operand<TFloat32> r = null;
     Operand<TFloat32> x = input;
+    if (routing != null) {
+      PooledInput pooled = routing.pool(input, mode);
+      r = routing.routePooled(pooled.pooled());
+      x = pooled.x();
+    }
     if (bn0 != null) {
       x = condExpand != null ? conditional(ctx, condExpand, x, r) : expand.apply(x);
       x = swish(tf, collect(bn0.apply(x, mode), updates));

@@ -2,6 +2,8 @@ package org.dynconv.conv;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.dynconv.conv.kernels.KernelOps;
+import org.dynconv.nn.BatchMatMul;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.SplitV;
@@ -34,18 +36,29 @@ public final class BatchedMatMulConv implements PerExampleConv {
 
   private final int chunk;
   private final long unchunkedBytes;
+  private final boolean routeGradient;
 
   BatchedMatMulConv() {
-    this(CHUNK, UNCHUNKED_BYTES);
+    this(CHUNK, UNCHUNKED_BYTES, false);
   }
 
-  private BatchedMatMulConv(int chunk, long unchunkedBytes) {
+  private BatchedMatMulConv(int chunk, long unchunkedBytes, boolean routeGradient) {
     if (chunk < 1) {
       throw new IllegalArgumentException(
           "BatchedMatMulConv: chunk must be at least 1 example, got " + chunk + ".");
     }
     this.chunk = chunk;
     this.unchunkedBytes = unchunkedBytes;
+    this.routeGradient = routeGradient;
+  }
+
+  /**
+   * AUTO's instance for training graphs in a process with the kernel library loaded: each regular
+   * product's gradient goes through {@link KernelOps#batchMatMulRoute}, so that it is built from
+   * BatchMatMulV2 products that oneDNN runs. The forward ops and the numbers are the same.
+   */
+  static BatchedMatMulConv routingGradients() {
+    return new BatchedMatMulConv(CHUNK, UNCHUNKED_BYTES, true);
   }
 
   /**
@@ -53,7 +66,7 @@ public final class BatchedMatMulConv implements PerExampleConv {
    * the batch mixes the whole batch at once); for benchmarks that compare chunk sizes.
    */
   public static BatchedMatMulConv withChunk(int chunk) {
-    return new BatchedMatMulConv(chunk, 0);
+    return new BatchedMatMulConv(chunk, 0, false);
   }
 
   @Override
@@ -78,7 +91,7 @@ public final class BatchedMatMulConv implements PerExampleConv {
     }
     long mixedBytes = p.batch() * p.inChannels() * p.kernelOut() * Float.BYTES;
     if (!p.staticBatch() || p.batch() <= chunk || mixedBytes <= unchunkedBytes) {
-      return product(tf, xs, source.kernels(tf, routing), p);
+      return product(tf, xs, source.kernels(tf, routing), p, routeGradient);
     }
     int b = (int) p.batch(), n = (b + chunk - 1) / chunk;
     long[] sizes = new long[n];
@@ -89,13 +102,14 @@ public final class BatchedMatMulConv implements PerExampleConv {
     SplitV<TFloat32> rc = tf.splitV(routing, tf.constant(sizes), tf.constant(0), (long) n);
     List<Operand<TFloat32>> outs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      outs.add(product(tf, xc.output().get(i), source.kernels(tf, rc.output().get(i)), p));
+      outs.add(product(tf, xc.output().get(i), source.kernels(tf, rc.output().get(i)), p,
+          routeGradient));
     }
     return tf.concat(outs, tf.constant(0));
   }
 
   private static Operand<TFloat32> product(Ops tf, Operand<TFloat32> xs, Operand<TFloat32> kernels,
-      ConvProblem p) {
+      ConvProblem p, boolean routeGradient) {
     long oh = p.outHeight(), ow = p.outWidth();
     if (p.kind() == ConvKind.DEPTHWISE) {
       long c = p.inChannels(), m = p.kernelOut();
@@ -107,7 +121,10 @@ public final class BatchedMatMulConv implements PerExampleConv {
     Operand<TFloat32> k3 =
         tf.reshape(kernels, tf.constant(new long[] {-1, p.inChannels(), p.kernelOut()}));
     // BatchMatMulV2: the typed wrapper's V3 runs 1.6 times slower here (see nn.BatchMatMul).
-    Operand<TFloat32> y = org.dynconv.nn.BatchMatMul.of(tf, x3, k3);
+    Operand<TFloat32> y = routeGradient
+        ? KernelOps.batchMatMulRoute(tf,
+            BatchMatMul.of(tf, tf.stopGradient(x3), tf.stopGradient(k3)), x3, k3)
+        : BatchMatMul.of(tf, x3, k3);
     return tf.reshape(y, tf.constant(new long[] {-1, oh, ow, p.kernelOut()}));
   }
 }

@@ -34,6 +34,9 @@ public final class StrategySelector {
     IMPLS.put(Strategy.KERNEL, new KernelConv());
   }
 
+  /** BATCHED_MATMUL in training graphs when the kernel library is loaded (faster gradients). */
+  private static final PerExampleConv ROUTED_MATMUL = BatchedMatMulConv.routingGradients();
+
   private StrategySelector() {}
 
   private static final java.util.concurrent.atomic.AtomicBoolean TOLD_NO_KERNELS =
@@ -97,7 +100,8 @@ public final class StrategySelector {
           + " GROUPED, DEPTHWISE_FOLD, BATCHED_MATMUL, LOOP or FUSED.");
     }
     Strategy s = requested == Strategy.AUTO ? auto(p, mode) : requested;
-    PerExampleConv impl = IMPLS.get(s);
+    PerExampleConv impl = s == Strategy.BATCHED_MATMUL && mode.training()
+        && KernelLibrary.available() ? ROUTED_MATMUL : IMPLS.get(s);
     String reason = impl.unsupportedReason(p);
     if (reason != null) {
       throw new IllegalArgumentException(

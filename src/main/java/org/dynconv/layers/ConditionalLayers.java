@@ -7,6 +7,7 @@ import org.dynconv.graph.Mode;
 import org.dynconv.graph.Shapes;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.routing.DcdBranch;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.routing.Routing;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
@@ -64,7 +65,9 @@ final class ConditionalLayers {
       long[] nhwc = Shapes.requireNhwc(component(), m.conv().scope(), x);
       Operand<TFloat32> r;
       if (m.ownRouting() != null) {
-        r = m.ownRouting().route(x);
+        PooledInput in = m.ownRouting().pool(x, ctx.mode());
+        x = in.x();
+        r = m.ownRouting().routePooled(in.pooled());
         ctx.macs(m.ownRouting().macs(nhwc[1], nhwc[2]));
       } else {
         r = ctx.sharedRouting();

@@ -11,6 +11,7 @@ import org.dynconv.graph.Mode;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.init.Initializers;
 import org.dynconv.mixing.ExpertBank;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.routing.SoftmaxRouting;
 import org.dynconv.routing.Temperature;
 import org.tensorflow.Operand;
@@ -75,7 +76,8 @@ public final class DynamicConv2d implements ConditionalConv {
 
   /** Forward with the layer's own attention computed from {@code x}. */
   public Operand<TFloat32> apply(Operand<TFloat32> x, Mode mode) {
-    return apply(x, routing.route(x), mode);
+    PooledInput in = routing.pool(x, mode);
+    return apply(in.x(), routing.routePooled(in.pooled()), mode);
   }
 
   /**

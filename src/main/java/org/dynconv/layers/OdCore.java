@@ -18,6 +18,7 @@ import org.dynconv.graph.Shapes;
 import org.dynconv.mixing.ExpertBank;
 import org.dynconv.nn.ConvOps;
 import org.dynconv.routing.OdAttention;
+import org.dynconv.routing.PooledInput;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -79,8 +80,9 @@ final class OdCore {
     Shapes.requireChannels(layer, scope, nhwc, inChannels);
     ConvProblem dilated = problem(nhwc, geometry);
     Ops tf = scope.ops();
-    OdAttention.Weights a = attention.apply(x, mode);
-    Operand<TFloat32> xs = tf.math.mul(x, tf.reshape(a.channel(),
+    PooledInput in = attention.pool(x, mode);
+    OdAttention.Weights a = attention.applyPooled(in.pooled(), mode);
+    Operand<TFloat32> xs = tf.math.mul(in.x(), tf.reshape(a.channel(),
         tf.constant(new long[] {-1, 1, 1, inChannels})));
     Operand<TFloat32> y;
     Path path = path(dilated, mode);

@@ -2,6 +2,7 @@ package org.dynconv.layers;
 
 import org.dynconv.graph.LayerScope;
 import org.dynconv.graph.Shapes;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.routing.SigmoidRouting;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -41,12 +42,13 @@ public final class SharedRouting extends BuiltOnce<SigmoidRouting> {
   @Override
   protected Operand<TFloat32> apply(BuildContext ctx, SigmoidRouting router, Operand<TFloat32> x) {
     long[] nhwc = Shapes.requireNhwc("SharedRouting", ctx.scope(), x);
-    Operand<TFloat32> r = router.route(x);
+    PooledInput in = router.pool(x, ctx.mode());
+    Operand<TFloat32> r = router.routePooled(in.pooled());
     ctx.macs(router.macs(nhwc[1], nhwc[2]));
     BuildContext inner = ctx.child(name);
     inner.pushSharedRouting(r);
     try {
-      return body.call(inner, x);
+      return body.call(inner, in.x());
     } finally {
       inner.popSharedRouting();
     }

@@ -113,8 +113,25 @@ public final class OdAttention {
   public Weights apply(Operand<TFloat32> x, Mode mode) {
     long[] nhwc = Shapes.requireNhwc(C, scope, x);
     Shapes.requireChannels(C, scope, nhwc, inChannels);
+    return applyPooled(GlobalAvgPool.apply(scope.ops(), x), mode);
+  }
+
+  /**
+   * The input and its mean over height and width, pooled in this attention's scope: attend from
+   * {@link PooledInput#pooled()} with {@link #applyPooled} and convolve {@link PooledInput#x()},
+   * so that training graphs get the pooling's faster gradient (see {@link PooledInput}).
+   */
+  public PooledInput pool(Operand<TFloat32> x, Mode mode) {
+    long[] nhwc = Shapes.requireNhwc(C, scope, x);
+    Shapes.requireChannels(C, scope, nhwc, inChannels);
+    return PooledInput.of(scope.ops(), x, mode);
+  }
+
+  /** The attentions {@link #apply} gives, from the input's mean {@code [B,C]}. */
+  public Weights applyPooled(Operand<TFloat32> pooled, Mode mode) {
+    PooledInput.requireChannels(C, scope, pooled, inChannels);
     Ops tf = scope.ops();
-    Forward trunk = bn.apply(fc.apply(GlobalAvgPool.apply(tf, x)), mode);
+    Forward trunk = bn.apply(fc.apply(pooled), mode);
     Operand<TFloat32> h = tf.nn.relu(trunk.output());
     List<Dense> sig = new ArrayList<>();
     for (Dense d : new Dense[] {channel, filter, spatial}) {

@@ -4,6 +4,7 @@ import java.util.List;
 import org.dynconv.config.Activation;
 import org.dynconv.config.Check;
 import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
 import org.dynconv.graph.Shapes;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.nn.Dense;
@@ -43,7 +44,20 @@ public final class SigmoidRouting implements Routing {
   public Operand<TFloat32> route(Operand<TFloat32> x) {
     long[] nhwc = Shapes.requireNhwc("SigmoidRouting", scope, x);
     Shapes.requireChannels("SigmoidRouting", scope, nhwc, inChannels);
-    return dense.apply(GlobalAvgPool.apply(scope.ops(), x));
+    return routePooled(GlobalAvgPool.apply(scope.ops(), x));
+  }
+
+  @Override
+  public PooledInput pool(Operand<TFloat32> x, Mode mode) {
+    long[] nhwc = Shapes.requireNhwc("SigmoidRouting", scope, x);
+    Shapes.requireChannels("SigmoidRouting", scope, nhwc, inChannels);
+    return PooledInput.of(scope.ops(), x, mode);
+  }
+
+  @Override
+  public Operand<TFloat32> routePooled(Operand<TFloat32> pooled) {
+    PooledInput.requireChannels("SigmoidRouting", scope, pooled, inChannels);
+    return dense.apply(pooled);
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.util.List;
 import org.dynconv.config.Activation;
 import org.dynconv.config.Check;
 import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
 import org.dynconv.graph.Shapes;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.nn.Dense;
@@ -71,6 +72,19 @@ public final class SoftmaxRouting implements Routing {
   @Override
   public Operand<TFloat32> route(Operand<TFloat32> x) {
     return softmax(logits(x));
+  }
+
+  @Override
+  public PooledInput pool(Operand<TFloat32> x, Mode mode) {
+    long[] nhwc = Shapes.requireNhwc("SoftmaxRouting", scope, x);
+    Shapes.requireChannels("SoftmaxRouting", scope, nhwc, inChannels);
+    return PooledInput.of(scope.ops(), x, mode);
+  }
+
+  @Override
+  public Operand<TFloat32> routePooled(Operand<TFloat32> pooled) {
+    PooledInput.requireChannels("SoftmaxRouting", scope, pooled, inChannels);
+    return softmax(fc2.apply(fc1.apply(pooled)));
   }
 
   /** The attention logits {@code z [B,K]} before temperature and softmax. */

@@ -1,6 +1,7 @@
 package org.dynconv.conv.kernels;
 
 import java.util.List;
+import org.dynconv.nn.BatchMatMul;
 import org.tensorflow.Operand;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.RawCustomGradient;
@@ -24,6 +25,27 @@ final class Gradients {
     register("DynconvPerExampleConv2D", (tf, op, upstream) -> {
       org.tensorflow.Operation grad = KernelOps.perExampleConv2dGrad(tf, op, upstream.get(0));
       return List.of(grad.output(0), grad.output(1));
+    });
+    register("DynconvBatchMatMulRoute", (tf, op, upstream) -> {
+      Operand<TFloat32> dy = floats(upstream.get(0));
+      Operand<TFloat32> x = floats(op.input(1));
+      Operand<TFloat32> k = floats(op.input(2));
+      // The product's own input gets dy as well (TF Java takes no "no gradient"); it was computed
+      // from stopped inputs, so that path ends there and is never run.
+      return List.of(dy, BatchMatMul.of(tf, dy, k, false, true), BatchMatMul.of(tf, x, dy, true,
+          false));
+    });
+    register("DynconvMeanRoute", (tf, op, upstream) -> {
+      Operand<TFloat32> dx = floats(upstream.get(0));
+      Operand<TFloat32> dPooled = floats(upstream.get(1));
+      // H W from the attribute: reading x's shape here would wait for ever on the graph's lock,
+      // which TF Java holds while it builds gradients.
+      long pixels = op.attributes().getAttrInt("pixels");
+      // The mean's gradient, dpooled / (H W) at every pixel, added to x's own in one broadcast
+      // addition; pooled's own input gets dPooled, which ends at the stopped mean.
+      Operand<TFloat32> perPixel = tf.expandDims(tf.expandDims(tf.math.div(dPooled,
+          tf.constant((float) pixels)), tf.constant(1)), tf.constant(1));
+      return List.of(tf.math.add(dx, perPixel), dPooled);
     });
   }
 
