@@ -27,7 +27,10 @@ import org.tensorflow.types.TFloat32;
 public record PooledInput(Operand<TFloat32> x, Operand<TFloat32> pooled) {
   /** {@code x} and its mean, routed for a faster gradient where {@code mode} trains. */
   public static PooledInput of(Ops tf, Operand<TFloat32> x, Mode mode) {
-    if (!mode.training() || !KernelLibrary.available()) {
+    Shape s = x.shape();
+    boolean knownSize = s.numDimensions() == 4 && s.size(1) > 0 && s.size(2) > 0;
+    if (!mode.training() || !knownSize || !KernelLibrary.available()) {
+      // The route needs H W when the graph is built; an image of unknown size pools as before.
       return new PooledInput(x, GlobalAvgPool.apply(tf, x));
     }
     GraphOperation route =

@@ -14,6 +14,7 @@ import org.dynconv.graph.Mode;
 import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
 import org.dynconv.nn.BatchMatMul;
+import org.dynconv.routing.PooledInput;
 import org.dynconv.testing.AllClose;
 import org.dynconv.testing.Rand;
 import org.dynconv.testing.TfRun;
@@ -141,6 +142,23 @@ class GradientRoutesTest {
           assertFalse(types.stream().anyMatch(t -> t.endsWith("Route")), mode + ": " + types);
         }
       }
+    }
+  }
+
+  @Test
+  void anImageOfUnknownSizePoolsWithoutTheRoute() {
+    try (TfRun run = new TfRun(1)) {
+      Operand<TFloat32> xIn = run.placeholder("x", Shape.of(-1, -1, -1, CIN));
+      PooledInput in = PooledInput.of(run.tf, xIn, Mode.TRAIN);
+      assertEquals("Placeholder", in.x().op().type());
+      assertEquals("Mean", in.pooled().op().type());
+      float[] x = Rand.normal(7, B * H * W * CIN);
+      float[] pooled = run.run(in.pooled(), new Feed(xIn, Shape.of(B, H, W, CIN), x));
+      double[] mean = new double[B * CIN];
+      for (int i = 0; i < x.length; i++) {
+        mean[i / (H * W * CIN) * CIN + i % CIN] += x[i] / (double) (H * W);
+      }
+      AllClose.assertRelClose(mean, pooled, 1e-6, "pooled");
     }
   }
 
