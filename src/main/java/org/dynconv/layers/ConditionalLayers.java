@@ -63,11 +63,14 @@ final class ConditionalLayers {
     @Override
     protected Operand<TFloat32> apply(BuildContext ctx, Mixture m, Operand<TFloat32> x) {
       long[] nhwc = Shapes.requireNhwc(component(), m.conv().scope(), x);
+      Operand<TFloat32> in = x;
       Operand<TFloat32> r;
       if (m.ownRouting() != null) {
-        PooledInput in = m.ownRouting().pool(x, ctx.mode());
-        x = in.x();
-        r = m.ownRouting().routePooled(in.pooled());
+        // Convolve the input that comes back with its mean: in a training graph its gradient
+        // then carries the pooling's as well, added in one pass (PooledInput).
+        PooledInput pooled = m.ownRouting().pool(x, ctx.mode());
+        in = pooled.x();
+        r = m.ownRouting().routePooled(pooled.pooled());
         ctx.macs(m.ownRouting().macs(nhwc[1], nhwc[2]));
       } else {
         r = ctx.sharedRouting();
@@ -78,10 +81,10 @@ final class ConditionalLayers {
         }
       }
       String path = m.conv().scope().path();
-      ctx.strategy(component() + " '" + path + "'", m.conv().strategyFor(x, ctx.mode()));
+      ctx.strategy(component() + " '" + path + "'", m.conv().strategyFor(in, ctx.mode()));
       ctx.routing(path, r);
       ctx.macs(m.conv().macs((int) nhwc[1], (int) nhwc[2]));
-      return m.conv().apply(x, r, ctx.mode());
+      return m.conv().apply(in, r, ctx.mode());
     }
   }
 
