@@ -19,24 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "op_registration.h"
 #include "tf_c_api.h"
 
-/* Output 0 has input 0's shape. */
+/* y has x's shape. */
 static void same_shape(TF_ShapeInferenceContext* ctx, TF_Status* status) {
-  TF_ShapeHandle* h = TF_NewShapeHandle();
-  TF_ShapeInferenceContextGetInput(ctx, 0, h, status);
-  if (TF_GetCode(status) == DC_TF_OK) {
-    TF_ShapeInferenceContextSetOutput(ctx, 0, h, status);
-  }
-  TF_DeleteShapeHandle(h);
+  dc_pass_shapes(ctx, 1, status);
 }
-
-static void* no_state(TF_OpKernelConstruction* ctx) {
-  (void)ctx;
-  return NULL;
-}
-
-static void no_delete(void* state) { (void)state; }
 
 static void probe_square_compute(void* state, TF_OpKernelContext* ctx) {
   (void)state;
@@ -115,17 +104,12 @@ __attribute__((constructor)) static void register_dynconv_kernels(void) {
     return;
   }
   TF_Status* status = TF_NewStatus();
-  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("DynconvProbeSquare");
-  TF_OpDefinitionBuilderAddInput(op, "x: float");
-  TF_OpDefinitionBuilderAddOutput(op, "y: float");
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, same_shape);
-  TF_RegisterOpDefinition(op, status);
-  if (check(status, "op DynconvProbeSquare")) {
-    TF_KernelBuilder* k = TF_NewKernelBuilder("DynconvProbeSquare", "CPU", no_state,
-                                              probe_square_compute, no_delete);
-    TF_RegisterKernelBuilder("DynconvProbeSquare", k, status);
-    check(status, "the CPU kernel of DynconvProbeSquare");
-  }
+  static const char* const probe_in[] = {"x: float", NULL};
+  static const char* const probe_out[] = {"y: float", NULL};
+  static const char* const no_attrs[] = {NULL};
+  dc_register_op("DynconvProbeSquare", probe_in, probe_out, no_attrs, same_shape, dc_no_state,
+                 probe_square_compute, dc_no_delete, status);
+  check(status, "op DynconvProbeSquare and its CPU kernel");
   if (TF_GetCode(status) == DC_TF_OK) {
     dynconv_register_per_example_conv(status);
     check(status, "the per-example convolution ops");

@@ -16,32 +16,16 @@
  *     dx = dx_out + dpooled_out / (H W), broadcast over H and W, as one addition; TensorFlow
  *     builds Tile, a division and an AddN over the whole of x for the same sum.
  */
+#include "op_registration.h"
 #include "tf_c_api.h"
 
-/* Output i has input i's shape, for the first n inputs. */
-static void pass_shapes(TF_ShapeInferenceContext* ctx, int n, TF_Status* status) {
-  for (int i = 0; i < n && TF_GetCode(status) == DC_TF_OK; i++) {
-    TF_ShapeHandle* h = TF_NewShapeHandle();
-    TF_ShapeInferenceContextGetInput(ctx, i, h, status);
-    if (TF_GetCode(status) == DC_TF_OK) TF_ShapeInferenceContextSetOutput(ctx, i, h, status);
-    TF_DeleteShapeHandle(h);
-  }
-}
-
 static void one_shape(TF_ShapeInferenceContext* ctx, TF_Status* status) {
-  pass_shapes(ctx, 1, status);
+  dc_pass_shapes(ctx, 1, status);
 }
 
 static void two_shapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
-  pass_shapes(ctx, 2, status);
+  dc_pass_shapes(ctx, 2, status);
 }
-
-static void* no_state(TF_OpKernelConstruction* ctx) {
-  (void)ctx;
-  return NULL;
-}
-
-static void no_delete(void* state) { (void)state; }
 
 /* Output i is input i, sharing its buffer, for the first n inputs. */
 static void pass_through(TF_OpKernelContext* ctx, int n) {
@@ -66,28 +50,6 @@ static void pass_two(void* state, TF_OpKernelContext* ctx) {
   pass_through(ctx, 2);
 }
 
-/*
- * Registers op `name` with its inputs, outputs and attributes (specs, each list NULL-terminated)
- * and its CPU kernel.
- */
-static int register_route(const char* name, const char* const* inputs, const char* const* outputs,
-                          const char* const* attrs,
-                          void (*shapes)(TF_ShapeInferenceContext*, TF_Status*),
-                          void (*compute)(void*, TF_OpKernelContext*), TF_Status* status) {
-  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(name);
-  for (const char* const* in = inputs; *in != NULL; in++) TF_OpDefinitionBuilderAddInput(op, *in);
-  for (const char* const* out = outputs; *out != NULL; out++) {
-    TF_OpDefinitionBuilderAddOutput(op, *out);
-  }
-  for (const char* const* a = attrs; *a != NULL; a++) TF_OpDefinitionBuilderAddAttr(op, *a);
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, shapes);
-  TF_RegisterOpDefinition(op, status);
-  if (TF_GetCode(status) != DC_TF_OK) return -1;
-  TF_RegisterKernelBuilder(name, TF_NewKernelBuilder(name, "CPU", no_state, compute, no_delete),
-                           status);
-  return TF_GetCode(status) == DC_TF_OK ? 0 : -1;
-}
-
 /* Registers both routes and their CPU kernels; returns 0 when every step succeeded. */
 int dynconv_register_gradient_routes(TF_Status* status) {
   static const char* const matmul_in[] = {"product: float", "x: float", "k: float", NULL};
@@ -98,10 +60,10 @@ int dynconv_register_gradient_routes(TF_Status* status) {
   /* H W, so that the Java gradient need not read x's shape: TF Java holds the graph's lock while
    * it builds gradients, and reading a shape there waits on that lock for ever. */
   static const char* const mean_attrs[] = {"pixels: int >= 1", NULL};
-  if (register_route("DynconvBatchMatMulRoute", matmul_in, matmul_out, no_attrs, one_shape,
-                     pass_one, status) != 0) {
+  if (dc_register_op("DynconvBatchMatMulRoute", matmul_in, matmul_out, no_attrs, one_shape,
+                     dc_no_state, pass_one, dc_no_delete, status) != 0) {
     return -1;
   }
-  return register_route("DynconvMeanRoute", mean_in, mean_out, mean_attrs, two_shapes, pass_two,
-                        status);
+  return dc_register_op("DynconvMeanRoute", mean_in, mean_out, mean_attrs, two_shapes, dc_no_state,
+                        pass_two, dc_no_delete, status);
 }

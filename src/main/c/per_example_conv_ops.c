@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op_registration.h"
 #include "per_example_conv.h"
 #include "tf_c_api.h"
 
@@ -27,7 +28,7 @@ typedef struct {
 static const char* const PE_ATTRS[] = {
     "stride_h: int >= 1 = 1",   "stride_w: int >= 1 = 1", "dilation_h: int >= 1 = 1",
     "dilation_w: int >= 1 = 1", "padding: {'SAME', 'VALID'}", "depthwise: bool = false",
-    "threads: int >= 0 = 0"};
+    "threads: int >= 0 = 0", NULL};
 
 static void* pe_create(TF_OpKernelConstruction* ctx) {
   pe_attrs* a = (pe_attrs*)calloc(1, sizeof(pe_attrs));
@@ -192,35 +193,15 @@ static void pe_unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* status) {
 
 /* dx has x's shape and dw has w's. */
 static void pe_grad_shapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
-  for (int i = 0; i < 2 && TF_GetCode(status) == DC_TF_OK; i++) {
-    TF_ShapeHandle* h = TF_NewShapeHandle();
-    TF_ShapeInferenceContextGetInput(ctx, i, h, status);
-    if (TF_GetCode(status) == DC_TF_OK) TF_ShapeInferenceContextSetOutput(ctx, i, h, status);
-    TF_DeleteShapeHandle(h);
-  }
+  dc_pass_shapes(ctx, 2, status);
 }
 
-/*
- * Registers op `name` (inputs and outputs given as "name: type" specs, NULL-terminated, and the
- * shared attributes) and its CPU kernel; returns 0 when both succeeded.
- */
+/* Registers op `name` with the shared attributes and its CPU kernel; 0 when both succeeded. */
 static int pe_register(const char* name, const char* const* inputs, const char* const* outputs,
                        void (*shapes)(TF_ShapeInferenceContext*, TF_Status*),
                        void (*compute)(void*, TF_OpKernelContext*), TF_Status* status) {
-  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(name);
-  for (const char* const* in = inputs; *in != NULL; in++) TF_OpDefinitionBuilderAddInput(op, *in);
-  for (const char* const* out = outputs; *out != NULL; out++) {
-    TF_OpDefinitionBuilderAddOutput(op, *out);
-  }
-  for (size_t i = 0; i < sizeof PE_ATTRS / sizeof PE_ATTRS[0]; i++) {
-    TF_OpDefinitionBuilderAddAttr(op, PE_ATTRS[i]);
-  }
-  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, shapes);
-  TF_RegisterOpDefinition(op, status);
-  if (TF_GetCode(status) != DC_TF_OK) return -1;
-  TF_RegisterKernelBuilder(name, TF_NewKernelBuilder(name, "CPU", pe_create, compute, pe_delete),
-                           status);
-  return TF_GetCode(status) == DC_TF_OK ? 0 : -1;
+  return dc_register_op(name, inputs, outputs, PE_ATTRS, shapes, pe_create, compute, pe_delete,
+                        status);
 }
 
 /* Registers both ops and their CPU kernels; returns 0 when every step succeeded. */

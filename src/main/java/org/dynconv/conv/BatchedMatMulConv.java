@@ -54,7 +54,7 @@ public final class BatchedMatMulConv implements PerExampleConv {
 
   /**
    * AUTO's instance for training graphs in a process with the kernel library loaded: each regular
-   * product's gradient goes through {@link KernelOps#batchMatMulRoute}, so that it is built from
+   * product's gradient goes through {@link KernelOps#batchMatMulRouted}, so that it is built from
    * BatchMatMulV2 products that oneDNN runs. The forward ops and the numbers are the same.
    */
   static BatchedMatMulConv routingGradients() {
@@ -91,7 +91,7 @@ public final class BatchedMatMulConv implements PerExampleConv {
     }
     long mixedBytes = p.batch() * p.inChannels() * p.kernelOut() * Float.BYTES;
     if (!p.staticBatch() || p.batch() <= chunk || mixedBytes <= unchunkedBytes) {
-      return product(tf, xs, source.kernels(tf, routing), p, routeGradient);
+      return product(tf, xs, source.kernels(tf, routing), p);
     }
     int b = (int) p.batch(), n = (b + chunk - 1) / chunk;
     long[] sizes = new long[n];
@@ -102,14 +102,13 @@ public final class BatchedMatMulConv implements PerExampleConv {
     SplitV<TFloat32> rc = tf.splitV(routing, tf.constant(sizes), tf.constant(0), (long) n);
     List<Operand<TFloat32>> outs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      outs.add(product(tf, xc.output().get(i), source.kernels(tf, rc.output().get(i)), p,
-          routeGradient));
+      outs.add(product(tf, xc.output().get(i), source.kernels(tf, rc.output().get(i)), p));
     }
     return tf.concat(outs, tf.constant(0));
   }
 
-  private static Operand<TFloat32> product(Ops tf, Operand<TFloat32> xs, Operand<TFloat32> kernels,
-      ConvProblem p, boolean routeGradient) {
+  private Operand<TFloat32> product(Ops tf, Operand<TFloat32> xs, Operand<TFloat32> kernels,
+      ConvProblem p) {
     long oh = p.outHeight(), ow = p.outWidth();
     if (p.kind() == ConvKind.DEPTHWISE) {
       long c = p.inChannels(), m = p.kernelOut();
@@ -122,8 +121,7 @@ public final class BatchedMatMulConv implements PerExampleConv {
         tf.reshape(kernels, tf.constant(new long[] {-1, p.inChannels(), p.kernelOut()}));
     // BatchMatMulV2: the typed wrapper's V3 runs 1.6 times slower here (see nn.BatchMatMul).
     Operand<TFloat32> y = routeGradient
-        ? KernelOps.batchMatMulRoute(tf,
-            BatchMatMul.of(tf, tf.stopGradient(x3), tf.stopGradient(k3)), x3, k3)
+        ? KernelOps.batchMatMulRouted(tf, x3, k3)
         : BatchMatMul.of(tf, x3, k3);
     return tf.reshape(y, tf.constant(new long[] {-1, oh, ow, p.kernelOut()}));
   }

@@ -122,9 +122,7 @@ public final class OdAttention {
    * so that training graphs get the pooling's faster gradient (see {@link PooledInput}).
    */
   public PooledInput pool(Operand<TFloat32> x, Mode mode) {
-    long[] nhwc = Shapes.requireNhwc(C, scope, x);
-    Shapes.requireChannels(C, scope, nhwc, inChannels);
-    return PooledInput.of(scope.ops(), x, mode);
+    return PooledInput.checked(C, scope, x, inChannels, mode);
   }
 
   /** The attentions {@link #apply} gives, from the input's mean {@code [B,C]}. */

@@ -49,9 +49,7 @@ public final class SigmoidRouting implements Routing {
 
   @Override
   public PooledInput pool(Operand<TFloat32> x, Mode mode) {
-    long[] nhwc = Shapes.requireNhwc("SigmoidRouting", scope, x);
-    Shapes.requireChannels("SigmoidRouting", scope, nhwc, inChannels);
-    return PooledInput.of(scope.ops(), x, mode);
+    return PooledInput.checked("SigmoidRouting", scope, x, inChannels, mode);
   }
 
   @Override

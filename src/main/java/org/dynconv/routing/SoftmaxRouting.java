@@ -76,9 +76,7 @@ public final class SoftmaxRouting implements Routing {
 
   @Override
   public PooledInput pool(Operand<TFloat32> x, Mode mode) {
-    long[] nhwc = Shapes.requireNhwc("SoftmaxRouting", scope, x);
-    Shapes.requireChannels("SoftmaxRouting", scope, nhwc, inChannels);
-    return PooledInput.of(scope.ops(), x, mode);
+    return PooledInput.checked("SoftmaxRouting", scope, x, inChannels, mode);
   }
 
   @Override

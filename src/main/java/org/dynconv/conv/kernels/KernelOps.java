@@ -3,6 +3,8 @@ package org.dynconv.conv.kernels;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.config.Padding;
 import org.dynconv.conv.ConvKind;
+import org.dynconv.nn.BatchMatMul;
+import org.dynconv.nn.GlobalAvgPool;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -62,42 +64,42 @@ public final class KernelOps {
   }
 
   /**
-   * {@code DynconvBatchMatMulRoute(product, x, k) -> product}: {@code product} passed through
-   * unchanged, its gradient taken as that of {@code x k} ({@code x [B, N, Cin]}, {@code k [B, Cin,
-   * Cout]}): {@code dx = dy k^T} and {@code dk = x^T dy} as BatchMatMulV2 products, which oneDNN
-   * runs, in place of TensorFlow's C++ gradient of BatchMatMulV2, which builds BatchMatMulV3 and
-   * which oneDNN does not run. The caller computes {@code product} from x and k with their
-   * gradient stopped, so that only this route carries it.
+   * {@code x k} ({@code x [B, N, Cin]}, {@code k [B, Cin, Cout]}) as BatchMatMulV2 of x and k with
+   * their gradient stopped, passed through {@code DynconvBatchMatMulRoute(product, x, k)}, so that
+   * the product's gradient is the route's: {@code dx = dy k^T} and {@code dk = x^T dy} as
+   * BatchMatMulV2 products, which oneDNN runs, in place of TensorFlow's C++ gradient of
+   * BatchMatMulV2, which builds BatchMatMulV3 and which oneDNN does not run.
    *
    * @throws IllegalStateException when the library is not loaded, with the reason
    */
-  public static Operand<TFloat32> batchMatMulRoute(Ops tf, Operand<TFloat32> product,
-      Operand<TFloat32> x, Operand<TFloat32> k) {
+  public static Operand<TFloat32> batchMatMulRouted(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> k) {
     requireLoaded("DynconvBatchMatMulRoute");
+    Operand<TFloat32> product = BatchMatMul.of(tf, tf.stopGradient(x), tf.stopGradient(k));
     return tf.scope().opBuilder("DynconvBatchMatMulRoute", "BatchMatMulRoute")
         .addInput(product.asOutput()).addInput(x.asOutput()).addInput(k.asOutput()).build()
         .output(0);
   }
 
   /**
-   * {@code DynconvMeanRoute(x, pooled) -> (x, pooled)}: both passed through unchanged, the
-   * gradient taken as if {@code pooled} were the mean of {@code x [B, H, W, C]} over H and W:
-   * {@code dx = dx_out + dpooled_out / (H W)}, broadcast over H and W, as one addition (TensorFlow's
-   * own gradient of the mean writes the broadcast out, divides it, and adds it with AddN). The
-   * caller computes {@code pooled} from {@code x} with its gradient stopped.
+   * {@code x} and its mean over H and W ({@link GlobalAvgPool} of x with its gradient stopped),
+   * both passed through {@code DynconvMeanRoute(x, pooled)}, so that the gradient reaching x is
+   * the route's: {@code dx = dx_out + dpooled_out / (H W)}, broadcast over H and W, as one addition
+   * (TensorFlow's own gradient of the mean writes the broadcast out, divides it, and adds it with
+   * AddN).
    *
    * @param x {@code [B, H, W, C]}, H and W static
-   * @param pooled {@code [B, C]}
-   * @return the op; output 0 is x, output 1 is pooled
+   * @return the op; output 0 is x, output 1 its mean {@code [B, C]}
    * @throws IllegalStateException when the library is not loaded, with the reason
    */
-  public static GraphOperation meanRoute(Ops tf, Operand<TFloat32> x, Operand<TFloat32> pooled) {
+  public static GraphOperation meanRouted(Ops tf, Operand<TFloat32> x) {
     requireLoaded("DynconvMeanRoute");
     Shape xs = x.shape();
     if (xs.numDimensions() != 4 || xs.size(1) < 0 || xs.size(2) < 0) {
       throw new IllegalArgumentException("KernelOps.meanRoute: x has shape " + xs
           + "; expected [B, H, W, C] with H and W known");
     }
+    Operand<TFloat32> pooled = GlobalAvgPool.apply(tf, tf.stopGradient(x));
     return (GraphOperation) tf.scope().opBuilder("DynconvMeanRoute", "MeanRoute")
         .setAttr("pixels", xs.size(1) * xs.size(2)).addInput(x.asOutput())
         .addInput(pooled.asOutput()).build();

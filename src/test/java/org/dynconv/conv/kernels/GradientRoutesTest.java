@@ -13,7 +13,6 @@ import org.dynconv.conv.Strategy;
 import org.dynconv.graph.Mode;
 import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
-import org.dynconv.nn.BatchMatMul;
 import org.dynconv.routing.PooledInput;
 import org.dynconv.testing.AllClose;
 import org.dynconv.testing.Rand;
@@ -51,9 +50,7 @@ class GradientRoutesTest {
     try (TfRun run = new TfRun(1)) {
       Operand<TFloat32> xIn = run.placeholder("x", Shape.of(B, N, CIN));
       Operand<TFloat32> kIn = run.placeholder("k", Shape.of(B, CIN, COUT));
-      Operand<TFloat32> product = BatchMatMul.of(run.tf, run.tf.stopGradient(xIn),
-          run.tf.stopGradient(kIn));
-      Operand<TFloat32> y = KernelOps.batchMatMulRoute(run.tf, product, xIn, kIn);
+      Operand<TFloat32> y = KernelOps.batchMatMulRouted(run.tf, xIn, kIn);
       // L = sum(c * y): dL/dx = c k^T, dL/dk = x^T c.
       Operand<TFloat32> loss = run.tf.reduceSum(run.tf.math.mul(constant(run, c, B, N, COUT), y),
           run.tf.constant(new int[] {0, 1, 2}));
@@ -90,9 +87,7 @@ class GradientRoutesTest {
     float[] cx = Rand.normal(5, B * H * W * CIN), cp = Rand.normal(6, B * CIN);
     try (TfRun run = new TfRun(1)) {
       Operand<TFloat32> xIn = run.placeholder("x", Shape.of(B, H, W, CIN));
-      Operand<TFloat32> pooled = run.tf.math.mean(run.tf.stopGradient(xIn),
-          run.tf.constant(new int[] {1, 2}));
-      GraphOperation route = KernelOps.meanRoute(run.tf, xIn, pooled);
+      GraphOperation route = KernelOps.meanRouted(run.tf, xIn);
       Operand<TFloat32> xOut = route.output(0), pOut = route.output(1);
       // L = sum(cx * x_out) + sum(cp * pooled_out): dL/dx = cx + cp / (H W) at every pixel.
       Operand<TFloat32> loss = run.tf.math.add(
