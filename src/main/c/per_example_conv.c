@@ -54,14 +54,18 @@ typedef struct {
   void (*forward)(const pe_geometry*, const float*, const float*, float*, int, double);
   void (*backward)(const pe_geometry*, const float*, const float*, const float*, float*, float*, int,
                    double);
+  void (*forward_mixed)(const pe_geometry*, const float*, const float*, const float*, int64_t,
+                        float*, int, double); /* NULL for depthwise */
 } pe_loops;
 
-static const pe_loops PE_REGULAR[] = {{pe_regular_forward_base, pe_regular_backward_base},
-                                      {pe_regular_forward_avx2, pe_regular_backward_avx2},
-                                      {pe_regular_forward_avx512, pe_regular_backward_avx512}};
-static const pe_loops PE_DEPTHWISE[] = {{pe_depthwise_forward_base, pe_depthwise_backward_base},
-                                        {pe_depthwise_forward_avx2, pe_depthwise_backward_avx2},
-                                        {pe_depthwise_forward_avx512, pe_depthwise_backward_avx512}};
+static const pe_loops PE_REGULAR[] = {
+    {pe_regular_forward_base, pe_regular_backward_base, pe_regular_forward_mixed_base},
+    {pe_regular_forward_avx2, pe_regular_backward_avx2, pe_regular_forward_mixed_avx2},
+    {pe_regular_forward_avx512, pe_regular_backward_avx512, pe_regular_forward_mixed_avx512}};
+static const pe_loops PE_DEPTHWISE[] = {
+    {pe_depthwise_forward_base, pe_depthwise_backward_base, NULL},
+    {pe_depthwise_forward_avx2, pe_depthwise_backward_avx2, NULL},
+    {pe_depthwise_forward_avx512, pe_depthwise_backward_avx512, NULL}};
 
 static int pe_detect_isa(void) {
   int isa = 0;
@@ -94,6 +98,14 @@ static const pe_loops* pe_loops_for(const pe_geometry* g) {
 
 void pe_forward(const pe_geometry* g, const float* x, const float* w, float* y, int threads) {
   pe_loops_for(g)->forward(g, x, w, y, pe_threads(threads), pe_macs(g));
+}
+
+void pe_forward_mixed(const pe_geometry* g, const float* x, const float* r, const float* bank,
+                      int64_t E, float* y, int threads) {
+  /* The mixing's multiply-adds count towards the threshold for threads. */
+  double mixing = (double)E * g->KH * g->KW * g->C * g->Cout * g->B;
+  pthread_once(&pe_isa_once, pe_find_isa);
+  PE_REGULAR[pe_isa_found].forward_mixed(g, x, r, bank, E, y, pe_threads(threads), pe_macs(g) + mixing);
 }
 
 void pe_backward(const pe_geometry* g, const float* x, const float* w, const float* dy, float* dx,

@@ -44,6 +44,15 @@ int pe_geometry_init(pe_geometry* g, int same);
 void pe_forward(const pe_geometry* g, const float* x, const float* w, float* y, int threads);
 
 /*
+ * Regular only: y = conv(x, w) with each example's kernel mixed from an expert bank inside the
+ * loops, w[b] = sum over e of r[b, e] * bank[e]; r [B, E], bank [E, KH, KW, C, Cout]. No
+ * per-example kernel is written to memory: each is mixed a panel of output channels at a time,
+ * into a buffer that stays in cache while the panel is convolved.
+ */
+void pe_forward_mixed(const pe_geometry* g, const float* x, const float* r, const float* bank,
+                      int64_t E, float* y, int threads);
+
+/*
  * The gradients of sum(y * dy): dx [B, H, W, C] and dw (w's shape). Either may be NULL when not
  * wanted.
  */

@@ -5,9 +5,18 @@
  *   DynconvPerExampleConv2DGrad(x, w, dy: float [B,OH,OW,Cout]) -> dx: float (x's shape),
  *                                                                  dw: float (w's shape)
  *
- * Attributes (both ops): stride_h, stride_w, dilation_h, dilation_w (ints >= 1), padding ("SAME"
+ *   DynconvMixedConv2D(x: float [B,H,W,C], routing: float [B,E], bank: float [E,P])
+ *       -> y: float [B,OH,OW,N]
+ *
+ * The mixed op convolves example b with sum over e of routing[b, e] * bank[e], bank's rows being
+ * the experts' kernels [KH, KW, C, N] flattened (Google CondConv's layout, P = KH * KW * C * N),
+ * and mixes inside the loops (pe_forward_mixed): regular only. Its gradient is composed in Java.
+ *
+ * Attributes (all ops): stride_h, stride_w, dilation_h, dilation_w (ints >= 1), padding ("SAME"
  * or "VALID", TensorFlow's rule), depthwise (bool: N is the channel multiplier and Cout = C * N;
- * otherwise Cout = N) and threads (0: every CPU of the machine).
+ * otherwise Cout = N; false for the mixed op) and threads (0: every CPU of the machine). The mixed
+ * op also states its kernel, kernel_h, kernel_w, in_channels and out_channels, which its Java
+ * gradient reads (it cannot read shapes).
  *
  * The forward op's output shape is left unknown to shape inference (the C API cannot read int
  * attributes there); the Java builder states it (KernelOps.perExampleConv2d).
@@ -23,12 +32,19 @@
 typedef struct {
   int32_t stride_h, stride_w, dilation_h, dilation_w, threads;
   int same, depthwise;
+  int32_t kernel_h, kernel_w, in_channels, out_channels; /* the mixed op's kernel */
 } pe_attrs;
 
 static const char* const PE_ATTRS[] = {
     "stride_h: int >= 1 = 1",   "stride_w: int >= 1 = 1", "dilation_h: int >= 1 = 1",
     "dilation_w: int >= 1 = 1", "padding: {'SAME', 'VALID'}", "depthwise: bool = false",
     "threads: int >= 0 = 0", NULL};
+
+static const char* const PE_MIXED_ATTRS[] = {
+    "stride_h: int >= 1 = 1",   "stride_w: int >= 1 = 1", "dilation_h: int >= 1 = 1",
+    "dilation_w: int >= 1 = 1", "padding: {'SAME', 'VALID'}", "depthwise: bool = false",
+    "threads: int >= 0 = 0",    "kernel_h: int >= 1",     "kernel_w: int >= 1",
+    "in_channels: int >= 1",    "out_channels: int >= 1", NULL};
 
 static void* pe_create(TF_OpKernelConstruction* ctx) {
   pe_attrs* a = (pe_attrs*)calloc(1, sizeof(pe_attrs));
@@ -53,11 +69,28 @@ static void* pe_create(TF_OpKernelConstruction* ctx) {
   return a;
 }
 
+/* The shared attributes, then the mixed op's kernel. */
+static void* pe_mixed_create(TF_OpKernelConstruction* ctx) {
+  pe_attrs* a = (pe_attrs*)pe_create(ctx);
+  TF_Status* st = TF_NewStatus();
+  TF_OpKernelConstruction_GetAttrInt32(ctx, "kernel_h", &a->kernel_h, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "kernel_w", &a->kernel_w, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "in_channels", &a->in_channels, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "out_channels", &a->out_channels, st);
+  if (TF_GetCode(st) == DC_TF_OK && a->depthwise) {
+    TF_SetStatus(st, DC_TF_INVALID_ARGUMENT,
+                 "DynconvMixedConv2D: attribute depthwise is true; the mixed op is regular only");
+  }
+  if (TF_GetCode(st) != DC_TF_OK) TF_OpKernelConstruction_Failure(ctx, st);
+  TF_DeleteStatus(st);
+  return a;
+}
+
 static void pe_delete(void* state) { free(state); }
 
 /* Fails the kernel with "OP: message". */
 static void pe_fail(TF_OpKernelContext* ctx, const char* op, const char* message) {
-  char text[512];
+  char text[640];
   snprintf(text, sizeof text, "%s: %s", op, message);
   TF_Status* st = TF_NewStatus();
   TF_SetStatus(st, DC_TF_INVALID_ARGUMENT, text);
@@ -186,6 +219,75 @@ static void pe_grad_compute(void* state, TF_OpKernelContext* ctx) {
   TF_DeleteStatus(st);
 }
 
+static void pe_mixed_compute(void* state, TF_OpKernelContext* ctx) {
+  const pe_attrs* a = (const pe_attrs*)state;
+  const char* op = "DynconvMixedConv2D";
+  TF_Status* st = TF_NewStatus();
+  TF_Tensor *x = NULL, *r = NULL, *bank = NULL, *y = NULL;
+  TF_GetInput(ctx, 0, &x, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 1, &r, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 2, &bank, st);
+  if (TF_GetCode(st) != DC_TF_OK) {
+    TF_OpKernelContext_Failure(ctx, st);
+  } else {
+    char xs[128], rs[128], bs[128], msg[512];
+    pe_shape_text(x, xs, sizeof xs);
+    pe_shape_text(r, rs, sizeof rs);
+    pe_shape_text(bank, bs, sizeof bs);
+    int64_t P = (int64_t)a->kernel_h * a->kernel_w * a->in_channels * a->out_channels;
+    pe_geometry g;
+    memset(&g, 0, sizeof g);
+    if (TF_NumDims(x) != 4 || TF_NumDims(r) != 2 || TF_NumDims(bank) != 2 ||
+        TF_Dim(x, 3) != a->in_channels || TF_Dim(r, 0) != TF_Dim(x, 0) ||
+        TF_Dim(bank, 0) != TF_Dim(r, 1) || TF_Dim(bank, 1) != P) {
+      snprintf(msg, sizeof msg,
+               "input x has shape %s, routing %s and bank %s; expected x [B, H, W, %d], routing "
+               "[B, E] and bank [E, %lld] (kernels %d x %d x %d x %d flattened)",
+               xs, rs, bs, a->in_channels, (long long)P, a->kernel_h, a->kernel_w,
+               a->in_channels, a->out_channels);
+      pe_fail(ctx, op, msg);
+    } else {
+      g.B = TF_Dim(x, 0);
+      g.H = TF_Dim(x, 1);
+      g.W = TF_Dim(x, 2);
+      g.C = a->in_channels;
+      g.KH = a->kernel_h;
+      g.KW = a->kernel_w;
+      g.M = 1;
+      g.Cout = a->out_channels;
+      g.SH = a->stride_h;
+      g.SW = a->stride_w;
+      g.DH = a->dilation_h;
+      g.DW = a->dilation_w;
+      if (pe_geometry_init(&g, a->same) != 0) {
+        snprintf(msg, sizeof msg,
+                 "the %d x %d window (dilation %d x %d) does not fit input x %s with VALID padding;"
+                 " expected a window no larger than the input",
+                 a->kernel_h, a->kernel_w, a->dilation_h, a->dilation_w, xs);
+        pe_fail(ctx, op, msg);
+      } else {
+        int64_t dims[4] = {g.B, g.OH, g.OW, g.Cout};
+        size_t n = (size_t)(g.B * g.OH * g.OW * g.Cout);
+        y = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, dims, 4, n * sizeof(float), st);
+        if (TF_GetCode(st) != DC_TF_OK) {
+          TF_OpKernelContext_Failure(ctx, st);
+        } else if (TF_TensorElementCount(x) == 0 || TF_Dim(r, 1) == 0) {
+          if (n > 0) memset(TF_TensorData(y), 0, n * sizeof(float));
+        } else if (n > 0) {
+          pe_forward_mixed(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(r),
+                           (const float*)TF_TensorData(bank), TF_Dim(r, 1),
+                           (float*)TF_TensorData(y), a->threads);
+        }
+      }
+    }
+  }
+  TF_DeleteTensor(y);
+  TF_DeleteTensor(bank);
+  TF_DeleteTensor(r);
+  TF_DeleteTensor(x);
+  TF_DeleteStatus(st);
+}
+
 static void pe_unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* status) {
   (void)status;
   TF_ShapeInferenceContextSetUnknownShape(ctx, status);
@@ -204,8 +306,9 @@ static int pe_register(const char* name, const char* const* inputs, const char* 
                         status);
 }
 
-/* Registers both ops and their CPU kernels; returns 0 when every step succeeded. */
+/* Registers the three ops and their CPU kernels; returns 0 when every step succeeded. */
 int dynconv_register_per_example_conv(TF_Status* status) {
+  static const char* const mixed_in[] = {"x: float", "routing: float", "bank: float", NULL};
   static const char* const fwd_in[] = {"x: float", "w: float", NULL};
   static const char* const fwd_out[] = {"y: float", NULL};
   static const char* const grad_in[] = {"x: float", "w: float", "dy: float", NULL};
@@ -214,6 +317,10 @@ int dynconv_register_per_example_conv(TF_Status* status) {
                   pe_forward_compute, status) != 0) {
     return -1;
   }
-  return pe_register("DynconvPerExampleConv2DGrad", grad_in, grad_out, pe_grad_shapes,
-                     pe_grad_compute, status);
+  if (pe_register("DynconvPerExampleConv2DGrad", grad_in, grad_out, pe_grad_shapes,
+                  pe_grad_compute, status) != 0) {
+    return -1;
+  }
+  return dc_register_op("DynconvMixedConv2D", mixed_in, fwd_out, PE_MIXED_ATTRS, pe_unknown_shape,
+                        pe_mixed_create, pe_mixed_compute, pe_delete, status);
 }

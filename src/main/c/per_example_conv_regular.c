@@ -35,20 +35,54 @@
 
 typedef float pe_vec __attribute__((vector_size(PE_VW * sizeof(float))));
 
-/* acc[p][v] += panel[k * stride + v-th vector] * src[p][k * step], k < K. */
-static inline __attribute__((always_inline)) void pe_reduce(pe_vec acc[PE_P][PE_NV],
-                                                            const float* const src[PE_P],
-                                                            int64_t step, const float* panel,
-                                                            int64_t stride, int64_t K) {
+/* acc[p][v] += panel[k * stride + v-th vector] * src[p][k * step], k < K, p < n. */
+static inline __attribute__((always_inline)) void pe_reduce_n(int n, pe_vec acc[PE_P][PE_NV],
+                                                              const float* const src[PE_P],
+                                                              int64_t step, const float* panel,
+                                                              int64_t stride, int64_t K) {
+  /* Local copies, so that the sums and the row pointers stay in registers through the loop. */
+  pe_vec a[PE_P][PE_NV];
+  const float* x[PE_P];
+  for (int p = 0; p < n; p++) {
+    x[p] = src[p];
+    for (int v = 0; v < PE_NV; v++) a[p][v] = acc[p][v];
+  }
   for (int64_t k = 0; k < K; k++) {
     pe_vec wv[PE_NV];
     for (int v = 0; v < PE_NV; v++) memcpy(&wv[v], panel + k * stride + v * PE_VW, sizeof wv[v]);
-    for (int p = 0; p < PE_P; p++) {
-      float s = src[p][k * step];
-      for (int v = 0; v < PE_NV; v++) acc[p][v] += wv[v] * s;
+    for (int p = 0; p < n; p++) {
+      float s = x[p][k * step];
+      for (int v = 0; v < PE_NV; v++) a[p][v] += wv[v] * s;
     }
   }
+  for (int p = 0; p < n; p++) {
+    for (int v = 0; v < PE_NV; v++) acc[p][v] = a[p][v];
+  }
 }
+
+/*
+ * pe_reduce_n for the first n <= PE_P rows of a tile, compiled once per n: a partial tile (the
+ * last of 7 x 7 = 4 x 12 + 1 pixels) costs its own rows' multiply-adds, not a full tile's.
+ */
+#define PE_ROWS(n)                                         \
+  case n:                                                  \
+    pe_reduce_n(n, acc, src, step, panel, stride, K);      \
+    return;
+static void pe_reduce(int n, pe_vec acc[PE_P][PE_NV], const float* const src[PE_P], int64_t step,
+                      const float* panel, int64_t stride, int64_t K) {
+  switch (n) {
+    PE_ROWS(1) PE_ROWS(2) PE_ROWS(3) PE_ROWS(4) PE_ROWS(5) PE_ROWS(6)
+#if PE_P > 6
+    PE_ROWS(7) PE_ROWS(8) PE_ROWS(9) PE_ROWS(10) PE_ROWS(11) PE_ROWS(12)
+#endif
+#if PE_P != 6 && PE_P != 12
+#error "PE_P: tiles of 6 or 12 rows"
+#endif
+    default:
+      return;
+  }
+}
+#undef PE_ROWS
 
 /* Stores the first n channels of row acc[p] at dst. */
 static inline void pe_store_row(float* dst, const pe_vec row[PE_NV], int64_t n) {
@@ -73,16 +107,49 @@ static void pe_pack_columns(const float* m, int64_t rows, int64_t N, int64_t n0,
 typedef struct {
   const pe_geometry* g;
   const float* x;
-  const float* w;
+  const float* w;     /* per-example kernels, or NULL when mixed from the bank */
+  const float* r;     /* routing [B, E] (mixed forward) */
+  const float* bank;  /* [E, taps * C * Cout] (mixed forward) */
+  int64_t E;
   float* y;
   const float* zeros; /* C zeros: the input outside the image */
   int64_t chunks;     /* pixel ranges an (example, panel) is split into */
 } pe_fwd_ctx;
 
 /*
- * Units are (example, PE_W-channel panel, range of output pixels): the panel of weights
- * (taps * C * PE_W floats) stays in cache while the unit's pixels pass PE_P at a time.
+ * Output pixels [first, last) of example xb, channels [nb, nb + PE_W): the panel of weights wb
+ * (taps * C rows, `stride` apart) stays in cache while the pixels pass PE_P at a time.
  */
+static void pe_fwd_pixels(const pe_fwd_ctx* c, const float* xb, const float* wb, int64_t stride,
+                          float* yb, int64_t nb, int64_t first, int64_t last) {
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout;
+  for (int64_t t0 = first; t0 < last; t0 += PE_P) {
+    int64_t np = pe_min64(PE_P, last - t0);
+    int64_t row[PE_P], col[PE_P];
+    for (int p = 0; p < PE_P; p++) {
+      int64_t i = p < np ? t0 + p : t0;
+      row[p] = i / g->OW * g->SH - g->PT;
+      col[p] = i % g->OW * g->SW - g->PL;
+    }
+    pe_vec acc[PE_P][PE_NV];
+    memset(acc, 0, sizeof acc);
+    for (int64_t kh = 0; kh < g->KH; kh++) {
+      for (int64_t kw = 0; kw < g->KW; kw++) {
+        const float* src[PE_P];
+        for (int p = 0; p < PE_P; p++) {
+          int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
+          src[p] = p < np && ih >= 0 && ih < g->H && iw >= 0 && iw < g->W
+                       ? xb + (ih * g->W + iw) * C : c->zeros;
+        }
+        pe_reduce((int)np, acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
+      }
+    }
+    for (int64_t p = 0; p < np; p++) pe_store_row(yb + (t0 + p) * N + nb, acc[p], pe_min64(PE_W, N - nb));
+  }
+}
+
+/* Units are (example, PE_W-channel panel, range of output pixels), examples outermost. */
 static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
   const pe_fwd_ctx* c = (const pe_fwd_ctx*)vc;
   const pe_geometry* g = c->g;
@@ -91,7 +158,6 @@ static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
   float* tail = NULL;
   for (int64_t u = begin; u < end; u++) {
     int64_t chunk = u % c->chunks, bp = u / c->chunks, b = bp / panels, nb = bp % panels * PE_W;
-    const float* xb = c->x + b * g->H * g->W * C;
     const float* wfull = c->w + b * taps * C * N;
     /* A whole panel is read in place, rows N apart; a partial last one is copied, zero padded. */
     const float* wb = wfull + nb;
@@ -102,43 +168,150 @@ static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
       wb = tail;
       stride = PE_W;
     }
-    float* yb = c->y + b * pixels * N;
-    int64_t first = pixels * chunk / c->chunks, last = pixels * (chunk + 1) / c->chunks;
-    for (int64_t t0 = first; t0 < last; t0 += PE_P) {
-      int64_t np = pe_min64(PE_P, last - t0);
-      int64_t row[PE_P], col[PE_P];
-      for (int p = 0; p < PE_P; p++) {
-        int64_t i = p < np ? t0 + p : t0;
-        row[p] = i / g->OW * g->SH - g->PT;
-        col[p] = i % g->OW * g->SW - g->PL;
-      }
-      pe_vec acc[PE_P][PE_NV];
-      memset(acc, 0, sizeof acc);
-      for (int64_t kh = 0; kh < g->KH; kh++) {
-        for (int64_t kw = 0; kw < g->KW; kw++) {
-          const float* src[PE_P];
-          for (int p = 0; p < PE_P; p++) {
-            int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
-            src[p] = p < np && ih >= 0 && ih < g->H && iw >= 0 && iw < g->W
-                         ? xb + (ih * g->W + iw) * C : c->zeros;
-          }
-          pe_reduce(acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
-        }
-      }
-      for (int64_t p = 0; p < np; p++) pe_store_row(yb + (t0 + p) * N + nb, acc[p], pe_min64(PE_W, N - nb));
-    }
+    pe_fwd_pixels(c, c->x + b * g->H * g->W * C, wb, stride, c->y + b * pixels * N, nb,
+                  pixels * chunk / c->chunks, pixels * (chunk + 1) / c->chunks);
   }
   free(tail);
 }
 
+/*
+ * out[g][k][j] = sum over e (in order) of r[g][e] * packed[e][k][j] for the n <= PE_G examples g
+ * of a group (r rows E apart, out panels rows * PE_W apart), k < rows, j < PE_W: one panel of
+ * each example's kernel, mixed from the experts' packed panels. The group shares every load from
+ * the packed panels (which would otherwise cost more than the multiply-adds: E loads per mixed
+ * vector), and PE_MIX_ROWS rows at a time keep PE_G * PE_MIX_ROWS * PE_NV independent sums in
+ * flight (one row's E terms in a chain would wait on the multiply-add's latency).
+ */
+#define PE_G 4
+#define PE_MIX_ROWS (PE_P / PE_G > 0 ? PE_P / PE_G : 1)
+static void pe_mix_panels(const float* packed, int64_t E, int64_t rows, const float* r, int n,
+                          float* out) {
+  for (int64_t k0 = 0; k0 < rows; k0 += PE_MIX_ROWS) {
+    int64_t nk = pe_min64(PE_MIX_ROWS, rows - k0);
+    pe_vec acc[PE_G][PE_MIX_ROWS][PE_NV];
+    memset(acc, 0, sizeof acc);
+    for (int64_t e = 0; e < E; e++) {
+      const float* src = packed + (e * rows + k0) * PE_W;
+      float s[PE_G];
+      /* Examples past the group's last repeat its first; they are not stored. */
+      for (int i = 0; i < PE_G; i++) s[i] = r[(i < n ? i : 0) * E + e];
+      for (int p = 0; p < PE_MIX_ROWS; p++) {
+        for (int v = 0; v < PE_NV; v++) {
+          pe_vec wv;
+          /* Rows past the panel's last read the first row again; they are not stored. */
+          memcpy(&wv, src + (p < nk ? p : 0) * PE_W + v * PE_VW, sizeof wv);
+          for (int i = 0; i < PE_G; i++) acc[i][p][v] += wv * s[i];
+        }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      memcpy(out + (i * rows + k0) * PE_W, acc[i], (size_t)nk * PE_W * sizeof(float));
+    }
+  }
+}
+
+/*
+ * Units are (PE_W-channel panel, group of PE_G examples, range of output pixels), panels
+ * outermost: a thread's examples follow each other on one panel. When its panel changes, a
+ * thread copies that panel of every expert into a packed buffer (E * taps * C * PE_W floats;
+ * read in place, rows N apart, the experts' rows fall into a few of the cache's sets and evict
+ * each other); each unit mixes its group's panels from the packed one into a second buffer, kept
+ * while the next unit is another pixel range of the same group and panel, and convolves from it.
+ * No per-example kernel is written to memory.
+ */
+static void pe_fwd_mixed_units(const void* vc, int64_t begin, int64_t end) {
+  const pe_fwd_ctx* c = (const pe_fwd_ctx*)vc;
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout, rows = g->KH * g->KW * C, pixels = g->OH * g->OW;
+  const int64_t groups = pe_ceil_div(g->B, PE_G);
+  float* packed = pe_alloc(c->E * rows * PE_W);
+  float* panels = pe_alloc(PE_G * rows * PE_W);
+  int64_t packed_nb = -1, mixed = -1; /* the panel `packed` holds; the (panel, group) `panels` do */
+  for (int64_t u = begin; u < end; u++) {
+    int64_t chunk = u % c->chunks, pq = u / c->chunks, q = pq % groups, nb = pq / groups * PE_W;
+    int64_t b0 = PE_G * q, n = pe_min64(PE_G, g->B - b0);
+    if (nb != packed_nb) {
+      for (int64_t e = 0; e < c->E; e++) {
+        pe_pack_columns(c->bank + e * rows * N, rows, N, nb, packed + e * rows * PE_W);
+      }
+      packed_nb = nb;
+    }
+    if (pq != mixed) {
+      pe_mix_panels(packed, c->E, rows, c->r + b0 * c->E, (int)n, panels);
+      mixed = pq;
+    }
+    int64_t first = pixels * chunk / c->chunks, last = pixels * (chunk + 1) / c->chunks;
+    for (int64_t i = 0; i < n; i++) {
+      int64_t b = b0 + i;
+      pe_fwd_pixels(c, c->x + b * g->H * g->W * C, panels + i * rows * PE_W, PE_W,
+                    c->y + b * pixels * N, nb, first, last);
+    }
+  }
+  free(panels);
+  free(packed);
+}
+
+/* ---- batch 1: the kernel mixed whole, then convolved ---- */
+
+typedef struct {
+  const float* r;
+  const float* bank;
+  int64_t E, P;
+  float* w;
+} pe_mix_ctx;
+
+#define PE_MIX_BLOCK 4096 /* floats of the kernel a unit mixes: 16 KB, in L1 while E rows add */
+
+static void pe_mix_blocks(const void* vc, int64_t begin, int64_t end) {
+  const pe_mix_ctx* c = (const pe_mix_ctx*)vc;
+  for (int64_t u = begin; u < end; u++) {
+    int64_t i0 = u * PE_MIX_BLOCK, n = pe_min64(PE_MIX_BLOCK, c->P - i0);
+    float* out = c->w + i0;
+    for (int64_t i = 0; i < n; i++) out[i] = 0.0f;
+    for (int64_t e = 0; e < c->E; e++) {
+      const float* src = c->bank + e * c->P + i0;
+      float s = c->r[e];
+      for (int64_t i = 0; i < n; i++) out[i] += src[i] * s;
+    }
+  }
+}
+
+/* Pixel ranges per (example, panel): few examples and panels (inference at a small batch) would
+   leave threads idle, so the pixels are split. */
+static int64_t pe_fwd_chunks(const pe_geometry* g, int threads) {
+  const int64_t units = g->B * pe_ceil_div(g->Cout, PE_W), tiles = pe_ceil_div(g->OH * g->OW, PE_P);
+  return pe_max64(1, pe_min64(tiles, pe_ceil_div(4 * (int64_t)threads, units)));
+}
+
 void PE_ENTRY(pe_regular_forward)(const pe_geometry* g, const float* x, const float* w, float* y,
                                   int threads, double macs) {
-  const int64_t units = g->B * pe_ceil_div(g->Cout, PE_W), tiles = pe_ceil_div(g->OH * g->OW, PE_P);
-  /* Few examples and panels (inference at a small batch) leave threads idle: split the pixels. */
-  int64_t chunks = pe_max64(1, pe_min64(tiles, pe_ceil_div(4 * (int64_t)threads, units)));
+  int64_t chunks = pe_fwd_chunks(g, threads);
   float* zeros = pe_zeros(g->C);
-  pe_fwd_ctx c = {g, x, w, y, zeros, chunks};
-  pe_parallel(threads, units * chunks, macs, pe_fwd_units, &c);
+  pe_fwd_ctx c = {g, x, w, NULL, NULL, 0, y, zeros, chunks};
+  pe_parallel(threads, g->B * pe_ceil_div(g->Cout, PE_W) * chunks, macs, pe_fwd_units, &c);
+  free(zeros);
+}
+
+void PE_ENTRY(pe_regular_forward_mixed)(const pe_geometry* g, const float* x, const float* r,
+                                        const float* bank, int64_t E, float* y, int threads,
+                                        double macs) {
+  const int64_t P = g->KH * g->KW * g->C * g->Cout;
+  if (g->B == 1) {
+    /* A lone example's packed panels would serve it alone: streaming the bank whole is faster
+       than reading it a panel (strided rows) at a time. */
+    float* w = pe_alloc(P);
+    pe_mix_ctx m = {r, bank, E, P, w};
+    pe_parallel(threads, pe_ceil_div(P, PE_MIX_BLOCK), (double)E * P, pe_mix_blocks, &m);
+    PE_ENTRY(pe_regular_forward)(g, x, w, y, threads, macs - (double)E * P);
+    free(w);
+    return;
+  }
+  pe_geometry groups = *g;
+  groups.B = pe_ceil_div(g->B, PE_G); /* units are groups of examples */
+  int64_t chunks = pe_fwd_chunks(&groups, threads);
+  float* zeros = pe_zeros(g->C);
+  pe_fwd_ctx c = {g, x, NULL, r, bank, E, y, zeros, chunks};
+  pe_parallel(threads, groups.B * pe_ceil_div(g->Cout, PE_W) * chunks, macs, pe_fwd_mixed_units, &c);
   free(zeros);
 }
 
@@ -206,7 +379,7 @@ static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
               src[p] = p < np && rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
                            ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
             }
-            pe_reduce(acc, src, 1, wt + t * N * PE_W, PE_W, N);
+            pe_reduce((int)np, acc, src, 1, wt + t * N * PE_W, PE_W, N);
           }
           for (int64_t p = 0; p < np; p++) {
             pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], pe_min64(PE_W, C - cb));
@@ -254,7 +427,7 @@ static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
         const float* src[PE_P];
         /* Channels past C repeat the last one; their sums are not stored. */
         for (int p = 0; p < PE_P; p++) src[p] = xs + pe_min64(p, nc - 1);
-        pe_reduce(acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
+        pe_reduce((int)nc, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
       }
       float* out = c->dw + ((b * taps + tap) * C + c0) * N + nb;
       for (int64_t p = 0; p < nc; p++) pe_store_row(out + p * N, acc[p], pe_min64(PE_W, N - nb));

@@ -21,4 +21,13 @@ public interface KernelSource {
 
   /** One example's kernel in the problem's kernel shape, for routing {@code [1, E]}. */
   Operand<TFloat32> single(Ops tf, Operand<TFloat32> routing);
+
+  /**
+   * The expert bank {@code [E, P]} when the kernels are exactly {@code routing bank} (a float32
+   * bank, no dilation, no attention applied after mixing), so a strategy may mix inside its
+   * convolution; null otherwise.
+   */
+  default Operand<TFloat32> bank(Ops tf) {
+    return null;
+  }
 }

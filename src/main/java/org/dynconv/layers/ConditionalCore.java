@@ -96,6 +96,11 @@ final class ConditionalCore {
             new long[] {geometry.kernelH(), geometry.kernelW(), inChannels, kernelOut}));
         return geometry.isDilated() ? ConvOps.dilateKernel(tf, k, geometry) : k;
       }
+
+      @Override
+      public Operand<TFloat32> bank(Ops tf) {
+        return geometry.isDilated() || bank.kernel().halfWidth() ? null : bank.kernel().read();
+      }
     };
   }
 

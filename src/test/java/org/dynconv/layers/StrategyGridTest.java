@@ -81,21 +81,37 @@ class StrategyGridTest {
         depthwise, b, H, W, CIN, depthwise ? MULT : COUT, k, s, d, pad == Padding.SAME, e);
     float[] x = Rand.normal(11 * k + 7 * s + d, b * H * W * CIN);
     float[] r = Rand.uniform(5 * e + b, b * e, 0.05, 1.0);
+    // Training graphs, and KERNEL once more in an inference graph too: there a regular layer's
+    // kernels are mixed inside the library's loops (DynconvMixedConv2D).
+    List<String> labels = new ArrayList<>();
+    List<Mode> modes = new ArrayList<>();
+    List<Strategy> built = new ArrayList<>();
+    for (Strategy st : strategies) {
+      labels.add(st.name());
+      modes.add(Mode.TRAIN);
+      built.add(st);
+      if (st == Strategy.KERNEL) {
+        labels.add("KERNEL (inference)");
+        modes.add(Mode.INFER);
+        built.add(st);
+      }
+    }
     try (TfRun run = new TfRun(42)) {
       Operand<TFloat32> xIn = run.placeholder("x", Shape.of(b, H, W, CIN));
       Operand<TFloat32> rIn = run.placeholder("r", Shape.of(b, e));
       List<Operand<TFloat32>> outs = new ArrayList<>();
       List<ExpertBank> banks = new ArrayList<>();
-      for (Strategy st : strategies) {
-        var scope = run.root.child(st.name().toLowerCase());
+      for (int i = 0; i < built.size(); i++) {
+        Strategy st = built.get(i);
+        var scope = run.root.child(st.name().toLowerCase() + "_" + i);
         if (depthwise) {
           var layer = CondConv2d.create(scope,
               CondConv2dConfig.depthwise(g, e).withMultiplier(MULT).withStrategy(st), CIN);
-          outs.add(layer.apply(xIn, rIn, Mode.TRAIN));
+          outs.add(layer.apply(xIn, rIn, modes.get(i)));
           banks.add(layer.experts());
         } else {
           var layer = CondConv2d.create(scope, CondConv2dConfig.of(COUT, g, e).withStrategy(st), CIN);
-          outs.add(layer.apply(xIn, rIn, Mode.TRAIN));
+          outs.add(layer.apply(xIn, rIn, modes.get(i)));
           banks.add(layer.experts());
         }
       }
@@ -105,12 +121,12 @@ class StrategyGridTest {
       }
       List<float[]> got = run.run(outs, new TfRun.Feed(xIn, Shape.of(b, H, W, CIN), x),
           new TfRun.Feed(rIn, Shape.of(b, e), r));
-      for (int i = 0; i < strategies.size(); i++) {
+      for (int i = 0; i < built.size(); i++) {
         ExpertBank bank = banks.get(i);
         double[] expected = RefCondConv.forward(spec, AllClose.toDouble(x), AllClose.toDouble(r),
             run.value(bank.kernel()), run.value(bank.bias()));
-        assertEquals(expected.length, got.get(i).length, strategies.get(i) + " output size");
-        AllClose.assertRelClose(expected, got.get(i), RTOL, strategies.get(i).name());
+        assertEquals(expected.length, got.get(i).length, labels.get(i) + " output size");
+        AllClose.assertRelClose(expected, got.get(i), RTOL, labels.get(i));
       }
     }
   }

@@ -64,6 +64,46 @@ public final class KernelOps {
   }
 
   /**
+   * {@code DynconvMixedConv2D}: each example convolved with its own kernel mixed from an expert
+   * bank inside the library's loops, {@code y[b] = conv(x[b], sum_e routing[b, e] bank[e])}
+   * (TensorFlow's padding rule), with no per-example kernel written to memory. Regular kernels
+   * only; differentiable (its Java gradient mixes the kernels and runs {@code
+   * DynconvPerExampleConv2DGrad}).
+   *
+   * @param x {@code [B, H, W, C]}, H, W and C static
+   * @param routing {@code [B, E]}
+   * @param bank {@code [E, P]}, row e expert e's kernel {@code [KH, KW, C, N]} flattened row-major
+   *     (Google CondConv's layout)
+   * @param kernelShape {@code {KH, KW, C, N}}
+   * @param threads threads of the kernel (0: every CPU of the machine)
+   * @return {@code [B, OH, OW, N]}, its shape static but for the batch when x's is unknown
+   * @throws IllegalStateException when the library is not loaded, with the reason
+   */
+  public static Operand<TFloat32> mixedConv2d(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> routing, Operand<TFloat32> bank, long[] kernelShape, ConvGeometry geometry,
+      int threads) {
+    requireLoaded("DynconvMixedConv2D");
+    Shape xs = x.shape();
+    if (xs.numDimensions() != 4 || xs.size(1) < 0 || xs.size(2) < 0 || xs.size(3) != kernelShape[2]
+        || kernelShape[0] != geometry.kernelH() || kernelShape[1] != geometry.kernelW()) {
+      throw new IllegalArgumentException("KernelOps.mixedConv2d: x has shape " + xs
+          + " and the kernels " + Shape.of(kernelShape) + "; expected x [B, H, W, C] with H and W"
+          + " known, and kernels [" + geometry.kernelH() + ", " + geometry.kernelW() + ", C, N]");
+    }
+    Scope s = tf.scope();
+    GraphOperation op = (GraphOperation) attrs(s.opBuilder("DynconvMixedConv2D", "MixedConv2D"),
+        ConvKind.REGULAR, geometry, threads).setAttr("kernel_h", kernelShape[0])
+        .setAttr("kernel_w", kernelShape[1]).setAttr("in_channels", kernelShape[2])
+        .setAttr("out_channels", kernelShape[3]).addInput(x.asOutput())
+        .addInput(routing.asOutput()).addInput(bank.asOutput()).build();
+    Operand<TFloat32> y = op.output(0);
+    // As for perExampleConv2d: the output's static shape is stated here, at no copy.
+    return tf.reshape(y, tf.constant(new long[] {xs.size(0) < 0 ? -1 : xs.size(0),
+        geometry.outputHeight((int) xs.size(1)), geometry.outputWidth((int) xs.size(2)),
+        kernelShape[3]}));
+  }
+
+  /**
    * {@code x k} ({@code x [B, N, Cin]}, {@code k [B, Cin, Cout]}) as BatchMatMulV2 of x and k with
    * their gradient stopped, passed through {@code DynconvBatchMatMulRoute(product, x, k)}, so that
    * the product's gradient is the route's: {@code dx = dy k^T} and {@code dk = x^T dy} as
@@ -111,6 +151,15 @@ public final class KernelOps {
    */
   static org.tensorflow.Operation perExampleConv2dGrad(Ops tf, GraphOperation forward,
       Operand<?> dy) {
+    return perExampleConv2dGrad(tf, forward, forward.input(0), forward.input(1), dy);
+  }
+
+  /**
+   * {@code DynconvPerExampleConv2DGrad(x, w, dy) -> (dx, dw)} with the convolution attributes of
+   * {@code forward} (either per-example op).
+   */
+  static org.tensorflow.Operation perExampleConv2dGrad(Ops tf, GraphOperation forward,
+      Operand<?> x, Operand<?> w, Operand<?> dy) {
     org.tensorflow.OperationBuilder b = tf.scope().opBuilder("DynconvPerExampleConv2DGrad",
         "PerExampleConv2DGrad");
     for (String a : new String[] {"stride_h", "stride_w", "dilation_h", "dilation_w", "threads"}) {
@@ -118,7 +167,7 @@ public final class KernelOps {
     }
     b.setAttr("padding", forward.attributes().getAttrString("padding"));
     b.setAttr("depthwise", forward.attributes().getAttrBool("depthwise"));
-    return b.addInput(forward.input(0)).addInput(forward.input(1)).addInput(dy.asOutput()).build();
+    return b.addInput(x.asOutput()).addInput(w.asOutput()).addInput(dy.asOutput()).build();
   }
 
   /** Sets the attributes both per-example ops share. */

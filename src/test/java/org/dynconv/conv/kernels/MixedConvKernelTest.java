@@ -1,0 +1,330 @@
+package org.dynconv.conv.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.dynconv.config.ConvGeometry;
+import org.dynconv.config.Padding;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * {@code DynconvMixedConv2D} (each example's kernel mixed from the expert bank inside the
+ * library's loops) against a float64 reference written here, which mixes the kernels and
+ * convolves by the definitions: kernel 1, 3 and 5, stride 1 and 2, SAME and VALID, E 1, 4 and 8,
+ * batch 1 (the op's whole-kernel path), 3 and 8 (its panel path, with a group of examples that is
+ * not full), 40 output channels (panels of 32 or 16 channels and a partial last one). Gradients
+ * with respect to the input, the routing weights and the bank go through the Java registration
+ * and are checked against the reference's scatter form and against central differences; results
+ * are bit-identical across runs and thread counts. The build runs this class with the library's
+ * best loops for this CPU and capped to its AVX2 and baseline builds, like {@link
+ * PerExampleConvKernelTest}.
+ */
+class MixedConvKernelTest {
+  static final int CIN = 13, COUT = 40;
+
+  @BeforeAll
+  static void library() {
+    Assumptions.assumeTrue(KernelLibrary.available(), KernelLibrary.status()::describe);
+  }
+
+  record Case(int batch, int h, int w, int channels, int n, int experts, ConvGeometry g) {
+    int oh() {
+      return g.outputHeight(h);
+    }
+
+    int ow() {
+      return g.outputWidth(w);
+    }
+
+    long params() {
+      return (long) g.kernelH() * g.kernelW() * channels * n;
+    }
+
+    long[] xShape() {
+      return new long[] {batch, h, w, channels};
+    }
+
+    long[] kernelShape() {
+      return new long[] {g.kernelH(), g.kernelW(), channels, n};
+    }
+
+    @Override
+    public String toString() {
+      return "B=" + batch + " " + h + "x" + w + " C=" + channels + " N=" + n + " E=" + experts
+          + " " + g;
+    }
+  }
+
+  static Stream<Arguments> grid() {
+    List<Arguments> out = new ArrayList<>();
+    for (int k : new int[] {1, 3, 5}) {
+      for (int s : new int[] {1, 2}) {
+        for (Padding p : Padding.values()) {
+          for (int e : new int[] {1, 4, 8}) {
+            for (int b : new int[] {1, 3, 8}) {
+              out.add(Arguments.of(new Case(b, 9, 8, CIN, COUT, e, ConvGeometry.square(k, s, 1,
+                  p))));
+            }
+          }
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("grid")
+  void forwardAndGradientsEqualTheFloat64Reference(Case c) {
+    SplittableRandom r = new SplittableRandom(c.toString().hashCode());
+    float[] x = uniform(r, c.batch() * c.h() * c.w() * c.channels());
+    float[] routing = uniform(r, c.batch() * c.experts());
+    float[] bank = uniform(r, (int) (c.experts() * c.params()));
+    float[] dy = uniform(r, c.batch() * c.oh() * c.ow() * c.n());
+    Reference ref = Reference.of(c, x, routing, bank, dy);
+    Computed got = compute(c, x, routing, bank, dy, 0);
+    assertClose("y", ref.y, ref.yScale, got.y, c);
+    assertClose("dx", ref.dx, ref.dxScale, got.dx, c);
+    assertClose("drouting", ref.dr, ref.drScale, got.dr, c);
+    assertClose("dbank", ref.dbank, ref.dbankScale, got.dbank, c);
+  }
+
+  /**
+   * L = sum(y * dy) is linear in each of x, the routing weights and the bank when the other two
+   * are fixed, so a central difference is the derivative itself, up to float32 rounding of L.
+   */
+  @Test
+  void gradientsEqualCentralDifferences() {
+    for (Case c : List.of(new Case(2, 9, 8, CIN, 7, 4, ConvGeometry.square(3, 2, 1, Padding.SAME)),
+        new Case(1, 8, 9, 5, 33, 3, ConvGeometry.square(1, 1, 1, Padding.VALID)))) {
+      SplittableRandom r = new SplittableRandom(7);
+      float[] x = uniform(r, c.batch() * c.h() * c.w() * c.channels());
+      float[] routing = uniform(r, c.batch() * c.experts());
+      float[] bank = uniform(r, (int) (c.experts() * c.params()));
+      float[] dy = uniform(r, c.batch() * c.oh() * c.ow() * c.n());
+      Computed got = compute(c, x, routing, bank, dy, 0);
+      centralDifferences(c + " dL/dx", x, 37, got.dx, v -> loss(c, v, routing, bank, dy));
+      centralDifferences(c + " dL/drouting", routing, 1, got.dr, v -> loss(c, x, v, bank, dy));
+      centralDifferences(c + " dL/dbank", bank, 29, got.dbank, v -> loss(c, x, routing, v, dy));
+    }
+  }
+
+  @Test
+  void resultsAreBitIdenticalAcrossRunsAndThreadCounts() {
+    for (int batch : new int[] {1, 6}) {
+      Case c = new Case(batch, 12, 11, 24, 70, 8, ConvGeometry.square(3, 1, 1, Padding.SAME));
+      SplittableRandom r = new SplittableRandom(11);
+      float[] x = uniform(r, c.batch() * c.h() * c.w() * c.channels());
+      float[] routing = uniform(r, c.batch() * c.experts());
+      float[] bank = uniform(r, (int) (c.experts() * c.params()));
+      float[] dy = uniform(r, c.batch() * c.oh() * c.ow() * c.n());
+      Computed first = compute(c, x, routing, bank, dy, 2);
+      for (int threads : new int[] {2, 1, 3}) {
+        Computed again = compute(c, x, routing, bank, dy, threads);
+        assertArrayEquals(first.y, again.y, c + ": y with " + threads + " threads");
+        assertArrayEquals(first.dx, again.dx, c + ": dx with " + threads + " threads");
+        assertArrayEquals(first.dr, again.dr, c + ": drouting with " + threads + " threads");
+        assertArrayEquals(first.dbank, again.dbank, c + ": dbank with " + threads + " threads");
+      }
+    }
+  }
+
+  @Test
+  void aBankOfTheWrongWidthFailsNamingTheOpAndTheShapes() {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = tf.zeros(tf.constant(new long[] {2, 5, 5, 3}), TFloat32.class);
+      Operand<TFloat32> routing = tf.zeros(tf.constant(new long[] {2, 4}), TFloat32.class);
+      Operand<TFloat32> bank = tf.placeholder(TFloat32.class);
+      Operand<TFloat32> y = KernelOps.mixedConv2d(tf, x, routing, bank, new long[] {3, 3, 3, 6},
+          ConvGeometry.square(3, 1, 1, Padding.SAME), 0);
+      try (TFloat32 wrong = TFloat32.tensorOf(Shape.of(4, 161))) {
+        RuntimeException e = assertThrows(RuntimeException.class,
+            () -> s.runner().feed(bank, wrong).fetch(y).run().close());
+        assertTrue(e.getMessage().contains("DynconvMixedConv2D")
+            && e.getMessage().contains("[4, 161]") && e.getMessage().contains("[E, 162]"),
+            e.getMessage());
+      }
+    }
+  }
+
+  // ---- running the op ----
+
+  record Computed(float[] y, float[] dx, float[] dr, float[] dbank) {}
+
+  private static Computed compute(Case c, float[] x, float[] routing, float[] bank, float[] dy,
+      int threads) {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> xc = constant(tf, c.xShape(), x);
+      Operand<TFloat32> rc = constant(tf, new long[] {c.batch(), c.experts()}, routing);
+      Operand<TFloat32> bc = constant(tf, new long[] {c.experts(), c.params()}, bank);
+      Operand<TFloat32> y = KernelOps.mixedConv2d(tf, xc, rc, bc, c.kernelShape(), c.g(), threads);
+      Operand<TFloat32> l = tf.reduceSum(tf.math.mul(y, constant(tf,
+          new long[] {c.batch(), c.oh(), c.ow(), c.n()}, dy)), tf.constant(new int[] {0, 1, 2,
+          3}));
+      Output<?>[] grads = g.addGradients(l.asOutput(),
+          new Output<?>[] {xc.asOutput(), rc.asOutput(), bc.asOutput()});
+      try (Result r = s.runner().fetch(y).fetch(grads[0]).fetch(grads[1]).fetch(grads[2]).run()) {
+        return new Computed(floats(r, 0), floats(r, 1), floats(r, 2), floats(r, 3));
+      }
+    }
+  }
+
+  private static double loss(Case c, float[] x, float[] routing, float[] bank, float[] dy) {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> y = KernelOps.mixedConv2d(tf, constant(tf, c.xShape(), x),
+          constant(tf, new long[] {c.batch(), c.experts()}, routing),
+          constant(tf, new long[] {c.experts(), c.params()}, bank), c.kernelShape(), c.g(), 0);
+      float[] out;
+      try (Result r = s.runner().fetch(y).run()) {
+        out = floats(r, 0);
+      }
+      double sum = 0;
+      for (int i = 0; i < out.length; i++) {
+        sum += (double) out[i] * dy[i];
+      }
+      return sum;
+    }
+  }
+
+  /** Every {@code step}-th element of {@code grad} against (L(v + h) - L(v - h)) / 2h, h = 0.5. */
+  private static void centralDifferences(String what, float[] v, int step, float[] grad,
+      java.util.function.ToDoubleFunction<float[]> loss) {
+    float h = 0.5f;
+    for (int i = 0; i < v.length; i += step) {
+      float[] plus = v.clone(), minus = v.clone();
+      plus[i] += h;
+      minus[i] -= h;
+      double fd = (loss.applyAsDouble(plus) - loss.applyAsDouble(minus)) / (2 * h);
+      assertEquals(fd, grad[i], 1e-4 * Math.max(1, Math.abs(fd)), what + "[" + i + "]");
+    }
+  }
+
+  private static Operand<TFloat32> constant(Ops tf, long[] shape, float[] v) {
+    return tf.constant(Shape.of(shape), DataBuffers.of(v, true, false));
+  }
+
+  private static float[] floats(Result r, int i) {
+    TFloat32 t = (TFloat32) r.get(i);
+    float[] out = new float[(int) t.shape().size()];
+    t.copyTo(DataBuffers.of(out, false, false));
+    return out;
+  }
+
+  private static float[] uniform(SplittableRandom r, int n) {
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    return out;
+  }
+
+  /** |got - want| <= 2e-6 * (the sum of the magnitudes of the terms), element by element. */
+  private static void assertClose(String what, double[] want, double[] scale, float[] got, Case c) {
+    assertEquals(want.length, got.length, what + " size, " + c);
+    for (int i = 0; i < want.length; i++) {
+      double tol = 2e-6 * Math.max(1, scale[i]);
+      if (Math.abs(got[i] - want[i]) > tol) {
+        fail(what + "[" + i + "] = " + got[i] + ", float64 reference " + want[i]
+            + " (tolerance " + tol + "), " + c);
+      }
+    }
+  }
+
+  /**
+   * The float64 reference. Kernels mixed by the definition, w[b] = sum_e r[b, e] bank[e]; the
+   * forward by the convolution's definition; the gradients by scattering each term x * w * dy of
+   * L = sum(y * dy) to the x and the kernel element it came from, then through the mixing:
+   * dr[b, e] = sum_i dw[b, i] bank[e, i], dbank[e, i] = sum_b r[b, e] dw[b, i]. The scales are
+   * the sums of |term| with every mixed weight replaced by sum_e |r[b, e] bank[e]|, which bound
+   * float32 rounding.
+   */
+  record Reference(double[] y, double[] yScale, double[] dx, double[] dxScale, double[] dr,
+      double[] drScale, double[] dbank, double[] dbankScale) {
+    static Reference of(Case c, float[] x, float[] routing, float[] bank, float[] dy) {
+      ConvGeometry g = c.g();
+      int kh = g.kernelH(), kw = g.kernelW(), C = c.channels(), n = c.n(), E = c.experts();
+      int H = c.h(), W = c.w(), oh = c.oh(), ow = c.ow(), pt = g.padTop(H), pl = g.padLeft(W);
+      int P = (int) c.params(), B = c.batch();
+      double[] w = new double[B * P], wAbs = new double[B * P];
+      for (int b = 0; b < B; b++) {
+        for (int e = 0; e < E; e++) {
+          for (int i = 0; i < P; i++) {
+            double term = (double) routing[b * E + e] * bank[e * P + i];
+            w[b * P + i] += term;
+            wAbs[b * P + i] += Math.abs(term);
+          }
+        }
+      }
+      double[] y = new double[B * oh * ow * n], ys = new double[y.length];
+      double[] dx = new double[x.length], dxs = new double[x.length];
+      double[] dw = new double[B * P], dws = new double[B * P];
+      for (int b = 0; b < B; b++) {
+        for (int i = 0; i < oh; i++) {
+          for (int j = 0; j < ow; j++) {
+            for (int o = 0; o < n; o++) {
+              int yi = ((b * oh + i) * ow + j) * n + o;
+              for (int p = 0; p < kh; p++) {
+                int ih = i * g.strideH() + p - pt;
+                if (ih < 0 || ih >= H) {
+                  continue;
+                }
+                for (int q = 0; q < kw; q++) {
+                  int iw = j * g.strideW() + q - pl;
+                  if (iw < 0 || iw >= W) {
+                    continue;
+                  }
+                  for (int ci = 0; ci < C; ci++) {
+                    int xi = ((b * H + ih) * W + iw) * C + ci;
+                    int wi = b * P + ((p * kw + q) * C + ci) * n + o;
+                    y[yi] += x[xi] * w[wi];
+                    ys[yi] += Math.abs(x[xi]) * wAbs[wi];
+                    dx[xi] += w[wi] * dy[yi];
+                    dxs[xi] += wAbs[wi] * Math.abs(dy[yi]);
+                    dw[wi] += (double) x[xi] * dy[yi];
+                    dws[wi] += Math.abs((double) x[xi] * dy[yi]);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      double[] dr = new double[B * E], drs = new double[B * E];
+      double[] db = new double[E * P], dbs = new double[E * P];
+      for (int b = 0; b < B; b++) {
+        for (int e = 0; e < E; e++) {
+          for (int i = 0; i < P; i++) {
+            dr[b * E + e] += dw[b * P + i] * bank[e * P + i];
+            drs[b * E + e] += dws[b * P + i] * Math.abs(bank[e * P + i]);
+            db[e * P + i] += routing[b * E + e] * dw[b * P + i];
+            dbs[e * P + i] += Math.abs(routing[b * E + e]) * dws[b * P + i];
+          }
+        }
+      }
+      return new Reference(y, ys, dx, dxs, dr, drs, db, dbs);
+    }
+  }
+}
