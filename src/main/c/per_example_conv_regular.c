@@ -60,20 +60,17 @@ static inline __attribute__((always_inline)) void pe_reduce_n(int n, pe_vec acc[
   }
 }
 
-/*
- * pe_reduce_n for the first n <= PE_P rows of a tile, compiled once per n: a partial tile (the
- * last of 7 x 7 = 4 x 12 + 1 pixels) costs its own rows' multiply-adds, not a full tile's.
- */
+/* pe_reduce_n for a partial tile, n < PE_P rows, compiled once per n. */
 #define PE_ROWS(n)                                         \
   case n:                                                  \
     pe_reduce_n(n, acc, src, step, panel, stride, K);      \
     return;
-static void pe_reduce(int n, pe_vec acc[PE_P][PE_NV], const float* const src[PE_P], int64_t step,
-                      const float* panel, int64_t stride, int64_t K) {
+static void pe_reduce_partial(int n, pe_vec acc[PE_P][PE_NV], const float* const src[PE_P],
+                              int64_t step, const float* panel, int64_t stride, int64_t K) {
   switch (n) {
-    PE_ROWS(1) PE_ROWS(2) PE_ROWS(3) PE_ROWS(4) PE_ROWS(5) PE_ROWS(6)
+    PE_ROWS(1) PE_ROWS(2) PE_ROWS(3) PE_ROWS(4) PE_ROWS(5)
 #if PE_P > 6
-    PE_ROWS(7) PE_ROWS(8) PE_ROWS(9) PE_ROWS(10) PE_ROWS(11) PE_ROWS(12)
+    PE_ROWS(6) PE_ROWS(7) PE_ROWS(8) PE_ROWS(9) PE_ROWS(10) PE_ROWS(11)
 #endif
 #if PE_P != 6 && PE_P != 12
 #error "PE_P: tiles of 6 or 12 rows"
@@ -83,6 +80,23 @@ static void pe_reduce(int n, pe_vec acc[PE_P][PE_NV], const float* const src[PE_
   }
 }
 #undef PE_ROWS
+
+/*
+ * The reduction for the first n <= PE_P rows of a tile: a full tile inline (its sums stay in
+ * registers from call to call), a partial one (the last of 7 x 7 = 4 x 12 + 1 output pixels, or
+ * of 13 input channels) through a loop compiled for its own number of rows, so that it costs its
+ * rows' multiply-adds rather than a full tile's.
+ */
+static inline __attribute__((always_inline)) void pe_reduce(int n, pe_vec acc[PE_P][PE_NV],
+                                                            const float* const src[PE_P],
+                                                            int64_t step, const float* panel,
+                                                            int64_t stride, int64_t K) {
+  if (n == PE_P) {
+    pe_reduce_n(PE_P, acc, src, step, panel, stride, K);
+  } else {
+    pe_reduce_partial(n, acc, src, step, panel, stride, K);
+  }
+}
 
 /* Stores the first n channels of row acc[p] at dst. */
 static inline void pe_store_row(float* dst, const pe_vec row[PE_NV], int64_t n) {
