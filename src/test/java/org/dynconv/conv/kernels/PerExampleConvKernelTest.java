@@ -32,7 +32,7 @@ import org.tensorflow.types.TFloat32;
  * against a float64 reference written here in plain loops, over the grid of issue 25: kernel 1, 3
  * and 5, stride 1 and 2, SAME and VALID, batch 1, 3 and 8, regular and depthwise (multiplier 1 and
  * 2), inputs 9 x 8 and 8 x 9, plus dilation 2; channel counts that are not multiples of the
- * kernel's tiles (13 in, 19 out; depthwise 8, 21, 28, 70 and 40 x 2).
+ * kernel's tiles (13 in, 19 and 300 out; depthwise 8, 21, 28, 70 and 40 x 2).
  * The gradients go through the Java registration ({@code Graph.addGradients}) and are checked
  * against the reference's scatter form and against central differences; results are bit-identical
  * across runs and thread counts. The build runs this class three times: with the library's best
@@ -101,6 +101,10 @@ class PerExampleConvKernelTest {
           out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 3, 40, 2, g)));
         }
       }
+      // 300 output channels: from 256 on, the forward pass copies each panel out of w before
+      // the pixels pass (and the last of them is partial).
+      out.add(Arguments.of(new Case(ConvKind.REGULAR, 2, 5, 300, ConvGeometry.square(k, 1, 1,
+          Padding.SAME))));
       ConvGeometry dilated = ConvGeometry.square(k, 1, 2, Padding.SAME);
       out.add(Arguments.of(new Case(ConvKind.REGULAR, 2, CIN, COUT, dilated)));
       out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 2, DEPTH_C, 1, dilated)));
