@@ -84,7 +84,7 @@ def test_logits_equal_java_and_the_default_export(case):
 
 
 def test_two_exports_libraries_in_one_process(interop_dir):
-    exports = [interop_dir / m / "savedmodel-kernels" for m in MODELS[:2]]
+    exports = [interop_dir / m / "savedmodel-kernels" for m in sorted(MODELS)[:2]]
     if not all((e / "assets.extra" / "libdynconv_kernels.so").exists() for e in exports):
         pytest.skip("the build made no kernel library (no C compiler)")
     # A fresh interpreter, so that the two exports' copies are the first two it loads.

@@ -35,6 +35,7 @@ final class KernelConv implements PerExampleConv {
   static KernelConv mixingInKernel() {
     return new KernelConv(true);
   }
+
   @Override
   public Strategy strategy() {
     return Strategy.KERNEL;

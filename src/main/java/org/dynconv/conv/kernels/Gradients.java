@@ -5,6 +5,7 @@ import org.dynconv.nn.BatchMatMul;
 import org.tensorflow.Operand;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.RawCustomGradient;
+import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -44,8 +45,8 @@ final class Gradients {
       Operand<TFloat32> dw = tf.reshape(floats(grad.output(1)),
           tf.constant(new long[] {-1, k[0] * k[1] * k[2] * k[3]}));
       return List.of(grad.output(0),
-          tf.linalg.matMul(dw, bank, org.tensorflow.op.linalg.MatMul.transposeB(true)),
-          tf.linalg.matMul(routing, dw, org.tensorflow.op.linalg.MatMul.transposeA(true)));
+          tf.linalg.matMul(dw, bank, MatMul.transposeB(true)),
+          tf.linalg.matMul(routing, dw, MatMul.transposeA(true)));
     });
     register("DynconvBatchMatMulRoute", (tf, op, upstream) -> {
       Operand<TFloat32> dy = floats(upstream.get(0));

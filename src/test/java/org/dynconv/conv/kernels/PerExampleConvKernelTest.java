@@ -1,8 +1,11 @@
 package org.dynconv.conv.kernels;
 
+import static org.dynconv.conv.kernels.KernelTests.assertClose;
+import static org.dynconv.conv.kernels.KernelTests.centralDifferences;
+import static org.dynconv.conv.kernels.KernelTests.constant;
+import static org.dynconv.conv.kernels.KernelTests.floats;
+import static org.dynconv.conv.kernels.KernelTests.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -120,9 +123,9 @@ class PerExampleConvKernelTest {
     float[] dy = uniform(r, new long[] {c.batch(), c.oh(), c.ow(), c.cout()});
     Reference ref = Reference.of(c, x, w, dy);
     Computed got = compute(c, x, w, dy, 0);
-    assertClose("y", ref.y, ref.yScale, got.y, c);
-    assertClose("dx", ref.dx, ref.dxScale, got.dx, c);
-    assertClose("dw", ref.dw, ref.dwScale, got.dw, c);
+    assertClose("y", ref.y, ref.yScale, got.y, 1e-6, c);
+    assertClose("dx", ref.dx, ref.dxScale, got.dx, 1e-6, c);
+    assertClose("dw", ref.dw, ref.dwScale, got.dw, 1e-6, c);
   }
 
   /**
@@ -140,19 +143,6 @@ class PerExampleConvKernelTest {
       Computed got = compute(c, x, w, dy, 0);
       centralDifferences(c + " dL/dx", x, 37, got.dx, v -> loss(c, v, w, dy));
       centralDifferences(c + " dL/dw", w, 11, got.dw, v -> loss(c, x, v, dy));
-    }
-  }
-
-  /** Every {@code step}-th element of {@code grad} against (L(v + h) - L(v - h)) / 2h, h = 0.5. */
-  private static void centralDifferences(String what, float[] v, int step, float[] grad,
-      java.util.function.ToDoubleFunction<float[]> loss) {
-    float h = 0.5f;
-    for (int i = 0; i < v.length; i += step) {
-      float[] plus = v.clone(), minus = v.clone();
-      plus[i] += h;
-      minus[i] -= h;
-      double fd = (loss.applyAsDouble(plus) - loss.applyAsDouble(minus)) / (2 * h);
-      assertEquals(fd, grad[i], 1e-4 * Math.max(1, Math.abs(fd)), what + "[" + i + "]");
     }
   }
 
@@ -275,41 +265,6 @@ class PerExampleConvKernelTest {
         sum += (double) out[i] * dy[i];
       }
       return sum;
-    }
-  }
-
-  private static Operand<TFloat32> constant(Ops tf, long[] shape, float[] v) {
-    return tf.constant(Shape.of(shape), DataBuffers.of(v, true, false));
-  }
-
-  private static float[] floats(Result r, int i) {
-    TFloat32 t = (TFloat32) r.get(i);
-    float[] out = new float[(int) t.shape().size()];
-    t.copyTo(DataBuffers.of(out, false, false));
-    return out;
-  }
-
-  private static float[] uniform(SplittableRandom r, long[] shape) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    float[] out = new float[(int) n];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return out;
-  }
-
-  /** |got - want| <= 1e-6 * (the sum of the magnitudes of the terms), element by element. */
-  private static void assertClose(String what, double[] want, double[] scale, float[] got, Case c) {
-    assertEquals(want.length, got.length, what + " size, " + c);
-    for (int i = 0; i < want.length; i++) {
-      double tol = 1e-6 * Math.max(1, scale[i]);
-      if (Math.abs(got[i] - want[i]) > tol) {
-        fail(what + "[" + i + "] = " + got[i] + ", float64 reference " + want[i]
-            + " (tolerance " + tol + "), " + c);
-      }
     }
   }
 
