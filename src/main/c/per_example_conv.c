@@ -105,7 +105,8 @@ void pe_forward_mixed(const pe_geometry* g, const float* x, const float* r, cons
   /* The mixing's multiply-adds count towards the threshold for threads. */
   double mixing = (double)E * g->KH * g->KW * g->C * g->Cout * g->B;
   pthread_once(&pe_isa_once, pe_find_isa);
-  PE_REGULAR[pe_isa_found].forward_mixed(g, x, r, bank, E, y, pe_threads(threads), pe_macs(g) + mixing);
+  PE_REGULAR[pe_isa_found].forward_mixed(g, x, r, bank, E, y, pe_threads(threads),
+                                         pe_macs(g) + mixing);
 }
 
 void pe_backward(const pe_geometry* g, const float* x, const float* w, const float* dy, float* dx,

@@ -106,6 +106,29 @@ static void pe_shape_text(const TF_Tensor* t, char* out, size_t n) {
   if (used < n) snprintf(out + used, n - used, "]");
 }
 
+/*
+ * Takes the strides and dilations from the attributes and derives the output size and padding
+ * of g, whose shapes are filled; 0 on success, otherwise the kernel has failed saying that
+ * `window` (e.g. "the window of w [...]") does not fit input x (shape text xs).
+ */
+static int pe_geometry_finish(TF_OpKernelContext* ctx, const char* op, const pe_attrs* a,
+                              pe_geometry* g, const char* window, const char* xs) {
+  g->SH = a->stride_h;
+  g->SW = a->stride_w;
+  g->DH = a->dilation_h;
+  g->DW = a->dilation_w;
+  if (g->KH < 1 || g->KW < 1 || pe_geometry_init(g, a->same) != 0) {
+    char msg[400];
+    snprintf(msg, sizeof msg,
+             "%s (dilation %d x %d) does not fit input x %s with VALID padding; expected a window"
+             " no larger than the input",
+             window, a->dilation_h, a->dilation_w, xs);
+    pe_fail(ctx, op, msg);
+    return -1;
+  }
+  return 0;
+}
+
 /* Checks x and w and fills the geometry; 0 on success, otherwise the kernel has failed. */
 static int pe_geometry_of(TF_OpKernelContext* ctx, const char* op, const pe_attrs* a,
                           const TF_Tensor* x, const TF_Tensor* w, pe_geometry* g) {
@@ -130,19 +153,9 @@ static int pe_geometry_of(TF_OpKernelContext* ctx, const char* op, const pe_attr
   g->depthwise = a->depthwise;
   g->M = a->depthwise ? TF_Dim(w, 4) : 1;
   g->Cout = a->depthwise ? g->C * TF_Dim(w, 4) : TF_Dim(w, 4);
-  g->SH = a->stride_h;
-  g->SW = a->stride_w;
-  g->DH = a->dilation_h;
-  g->DW = a->dilation_w;
-  if (g->KH < 1 || g->KW < 1 || pe_geometry_init(g, a->same) != 0) {
-    snprintf(msg, sizeof msg,
-             "the window of w %s (dilation %d x %d) does not fit input x %s with VALID padding;"
-             " expected a window no larger than the input",
-             ws, a->dilation_h, a->dilation_w, xs);
-    pe_fail(ctx, op, msg);
-    return -1;
-  }
-  return 0;
+  char window[160];
+  snprintf(window, sizeof window, "the window of w %s", ws);
+  return pe_geometry_finish(ctx, op, a, g, window, xs);
 }
 
 static void pe_forward_compute(void* state, TF_OpKernelContext* ctx) {
@@ -255,17 +268,9 @@ static void pe_mixed_compute(void* state, TF_OpKernelContext* ctx) {
       g.KW = a->kernel_w;
       g.M = 1;
       g.Cout = a->out_channels;
-      g.SH = a->stride_h;
-      g.SW = a->stride_w;
-      g.DH = a->dilation_h;
-      g.DW = a->dilation_w;
-      if (pe_geometry_init(&g, a->same) != 0) {
-        snprintf(msg, sizeof msg,
-                 "the %d x %d window (dilation %d x %d) does not fit input x %s with VALID padding;"
-                 " expected a window no larger than the input",
-                 a->kernel_h, a->kernel_w, a->dilation_h, a->dilation_w, xs);
-        pe_fail(ctx, op, msg);
-      } else {
+      char window[64];
+      snprintf(window, sizeof window, "the %d x %d window", a->kernel_h, a->kernel_w);
+      if (pe_geometry_finish(ctx, op, a, &g, window, xs) == 0) {
         int64_t dims[4] = {g.B, g.OH, g.OW, g.Cout};
         size_t n = (size_t)(g.B * g.OH * g.OW * g.Cout);
         y = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, dims, 4, n * sizeof(float), st);

@@ -145,20 +145,19 @@ static void pe_fwd_pixels(const pe_fwd_ctx* c, const float* xb, const float* wb,
   for (int64_t t0 = first; t0 < last; t0 += PE_P) {
     int64_t np = pe_min64(PE_P, last - t0);
     int64_t row[PE_P], col[PE_P];
-    for (int p = 0; p < PE_P; p++) {
-      int64_t i = p < np ? t0 + p : t0;
-      row[p] = i / g->OW * g->SH - g->PT;
-      col[p] = i % g->OW * g->SW - g->PL;
+    for (int p = 0; p < np; p++) {
+      row[p] = (t0 + p) / g->OW * g->SH - g->PT;
+      col[p] = (t0 + p) % g->OW * g->SW - g->PL;
     }
     pe_vec acc[PE_P][PE_NV];
     memset(acc, 0, sizeof acc);
     for (int64_t kh = 0; kh < g->KH; kh++) {
       for (int64_t kw = 0; kw < g->KW; kw++) {
         const float* src[PE_P];
-        for (int p = 0; p < PE_P; p++) {
+        for (int p = 0; p < np; p++) {
           int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
-          src[p] = p < np && ih >= 0 && ih < g->H && iw >= 0 && iw < g->W
-                       ? xb + (ih * g->W + iw) * C : c->zeros;
+          src[p] = ih >= 0 && ih < g->H && iw >= 0 && iw < g->W ? xb + (ih * g->W + iw) * C
+                                                                 : c->zeros;
         }
         pe_reduce((int)np, acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
       }
@@ -212,7 +211,7 @@ static void pe_fwd_units(const void* vc, int64_t begin, int64_t end) {
  * flight (one row's E terms in a chain would wait on the multiply-add's latency).
  */
 #define PE_G 4
-#define PE_MIX_ROWS (PE_P / PE_G > 0 ? PE_P / PE_G : 1)
+#define PE_MIX_ROWS (PE_P / PE_G) /* 3 rows with AVX-512's 12-row tiles, 1 with 6 */
 static void pe_mix_panels(const float* packed, int64_t E, int64_t rows, const float* r, int n,
                           float* out) {
   for (int64_t k0 = 0; k0 < rows; k0 += PE_MIX_ROWS) {
@@ -392,20 +391,19 @@ static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
         for (int64_t t0 = 0; t0 < nh * nw; t0 += PE_P) {
           int64_t np = pe_min64(PE_P, nh * nw - t0);
           int64_t ih[PE_P], iw[PE_P];
-          for (int p = 0; p < PE_P; p++) {
-            int64_t i = p < np ? t0 + p : t0;
-            ih[p] = h0 + i / nw * g->SH;
-            iw[p] = w0 + i % nw * g->SW;
+          for (int p = 0; p < np; p++) {
+            ih[p] = h0 + (t0 + p) / nw * g->SH;
+            iw[p] = w0 + (t0 + p) % nw * g->SW;
           }
           pe_vec acc[PE_P][PE_NV];
           memset(acc, 0, sizeof acc);
           for (int64_t k = 0; k < ntaps; k++) {
             int64_t t = class_taps[k], kh = t / g->KW, kw = t % g->KW;
             const float* src[PE_P];
-            for (int p = 0; p < PE_P; p++) {
+            for (int p = 0; p < np; p++) {
               /* Divisible by the strides, by the choice of the class. */
               int64_t rh = ih[p] + g->PT - kh * g->DH, rw = iw[p] + g->PL - kw * g->DW;
-              src[p] = p < np && rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
+              src[p] = rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
                            ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
             }
             pe_reduce((int)np, acc, src, 1, wt + t * N * PE_W, PE_W, N);
@@ -454,8 +452,7 @@ static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
         if (ih < 0 || ih >= g->H) continue;
         const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + c0;
         const float* src[PE_P];
-        /* Channels past C repeat the last one; their sums are not stored. */
-        for (int p = 0; p < PE_P; p++) src[p] = xs + pe_min64(p, nc - 1);
+        for (int p = 0; p < nc; p++) src[p] = xs + p;
         pe_reduce((int)nc, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
       }
       float* out = c->dw + ((b * taps + tap) * C + c0) * N + nb;

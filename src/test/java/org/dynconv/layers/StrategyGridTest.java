@@ -83,17 +83,11 @@ class StrategyGridTest {
     float[] r = Rand.uniform(5 * e + b, b * e, 0.05, 1.0);
     // Training graphs, and KERNEL once more in an inference graph too: there a regular layer's
     // kernels are mixed inside the library's loops (DynconvMixedConv2D).
-    List<String> labels = new ArrayList<>();
-    List<Mode> modes = new ArrayList<>();
-    List<Strategy> built = new ArrayList<>();
+    List<Variant> built = new ArrayList<>();
     for (Strategy st : strategies) {
-      labels.add(st.name());
-      modes.add(Mode.TRAIN);
-      built.add(st);
+      built.add(new Variant(st, Mode.TRAIN));
       if (st == Strategy.KERNEL) {
-        labels.add("KERNEL (inference)");
-        modes.add(Mode.INFER);
-        built.add(st);
+        built.add(new Variant(st, Mode.INFER));
       }
     }
     try (TfRun run = new TfRun(42)) {
@@ -102,16 +96,17 @@ class StrategyGridTest {
       List<Operand<TFloat32>> outs = new ArrayList<>();
       List<ExpertBank> banks = new ArrayList<>();
       for (int i = 0; i < built.size(); i++) {
-        Strategy st = built.get(i);
+        Strategy st = built.get(i).strategy();
+        Mode mode = built.get(i).mode();
         var scope = run.root.child(st.name().toLowerCase() + "_" + i);
         if (depthwise) {
           var layer = CondConv2d.create(scope,
               CondConv2dConfig.depthwise(g, e).withMultiplier(MULT).withStrategy(st), CIN);
-          outs.add(layer.apply(xIn, rIn, modes.get(i)));
+          outs.add(layer.apply(xIn, rIn, mode));
           banks.add(layer.experts());
         } else {
           var layer = CondConv2d.create(scope, CondConv2dConfig.of(COUT, g, e).withStrategy(st), CIN);
-          outs.add(layer.apply(xIn, rIn, modes.get(i)));
+          outs.add(layer.apply(xIn, rIn, mode));
           banks.add(layer.experts());
         }
       }
@@ -125,9 +120,17 @@ class StrategyGridTest {
         ExpertBank bank = banks.get(i);
         double[] expected = RefCondConv.forward(spec, AllClose.toDouble(x), AllClose.toDouble(r),
             run.value(bank.kernel()), run.value(bank.bias()));
-        assertEquals(expected.length, got.get(i).length, labels.get(i) + " output size");
-        AllClose.assertRelClose(expected, got.get(i), RTOL, labels.get(i));
+        assertEquals(expected.length, got.get(i).length, built.get(i) + " output size");
+        AllClose.assertRelClose(expected, got.get(i), RTOL, built.get(i).toString());
       }
+    }
+  }
+
+  /** A strategy built in a graph of the given mode. */
+  private record Variant(Strategy strategy, Mode mode) {
+    @Override
+    public String toString() {
+      return strategy + (mode.training() ? "" : " (inference)");
     }
   }
 }

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
+import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
+import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
@@ -39,6 +42,25 @@ final class KernelTests {
     float[] out = new float[(int) t.shape().size()];
     t.copyTo(DataBuffers.of(out, false, false));
     return out;
+  }
+
+  /**
+   * L = sum(y * dy) in float64, y computed by the graph {@code build} makes (the loss a central
+   * difference takes).
+   */
+  static double weightedSum(Function<Ops, Operand<TFloat32>> build, float[] dy) {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Operand<TFloat32> y = build.apply(Ops.create(g));
+      float[] out;
+      try (Result r = s.runner().fetch(y).run()) {
+        out = floats(r, 0);
+      }
+      double sum = 0;
+      for (int i = 0; i < out.length; i++) {
+        sum += (double) out[i] * dy[i];
+      }
+      return sum;
+    }
   }
 
   /**

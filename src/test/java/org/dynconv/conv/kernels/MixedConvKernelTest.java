@@ -5,6 +5,7 @@ import static org.dynconv.conv.kernels.KernelTests.centralDifferences;
 import static org.dynconv.conv.kernels.KernelTests.constant;
 import static org.dynconv.conv.kernels.KernelTests.floats;
 import static org.dynconv.conv.kernels.KernelTests.uniform;
+import static org.dynconv.conv.kernels.KernelTests.weightedSum;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -194,22 +195,11 @@ class MixedConvKernelTest {
   }
 
   private static double loss(Case c, float[] x, float[] routing, float[] bank, float[] dy) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      Ops tf = Ops.create(g);
-      Operand<TFloat32> y = KernelOps.mixedConv2d(tf, constant(tf, c.xShape(), x),
-          constant(tf, new long[] {c.batch(), c.experts()}, routing),
-          constant(tf, new long[] {c.experts(), c.params()}, bank), c.kernelShape(), c.g(), 0);
-      float[] out;
-      try (Result r = s.runner().fetch(y).run()) {
-        out = floats(r, 0);
-      }
-      double sum = 0;
-      for (int i = 0; i < out.length; i++) {
-        sum += (double) out[i] * dy[i];
-      }
-      return sum;
-    }
+    return weightedSum(tf -> KernelOps.mixedConv2d(tf, constant(tf, c.xShape(), x),
+        constant(tf, new long[] {c.batch(), c.experts()}, routing),
+        constant(tf, new long[] {c.experts(), c.params()}, bank), c.kernelShape(), c.g(), 0), dy);
   }
+
 
   /**
    * The float64 reference. Kernels mixed by the definition, w[b] = sum_e r[b, e] bank[e]; the

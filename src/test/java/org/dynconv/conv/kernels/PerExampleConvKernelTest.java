@@ -5,6 +5,7 @@ import static org.dynconv.conv.kernels.KernelTests.centralDifferences;
 import static org.dynconv.conv.kernels.KernelTests.constant;
 import static org.dynconv.conv.kernels.KernelTests.floats;
 import static org.dynconv.conv.kernels.KernelTests.uniform;
+import static org.dynconv.conv.kernels.KernelTests.weightedSum;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.ArrayList;
@@ -252,21 +253,10 @@ class PerExampleConvKernelTest {
   }
 
   private static double loss(Case c, float[] x, float[] w, float[] dy) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      Ops tf = Ops.create(g);
-      Operand<TFloat32> y = KernelOps.perExampleConv2d(tf, constant(tf, c.xShape(), x),
-          constant(tf, c.wShape(), w), c.kind(), c.g(), 0);
-      float[] out;
-      try (Result r = s.runner().fetch(y).run()) {
-        out = floats(r, 0);
-      }
-      double sum = 0;
-      for (int i = 0; i < out.length; i++) {
-        sum += (double) out[i] * dy[i];
-      }
-      return sum;
-    }
+    return weightedSum(tf -> KernelOps.perExampleConv2d(tf, constant(tf, c.xShape(), x),
+        constant(tf, c.wShape(), w), c.kind(), c.g(), 0), dy);
   }
+
 
   /**
    * The float64 reference: the forward by its definition, and both gradients by scattering each
