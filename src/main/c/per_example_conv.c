@@ -55,17 +55,22 @@ typedef struct {
   void (*backward)(const pe_geometry*, const float*, const float*, const float*, float*, float*, int,
                    double);
   void (*forward_mixed)(const pe_geometry*, const float*, const float*, const float*, int64_t,
-                        float*, int, double); /* NULL for depthwise */
+                        float*, int, double); /* NULL for depthwise, as is backward_mixed */
+  void (*backward_mixed)(const pe_geometry*, const float*, const float*, const float*, int64_t,
+                         const float*, float*, float*, float*, int, double);
 } pe_loops;
 
 static const pe_loops PE_REGULAR[] = {
-    {pe_regular_forward_base, pe_regular_backward_base, pe_regular_forward_mixed_base},
-    {pe_regular_forward_avx2, pe_regular_backward_avx2, pe_regular_forward_mixed_avx2},
-    {pe_regular_forward_avx512, pe_regular_backward_avx512, pe_regular_forward_mixed_avx512}};
+    {pe_regular_forward_base, pe_regular_backward_base, pe_regular_forward_mixed_base,
+     pe_regular_backward_mixed_base},
+    {pe_regular_forward_avx2, pe_regular_backward_avx2, pe_regular_forward_mixed_avx2,
+     pe_regular_backward_mixed_avx2},
+    {pe_regular_forward_avx512, pe_regular_backward_avx512, pe_regular_forward_mixed_avx512,
+     pe_regular_backward_mixed_avx512}};
 static const pe_loops PE_DEPTHWISE[] = {
-    {pe_depthwise_forward_base, pe_depthwise_backward_base, NULL},
-    {pe_depthwise_forward_avx2, pe_depthwise_backward_avx2, NULL},
-    {pe_depthwise_forward_avx512, pe_depthwise_backward_avx512, NULL}};
+    {pe_depthwise_forward_base, pe_depthwise_backward_base, NULL, NULL},
+    {pe_depthwise_forward_avx2, pe_depthwise_backward_avx2, NULL, NULL},
+    {pe_depthwise_forward_avx512, pe_depthwise_backward_avx512, NULL, NULL}};
 
 static int pe_detect_isa(void) {
   int isa = 0;
@@ -107,6 +112,14 @@ void pe_forward_mixed(const pe_geometry* g, const float* x, const float* r, cons
   pthread_once(&pe_isa_once, pe_find_isa);
   PE_REGULAR[pe_isa_found].forward_mixed(g, x, r, bank, E, y, pe_threads(threads),
                                          pe_macs(g) + mixing);
+}
+
+void pe_backward_mixed(const pe_geometry* g, const float* x, const float* r, const float* bank,
+                       int64_t E, const float* dy, float* dx, float* dr, float* dbank,
+                       int threads) {
+  pthread_once(&pe_isa_once, pe_find_isa);
+  PE_REGULAR[pe_isa_found].backward_mixed(g, x, r, bank, E, dy, dx, dr, dbank,
+                                          pe_threads(threads), pe_macs(g));
 }
 
 void pe_backward(const pe_geometry* g, const float* x, const float* w, const float* dy, float* dx,

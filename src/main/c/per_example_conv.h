@@ -53,6 +53,17 @@ void pe_forward_mixed(const pe_geometry* g, const float* x, const float* r, cons
                       int64_t E, float* y, int threads);
 
 /*
+ * Regular only: the gradients of sum(y * dy) for pe_forward_mixed, dx [B, H, W, C], dr [B, E]
+ * and dbank [E, KH, KW, C, Cout]: with dw[b] the gradient of example b's kernel,
+ * dr[b, e] = <dw[b], bank[e]> and dbank[e] = sum over b of r[b, e] * dw[b]. No dw[b] is written
+ * to memory: each tile of it is folded into dr and dbank while it is in registers. dx may be
+ * NULL, or dr and dbank, when not wanted.
+ */
+void pe_backward_mixed(const pe_geometry* g, const float* x, const float* r, const float* bank,
+                       int64_t E, const float* dy, float* dx, float* dr, float* dbank,
+                       int threads);
+
+/*
  * The gradients of sum(y * dy): dx [B, H, W, C] and dw (w's shape). Either may be NULL when not
  * wanted.
  */

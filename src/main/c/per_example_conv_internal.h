@@ -53,12 +53,16 @@ PE_LOOPS_DECLARE(depthwise, avx512)
 PE_LOOPS_DECLARE(depthwise, avx2)
 PE_LOOPS_DECLARE(depthwise, base)
 
-/* Regular only: the forward pass with each example's kernel mixed from the bank inside the loops
-   (pe_forward_mixed's contract). */
+/* Regular only: the forward pass and the gradients with each example's kernel mixed from the
+   bank inside the loops (pe_forward_mixed's and pe_backward_mixed's contracts). */
 #define PE_MIXED_DECLARE(isa)                                                                  \
   void pe_regular_forward_mixed_##isa(const pe_geometry* g, const float* x, const float* r,    \
                                       const float* bank, int64_t E, float* y, int threads,     \
-                                      double macs);
+                                      double macs);                                            \
+  void pe_regular_backward_mixed_##isa(const pe_geometry* g, const float* x, const float* r,   \
+                                       const float* bank, int64_t E, const float* dy,          \
+                                       float* dx, float* dr, float* dbank, int threads,        \
+                                       double macs);
 PE_MIXED_DECLARE(avx512)
 PE_MIXED_DECLARE(avx2)
 PE_MIXED_DECLARE(base)

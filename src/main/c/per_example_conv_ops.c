@@ -8,9 +8,13 @@
  *   DynconvMixedConv2D(x: float [B,H,W,C], routing: float [B,E], bank: float [E,P])
  *       -> y: float [B,OH,OW,N]
  *
+ *   DynconvMixedConv2DGrad(x, routing, bank, dy: float [B,OH,OW,N])
+ *       -> dx: float (x's shape), drouting: float (routing's), dbank: float (bank's)
+ *
  * The mixed op convolves example b with sum over e of routing[b, e] * bank[e], bank's rows being
  * the experts' kernels [KH, KW, C, N] flattened (Google CondConv's layout, P = KH * KW * C * N),
- * and mixes inside the loops (pe_forward_mixed): regular only. Its gradient is composed in Java.
+ * and mixes inside the loops (pe_forward_mixed): regular only. Its gradient op chains the
+ * kernels' gradient through the mixing inside the loops too (pe_backward_mixed).
  *
  * Attributes (all ops): stride_h, stride_w, dilation_h, dilation_w (ints >= 1), padding ("SAME"
  * or "VALID", TensorFlow's rule), depthwise (bool: N is the channel multiplier and Cout = C * N;
@@ -232,61 +236,132 @@ static void pe_grad_compute(void* state, TF_OpKernelContext* ctx) {
   TF_DeleteStatus(st);
 }
 
+/*
+ * Checks the mixed ops' x, routing and bank against the kernel attributes and fills the
+ * geometry; 0 on success, otherwise the kernel has failed.
+ */
+static int pe_mixed_geometry(TF_OpKernelContext* ctx, const char* op, const pe_attrs* a,
+                             const TF_Tensor* x, const TF_Tensor* r, const TF_Tensor* bank,
+                             pe_geometry* g) {
+  char xs[128], rs[128], bs[128], msg[512];
+  pe_shape_text(x, xs, sizeof xs);
+  pe_shape_text(r, rs, sizeof rs);
+  pe_shape_text(bank, bs, sizeof bs);
+  int64_t P = (int64_t)a->kernel_h * a->kernel_w * a->in_channels * a->out_channels;
+  if (TF_NumDims(x) != 4 || TF_NumDims(r) != 2 || TF_NumDims(bank) != 2 ||
+      TF_Dim(x, 3) != a->in_channels || TF_Dim(r, 0) != TF_Dim(x, 0) ||
+      TF_Dim(bank, 0) != TF_Dim(r, 1) || TF_Dim(bank, 1) != P) {
+    snprintf(msg, sizeof msg,
+             "input x has shape %s, routing %s and bank %s; expected x [B, H, W, %d], routing "
+             "[B, E] and bank [E, %lld] (kernels %d x %d x %d x %d flattened)",
+             xs, rs, bs, a->in_channels, (long long)P, a->kernel_h, a->kernel_w,
+             a->in_channels, a->out_channels);
+    pe_fail(ctx, op, msg);
+    return -1;
+  }
+  memset(g, 0, sizeof *g);
+  g->B = TF_Dim(x, 0);
+  g->H = TF_Dim(x, 1);
+  g->W = TF_Dim(x, 2);
+  g->C = a->in_channels;
+  g->KH = a->kernel_h;
+  g->KW = a->kernel_w;
+  g->M = 1;
+  g->Cout = a->out_channels;
+  char window[64];
+  snprintf(window, sizeof window, "the %d x %d window", a->kernel_h, a->kernel_w);
+  return pe_geometry_finish(ctx, op, a, g, window, xs);
+}
+
 static void pe_mixed_compute(void* state, TF_OpKernelContext* ctx) {
   const pe_attrs* a = (const pe_attrs*)state;
   const char* op = "DynconvMixedConv2D";
   TF_Status* st = TF_NewStatus();
   TF_Tensor *x = NULL, *r = NULL, *bank = NULL, *y = NULL;
+  pe_geometry g;
   TF_GetInput(ctx, 0, &x, st);
   if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 1, &r, st);
   if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 2, &bank, st);
   if (TF_GetCode(st) != DC_TF_OK) {
     TF_OpKernelContext_Failure(ctx, st);
-  } else {
-    char xs[128], rs[128], bs[128], msg[512];
-    pe_shape_text(x, xs, sizeof xs);
-    pe_shape_text(r, rs, sizeof rs);
-    pe_shape_text(bank, bs, sizeof bs);
-    int64_t P = (int64_t)a->kernel_h * a->kernel_w * a->in_channels * a->out_channels;
-    pe_geometry g;
-    memset(&g, 0, sizeof g);
-    if (TF_NumDims(x) != 4 || TF_NumDims(r) != 2 || TF_NumDims(bank) != 2 ||
-        TF_Dim(x, 3) != a->in_channels || TF_Dim(r, 0) != TF_Dim(x, 0) ||
-        TF_Dim(bank, 0) != TF_Dim(r, 1) || TF_Dim(bank, 1) != P) {
-      snprintf(msg, sizeof msg,
-               "input x has shape %s, routing %s and bank %s; expected x [B, H, W, %d], routing "
-               "[B, E] and bank [E, %lld] (kernels %d x %d x %d x %d flattened)",
-               xs, rs, bs, a->in_channels, (long long)P, a->kernel_h, a->kernel_w,
-               a->in_channels, a->out_channels);
-      pe_fail(ctx, op, msg);
-    } else {
-      g.B = TF_Dim(x, 0);
-      g.H = TF_Dim(x, 1);
-      g.W = TF_Dim(x, 2);
-      g.C = a->in_channels;
-      g.KH = a->kernel_h;
-      g.KW = a->kernel_w;
-      g.M = 1;
-      g.Cout = a->out_channels;
-      char window[64];
-      snprintf(window, sizeof window, "the %d x %d window", a->kernel_h, a->kernel_w);
-      if (pe_geometry_finish(ctx, op, a, &g, window, xs) == 0) {
-        int64_t dims[4] = {g.B, g.OH, g.OW, g.Cout};
-        size_t n = (size_t)(g.B * g.OH * g.OW * g.Cout);
-        y = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, dims, 4, n * sizeof(float), st);
-        if (TF_GetCode(st) != DC_TF_OK) {
-          TF_OpKernelContext_Failure(ctx, st);
-        } else if (TF_TensorElementCount(x) == 0 || TF_Dim(r, 1) == 0) {
-          if (n > 0) memset(TF_TensorData(y), 0, n * sizeof(float));
-        } else if (n > 0) {
-          pe_forward_mixed(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(r),
-                           (const float*)TF_TensorData(bank), TF_Dim(r, 1),
-                           (float*)TF_TensorData(y), a->threads);
-        }
-      }
+  } else if (pe_mixed_geometry(ctx, op, a, x, r, bank, &g) == 0) {
+    int64_t dims[4] = {g.B, g.OH, g.OW, g.Cout};
+    size_t n = (size_t)(g.B * g.OH * g.OW * g.Cout);
+    y = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, dims, 4, n * sizeof(float), st);
+    if (TF_GetCode(st) != DC_TF_OK) {
+      TF_OpKernelContext_Failure(ctx, st);
+    } else if (TF_TensorElementCount(x) == 0 || TF_Dim(r, 1) == 0) {
+      if (n > 0) memset(TF_TensorData(y), 0, n * sizeof(float));
+    } else if (n > 0) {
+      pe_forward_mixed(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(r),
+                       (const float*)TF_TensorData(bank), TF_Dim(r, 1), (float*)TF_TensorData(y),
+                       a->threads);
     }
   }
   TF_DeleteTensor(y);
+  TF_DeleteTensor(bank);
+  TF_DeleteTensor(r);
+  TF_DeleteTensor(x);
+  TF_DeleteStatus(st);
+}
+
+/* Allocates output i with `like`'s shape; NULL (the kernel failed) when TensorFlow could not. */
+static TF_Tensor* pe_output_like(TF_OpKernelContext* ctx, int i, const TF_Tensor* like,
+                                 TF_Status* st) {
+  int64_t dims[8];
+  int n = TF_NumDims(like);
+  for (int d = 0; d < n && d < 8; d++) dims[d] = TF_Dim(like, d);
+  TF_Tensor* t = TF_AllocateOutput(ctx, i, DC_TF_FLOAT, dims, n,
+                                   (size_t)TF_TensorElementCount(like) * sizeof(float), st);
+  if (TF_GetCode(st) != DC_TF_OK) {
+    TF_OpKernelContext_Failure(ctx, st);
+    TF_DeleteTensor(t);
+    return NULL;
+  }
+  return t;
+}
+
+static void pe_mixed_grad_compute(void* state, TF_OpKernelContext* ctx) {
+  const pe_attrs* a = (const pe_attrs*)state;
+  const char* op = "DynconvMixedConv2DGrad";
+  TF_Status* st = TF_NewStatus();
+  TF_Tensor *x = NULL, *r = NULL, *bank = NULL, *dy = NULL, *dx = NULL, *dr = NULL, *dbank = NULL;
+  pe_geometry g;
+  TF_GetInput(ctx, 0, &x, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 1, &r, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 2, &bank, st);
+  if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 3, &dy, st);
+  if (TF_GetCode(st) != DC_TF_OK) {
+    TF_OpKernelContext_Failure(ctx, st);
+  } else if (pe_mixed_geometry(ctx, op, a, x, r, bank, &g) == 0) {
+    if (TF_NumDims(dy) != 4 || TF_Dim(dy, 0) != g.B || TF_Dim(dy, 1) != g.OH ||
+        TF_Dim(dy, 2) != g.OW || TF_Dim(dy, 3) != g.Cout) {
+      char ds[128], msg[300];
+      pe_shape_text(dy, ds, sizeof ds);
+      snprintf(msg, sizeof msg, "input dy has shape %s; expected the output's [%lld, %lld, %lld, %lld]",
+               ds, (long long)g.B, (long long)g.OH, (long long)g.OW, (long long)g.Cout);
+      pe_fail(ctx, op, msg);
+    } else if ((dx = pe_output_like(ctx, 0, x, st)) != NULL &&
+               (dr = pe_output_like(ctx, 1, r, st)) != NULL &&
+               (dbank = pe_output_like(ctx, 2, bank, st)) != NULL) {
+      size_t nx = (size_t)TF_TensorElementCount(x), nr = (size_t)TF_TensorElementCount(r);
+      size_t nb = (size_t)TF_TensorElementCount(bank);
+      if (nx == 0 || nr == 0 || nb == 0 || TF_TensorElementCount(dy) == 0) {
+        if (nx > 0) memset(TF_TensorData(dx), 0, nx * sizeof(float));
+        if (nr > 0) memset(TF_TensorData(dr), 0, nr * sizeof(float));
+        if (nb > 0) memset(TF_TensorData(dbank), 0, nb * sizeof(float));
+      } else {
+        pe_backward_mixed(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(r),
+                          (const float*)TF_TensorData(bank), TF_Dim(r, 1),
+                          (const float*)TF_TensorData(dy), (float*)TF_TensorData(dx),
+                          (float*)TF_TensorData(dr), (float*)TF_TensorData(dbank), a->threads);
+      }
+    }
+  }
+  TF_DeleteTensor(dbank);
+  TF_DeleteTensor(dr);
+  TF_DeleteTensor(dx);
+  TF_DeleteTensor(dy);
   TF_DeleteTensor(bank);
   TF_DeleteTensor(r);
   TF_DeleteTensor(x);
@@ -311,7 +386,12 @@ static int pe_register(const char* name, const char* const* inputs, const char* 
                         status);
 }
 
-/* Registers the three ops and their CPU kernels; returns 0 when every step succeeded. */
+/* dx, drouting and dbank have the shapes of x, routing and bank. */
+static void pe_mixed_grad_shapes(TF_ShapeInferenceContext* ctx, TF_Status* status) {
+  dc_pass_shapes(ctx, 3, status);
+}
+
+/* Registers the four ops and their CPU kernels; returns 0 when every step succeeded. */
 int dynconv_register_per_example_conv(TF_Status* status) {
   static const char* const mixed_in[] = {"x: float", "routing: float", "bank: float", NULL};
   static const char* const fwd_in[] = {"x: float", "w: float", NULL};
@@ -326,6 +406,15 @@ int dynconv_register_per_example_conv(TF_Status* status) {
                   pe_grad_compute, status) != 0) {
     return -1;
   }
-  return dc_register_op("DynconvMixedConv2D", mixed_in, fwd_out, PE_MIXED_ATTRS, pe_unknown_shape,
-                        pe_mixed_create, pe_mixed_compute, pe_delete, status);
+  static const char* const mixed_grad_in[] = {"x: float", "routing: float", "bank: float",
+                                               "dy: float", NULL};
+  static const char* const mixed_grad_out[] = {"dx: float", "drouting: float", "dbank: float",
+                                                NULL};
+  if (dc_register_op("DynconvMixedConv2D", mixed_in, fwd_out, PE_MIXED_ATTRS, pe_unknown_shape,
+                     pe_mixed_create, pe_mixed_compute, pe_delete, status) != 0) {
+    return -1;
+  }
+  return dc_register_op("DynconvMixedConv2DGrad", mixed_grad_in, mixed_grad_out, PE_MIXED_ATTRS,
+                        pe_mixed_grad_shapes, pe_mixed_create, pe_mixed_grad_compute, pe_delete,
+                        status);
 }

@@ -369,78 +369,156 @@ void PE_ENTRY(pe_regular_forward_mixed)(const pe_geometry* g, const float* x, co
 typedef struct {
   const pe_geometry* g;
   const float* dy;
-  const float* w;
+  const float* w;     /* per-example kernels, or NULL when mixed from the bank */
+  const float* r;     /* routing [B, E] (mixed) */
+  const float* bank;  /* [E, taps * C * Cout] (mixed) */
+  int64_t E;
   float* dx;
   const float* zeros; /* Cout zeros: outputs outside the output image */
 } pe_dx_ctx;
 
+/* Input channels [cb, cb + PE_W) of a kernel m [taps][C][N], transposed to out [tap][n][PE_W],
+   zero beyond C. */
+static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t N, int64_t cb,
+                               float* out) {
+  for (int64_t t = 0; t < taps; t++) {
+    for (int64_t n = 0; n < N; n++) {
+      float* o = out + (t * N + n) * PE_W;
+      for (int64_t j = 0; j < PE_W; j++) o[j] = cb + j < C ? m[(t * C + cb + j) * N + n] : 0.0f;
+    }
+  }
+}
+
 /*
- * Units are (example, PE_W-input-channel panel). With a stride above 1 an input pixel is fed by
- * only the taps whose offset matches its phase (ih + PT - kh * DH divisible by SH), so the
- * pixels are swept one phase class at a time, each class with its own taps: no multiply-add
- * is spent on taps that land between outputs.
+ * Input channels [cb, cb + PE_W) of dx[b], from wt, the panel of w[b] transposed
+ * ([tap][n][PE_W]); class_taps has room for every tap. With a stride above 1 an input pixel is
+ * fed by only the taps whose offset matches its phase (ih + PT - kh * DH divisible by SH), so the
+ * pixels are swept one phase class at a time, each class with its own taps: no multiply-add is
+ * spent on taps that land between outputs.
  */
+static void pe_dx_example(const pe_dx_ctx* c, int64_t b, int64_t cb, const float* wt,
+                          int64_t* class_taps) {
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW;
+  const float* dyb = c->dy + b * g->OH * g->OW * N;
+  float* dxb = c->dx + b * g->H * g->W * C;
+  for (int64_t ph = 0; ph < g->SH; ph++) {
+    for (int64_t pw = 0; pw < g->SW; pw++) {
+      int64_t ntaps = 0;
+      for (int64_t t = 0; t < taps; t++) {
+        if (t / g->KW * g->DH % g->SH == ph && t % g->KW * g->DW % g->SW == pw) class_taps[ntaps++] = t;
+      }
+      /* The class: rows h0, h0 + SH, ... and columns w0, w0 + SW, ... of the input. */
+      int64_t h0 = ((ph - g->PT) % g->SH + g->SH) % g->SH, w0 = ((pw - g->PL) % g->SW + g->SW) % g->SW;
+      int64_t nh = h0 < g->H ? pe_ceil_div(g->H - h0, g->SH) : 0;
+      int64_t nw = w0 < g->W ? pe_ceil_div(g->W - w0, g->SW) : 0;
+      for (int64_t t0 = 0; t0 < nh * nw; t0 += PE_P) {
+        int64_t np = pe_min64(PE_P, nh * nw - t0);
+        int64_t ih[PE_P], iw[PE_P];
+        for (int p = 0; p < np; p++) {
+          ih[p] = h0 + (t0 + p) / nw * g->SH;
+          iw[p] = w0 + (t0 + p) % nw * g->SW;
+        }
+        pe_vec acc[PE_P][PE_NV];
+        memset(acc, 0, sizeof acc);
+        for (int64_t k = 0; k < ntaps; k++) {
+          int64_t t = class_taps[k], kh = t / g->KW, kw = t % g->KW;
+          const float* src[PE_P];
+          for (int p = 0; p < np; p++) {
+            /* Divisible by the strides, by the choice of the class. */
+            int64_t rh = ih[p] + g->PT - kh * g->DH, rw = iw[p] + g->PL - kw * g->DW;
+            src[p] = rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
+                         ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
+          }
+          pe_reduce((int)np, acc, src, 1, wt + t * N * PE_W, PE_W, N);
+        }
+        for (int64_t p = 0; p < np; p++) {
+          pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], pe_min64(PE_W, C - cb));
+        }
+      }
+    }
+  }
+}
+
+static int64_t* pe_alloc_taps(int64_t taps) {
+  int64_t* t = (int64_t*)malloc((size_t)taps * sizeof(int64_t));
+  if (t == NULL) abort();
+  return t;
+}
+
+/* Units are (example, PE_W-input-channel panel); each transposes its panel of w[b]. */
 static void pe_dx_units(const void* vc, int64_t begin, int64_t end) {
   const pe_dx_ctx* c = (const pe_dx_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, panels = pe_ceil_div(C, PE_W);
   float* wt = pe_alloc(taps * N * PE_W);
-  int64_t* class_taps = (int64_t*)malloc((size_t)taps * sizeof(int64_t));
-  if (class_taps == NULL) abort();
+  int64_t* class_taps = pe_alloc_taps(taps);
   for (int64_t u = begin; u < end; u++) {
     int64_t b = u / panels, cb = u % panels * PE_W;
-    const float* dyb = c->dy + b * g->OH * g->OW * N;
-    const float* wb = c->w + b * taps * C * N;
-    /* This unit's input channels of w[b], transposed to [tap][n][PE_W], zero beyond C. */
-    for (int64_t t = 0; t < taps; t++) {
-      for (int64_t n = 0; n < N; n++) {
-        float* o = wt + (t * N + n) * PE_W;
-        for (int64_t j = 0; j < PE_W; j++) o[j] = cb + j < C ? wb[(t * C + cb + j) * N + n] : 0.0f;
-      }
-    }
-    float* dxb = c->dx + b * g->H * g->W * C;
-    for (int64_t ph = 0; ph < g->SH; ph++) {
-      for (int64_t pw = 0; pw < g->SW; pw++) {
-        int64_t ntaps = 0;
-        for (int64_t t = 0; t < taps; t++) {
-          if (t / g->KW * g->DH % g->SH == ph && t % g->KW * g->DW % g->SW == pw) class_taps[ntaps++] = t;
-        }
-        /* The class: rows h0, h0 + SH, ... and columns w0, w0 + SW, ... of the input. */
-        int64_t h0 = ((ph - g->PT) % g->SH + g->SH) % g->SH, w0 = ((pw - g->PL) % g->SW + g->SW) % g->SW;
-        int64_t nh = h0 < g->H ? pe_ceil_div(g->H - h0, g->SH) : 0;
-        int64_t nw = w0 < g->W ? pe_ceil_div(g->W - w0, g->SW) : 0;
-        for (int64_t t0 = 0; t0 < nh * nw; t0 += PE_P) {
-          int64_t np = pe_min64(PE_P, nh * nw - t0);
-          int64_t ih[PE_P], iw[PE_P];
-          for (int p = 0; p < np; p++) {
-            ih[p] = h0 + (t0 + p) / nw * g->SH;
-            iw[p] = w0 + (t0 + p) % nw * g->SW;
-          }
-          pe_vec acc[PE_P][PE_NV];
-          memset(acc, 0, sizeof acc);
-          for (int64_t k = 0; k < ntaps; k++) {
-            int64_t t = class_taps[k], kh = t / g->KW, kw = t % g->KW;
-            const float* src[PE_P];
-            for (int p = 0; p < np; p++) {
-              /* Divisible by the strides, by the choice of the class. */
-              int64_t rh = ih[p] + g->PT - kh * g->DH, rw = iw[p] + g->PL - kw * g->DW;
-              src[p] = rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
-                           ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
-            }
-            pe_reduce((int)np, acc, src, 1, wt + t * N * PE_W, PE_W, N);
-          }
-          for (int64_t p = 0; p < np; p++) {
-            pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], pe_min64(PE_W, C - cb));
-          }
-        }
-      }
-    }
+    pe_pack_transposed(c->w + b * taps * C * N, taps, C, N, cb, wt);
+    pe_dx_example(c, b, cb, wt, class_taps);
   }
   free(class_taps);
   free(wt);
 }
 
+/*
+ * The same, each example's transposed panel mixed from the bank (pe_fwd_mixed_units' scheme):
+ * units are (PE_W-input-channel panel, group of PE_G examples), panels outermost; a thread
+ * transposes its panel of every expert once, and mixes each group's panels from those.
+ */
+static void pe_dx_mixed_units(const void* vc, int64_t begin, int64_t end) {
+  const pe_dx_ctx* c = (const pe_dx_ctx*)vc;
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, rows = taps * N;
+  const int64_t groups = pe_ceil_div(g->B, PE_G);
+  float* packed = pe_alloc(c->E * rows * PE_W);
+  float* panels = pe_alloc(PE_G * rows * PE_W);
+  int64_t* class_taps = pe_alloc_taps(taps);
+  int64_t packed_cb = -1;
+  for (int64_t u = begin; u < end; u++) {
+    int64_t q = u % groups, cb = u / groups * PE_W, b0 = PE_G * q, n = pe_min64(PE_G, g->B - b0);
+    if (cb != packed_cb) {
+      for (int64_t e = 0; e < c->E; e++) {
+        pe_pack_transposed(c->bank + e * taps * C * N, taps, C, N, cb, packed + e * rows * PE_W);
+      }
+      packed_cb = cb;
+    }
+    pe_mix_panels(packed, c->E, rows, c->r + b0 * c->E, (int)n, panels);
+    for (int64_t i = 0; i < n; i++) pe_dx_example(c, b0 + i, cb, panels + i * rows * PE_W, class_taps);
+  }
+  free(class_taps);
+  free(panels);
+  free(packed);
+}
+
 /* ---- gradient of the kernels: dw[b, tap] = x_tap^T dy[b], PE_P input channels a tile ---- */
+
+/*
+ * acc = dw[b, tap, c0 .. c0 + nc, nb .. nb + PE_W): example b's input channels at one tap against
+ * dy[b] (rows NP apart), reduced over the output pixels a row at a time, each row's valid range
+ * found once. Rows of acc from nc on are zero.
+ */
+static inline __attribute__((always_inline)) void pe_dw_tile(const pe_geometry* g,
+                                                             const float* xb, const float* dyb,
+                                                             int64_t NP, int64_t tap, int64_t c0,
+                                                             int nc, int64_t nb,
+                                                             pe_vec acc[PE_P][PE_NV]) {
+  const int64_t C = g->C, kh = tap / g->KW, kw = tap % g->KW;
+  /* The output columns whose input column lies inside the image: ow0 <= ow < ow1. */
+  int64_t off = kw * g->DW - g->PL;
+  int64_t ow0 = off >= 0 ? 0 : pe_ceil_div(-off, g->SW);
+  int64_t ow1 = pe_min64(g->OW, g->W - off > 0 ? pe_ceil_div(g->W - off, g->SW) : 0);
+  memset(acc, 0, sizeof(pe_vec) * PE_P * PE_NV);
+  for (int64_t oh = 0; oh < g->OH && ow0 < ow1; oh++) {
+    int64_t ih = oh * g->SH + kh * g->DH - g->PT;
+    if (ih < 0 || ih >= g->H) continue;
+    const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + c0;
+    const float* src[PE_P];
+    for (int p = 0; p < nc; p++) src[p] = xs + p;
+    pe_reduce(nc, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
+  }
+}
 
 typedef struct {
   const pe_geometry* g;
@@ -448,6 +526,13 @@ typedef struct {
   const float* dy; /* Cout padded with zeros to a multiple of PE_W, rows NP apart */
   int64_t NP;
   float* dw;
+  /* Mixed: routing [B, E], bank [E, taps * C * Cout], and the blocking of pe_dw_mixed_units. */
+  const float* r;
+  const float* bank;
+  int64_t E;
+  int64_t cb, nbp, granges, branges; /* tiles of channels and panels a unit; ranges of examples */
+  float* dbank;    /* [E, taps * C * Cout], or with branges > 1 [branges][E, ...] partial sums */
+  float* dr_part;  /* [channel-and-panel blocks][B][E]: each block's share of d routing */
 } pe_dw_ctx;
 
 /* Units are (example, tap, block of PE_P input channels), each sweeping every output pixel. */
@@ -457,29 +542,115 @@ static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
   const int64_t C = g->C, N = g->Cout, NP = c->NP, taps = g->KH * g->KW, blocks = pe_ceil_div(C, PE_P);
   for (int64_t u = begin; u < end; u++) {
     int64_t b = u / (taps * blocks), r = u % (taps * blocks);
-    int64_t tap = r / blocks, c0 = r % blocks * PE_P, kh = tap / g->KW, kw = tap % g->KW;
-    int64_t nc = pe_min64(PE_P, C - c0);
+    int64_t tap = r / blocks, c0 = r % blocks * PE_P;
+    int nc = (int)pe_min64(PE_P, C - c0);
     const float* xb = c->x + b * g->H * g->W * C;
     const float* dyb = c->dy + b * g->OH * g->OW * NP;
-    /* The output columns whose input column lies inside the image: ow0 <= ow < ow1. */
-    int64_t off = kw * g->DW - g->PL;
-    int64_t ow0 = off >= 0 ? 0 : pe_ceil_div(-off, g->SW);
-    int64_t ow1 = pe_min64(g->OW, g->W - off > 0 ? pe_ceil_div(g->W - off, g->SW) : 0);
     for (int64_t nb = 0; nb < NP; nb += PE_W) {
       pe_vec acc[PE_P][PE_NV];
-      memset(acc, 0, sizeof acc);
-      for (int64_t oh = 0; oh < g->OH && ow0 < ow1; oh++) {
-        int64_t ih = oh * g->SH + kh * g->DH - g->PT;
-        if (ih < 0 || ih >= g->H) continue;
-        const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + c0;
-        const float* src[PE_P];
-        for (int p = 0; p < nc; p++) src[p] = xs + p;
-        pe_reduce((int)nc, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
-      }
+      pe_dw_tile(g, xb, dyb, NP, tap, c0, nc, nb, acc);
       float* out = c->dw + ((b * taps + tap) * C + c0) * N + nb;
       for (int64_t p = 0; p < nc; p++) pe_store_row(out + p * N, acc[p], pe_min64(PE_W, N - nb));
     }
   }
+}
+
+/*
+ * The kernels' gradient chained through the mixing, w[b] = sum over e of r[b, e] bank[e], without
+ * dw ever reaching memory: d bank[e] = sum over b (in order) of r[b, e] dw[b], and d r[b, e] =
+ * <dw[b], bank[e]>. A unit is a block of d bank (every tap, c->cb tiles of PE_P input channels,
+ * c->nbp panels of PE_W output channels, all experts: a buffer that stays in cache) and a range of
+ * examples, run in order: each tile of dw[b], still in registers, is added into the block for
+ * every expert and dotted with the bank's tile for the block's share of d r[b, e]. Per example the
+ * unit reads x[b]'s channels and dy[b]'s panels once, for all its taps and tiles. With more than
+ * one range of examples (layers with few blocks, so that every thread has work) each range
+ * writes partial sums of d bank, added in range order by the caller; d r's shares are added in
+ * block order. The blocking depends on the layer alone, not on the number of threads, so neither
+ * does any sum.
+ */
+static void pe_dw_mixed_units(const void* vc, int64_t begin, int64_t end) {
+  const pe_dw_ctx* c = (const pe_dw_ctx*)vc;
+  const pe_geometry* g = c->g;
+  const int64_t C = g->C, N = g->Cout, NP = c->NP, E = c->E, taps = g->KH * g->KW;
+  const int64_t P = taps * C * N, panels = NP / PE_W;
+  const int64_t cw = c->cb * PE_P, nw = c->nbp * PE_W, tile = cw * nw; /* a block's [c][n] */
+  const int64_t gn = pe_ceil_div(panels, c->nbp), per_range = pe_ceil_div(g->B, c->branges);
+  /* The block of every expert's kernel and of d bank, [E][tap][cw][nw], zero outside the kernel
+     (channels past C or N), so that whole tiles can be read. */
+  float* bt = pe_alloc(E * taps * tile);
+  float* dbt = pe_alloc(E * taps * tile);
+  for (int64_t u = begin; u < end; u++) {
+    int64_t range = u / c->granges, gi = u % c->granges;
+    int64_t c0 = gi / gn * cw, n0 = gi % gn * nw;
+    int64_t cn = pe_min64(cw, C - c0), nn = pe_min64(nw, N - n0);
+    int64_t b0 = range * per_range, b1 = pe_min64(g->B, b0 + per_range);
+    for (int64_t et = 0; et < E * taps; et++) {
+      for (int64_t i = 0; i < cw; i++) {
+        float* o = bt + (et * cw + i) * nw;
+        for (int64_t j = 0; j < nw; j++) {
+          o[j] = i < cn && j < nn ? c->bank[et * C * N + (c0 + i) * N + n0 + j] : 0.0f;
+        }
+      }
+    }
+    memset(dbt, 0, (size_t)(E * taps * tile) * sizeof(float));
+    float* drp = c->dr_part + gi * g->B * E;
+    for (int64_t b = b0; b < b1; b++) {
+      const float* xb = c->x + b * g->H * g->W * C;
+      const float* dyb = c->dy + b * g->OH * g->OW * NP;
+      for (int64_t e = 0; e < E; e++) drp[b * E + e] = 0.0f;
+      for (int64_t tap = 0; tap < taps; tap++) {
+        for (int64_t ci = 0; ci < cn; ci += PE_P) {
+          int nc = (int)pe_min64(PE_P, cn - ci);
+          for (int64_t ni = 0; ni < nn; ni += PE_W) {
+            pe_vec acc[PE_P][PE_NV];
+            pe_dw_tile(g, xb, dyb, NP, tap, c0 + ci, nc, n0 + ni, acc);
+            for (int64_t e = 0; e < E; e++) {
+              pe_vec s = (pe_vec){0} + c->r[b * E + e];
+              const int64_t at = ((e * taps + tap) * cw + ci) * nw + ni;
+              /* Four partial dot products, so that four multiply-adds are in flight. Rows of the
+                 tile past nc are zero in acc and in bt, and are not stored. */
+              pe_vec dot[4] = {{0}, {0}, {0}, {0}};
+              for (int p = 0; p < PE_P; p++) {
+                for (int v = 0; v < PE_NV; v++) {
+                  float* d = dbt + at + p * nw + v * PE_VW;
+                  pe_vec wv, dv;
+                  memcpy(&wv, bt + at + p * nw + v * PE_VW, sizeof wv);
+                  memcpy(&dv, d, sizeof dv);
+                  dv += acc[p][v] * s;
+                  memcpy(d, &dv, sizeof dv);
+                  dot[(p * PE_NV + v) % 4] += acc[p][v] * wv;
+                }
+              }
+              pe_vec sum = (dot[0] + dot[1]) + (dot[2] + dot[3]);
+              float lanes[PE_VW], total = 0.0f;
+              memcpy(lanes, &sum, sizeof lanes);
+              for (int j = 0; j < PE_VW; j++) total += lanes[j];
+              drp[b * E + e] += total;
+            }
+          }
+        }
+      }
+    }
+    float* out = c->dbank + range * E * P;
+    for (int64_t et = 0; et < E * taps; et++) {
+      for (int64_t i = 0; i < cn; i++) {
+        memcpy(out + et * C * N + (c0 + i) * N + n0, dbt + (et * cw + i) * nw,
+               (size_t)nn * sizeof(float));
+      }
+    }
+  }
+  free(dbt);
+  free(bt);
+}
+
+/* dy with its rows padded with zeros to NP = a multiple of PE_W channels, or dy itself. */
+static const float* pe_padded_dy(const pe_geometry* g, const float* dy, int64_t NP, float** copy) {
+  const int64_t rows = g->B * g->OH * g->OW, N = g->Cout;
+  *copy = NULL;
+  if (NP == N) return dy;
+  *copy = pe_zeros(rows * NP);
+  for (int64_t i = 0; i < rows; i++) memcpy(*copy + i * NP, dy + i * N, (size_t)N * sizeof(float));
+  return *copy;
 }
 
 void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const float* w,
@@ -487,21 +658,79 @@ void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const f
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW;
   if (dx != NULL) {
     float* zeros = pe_zeros(N);
-    pe_dx_ctx c = {g, dy, w, dx, zeros};
+    pe_dx_ctx c = {g, dy, w, NULL, NULL, 0, dx, zeros};
     pe_parallel(threads, g->B * pe_ceil_div(C, PE_W), macs, pe_dx_units, &c);
     free(zeros);
   }
   if (dw != NULL) {
-    const int64_t rows = g->B * g->OH * g->OW, NP = pe_ceil_div(N, PE_W) * PE_W;
-    const float* padded = dy;
-    float* copy = NULL;
-    if (NP != N) {
-      copy = pe_zeros(rows * NP);
-      for (int64_t i = 0; i < rows; i++) memcpy(copy + i * NP, dy + i * N, (size_t)N * sizeof(float));
-      padded = copy;
-    }
-    pe_dw_ctx c = {g, x, padded, NP, dw};
+    const int64_t NP = pe_ceil_div(N, PE_W) * PE_W;
+    float* copy;
+    const float* padded = pe_padded_dy(g, dy, NP, &copy);
+    pe_dw_ctx c = {.g = g, .x = x, .dy = padded, .NP = NP, .dw = dw};
     pe_parallel(threads, g->B * taps * pe_ceil_div(C, PE_P), macs, pe_dw_units, &c);
+    free(copy);
+  }
+}
+
+#define PE_DW_BLOCK 65536 /* floats of d bank a unit of pe_dw_mixed_units holds: 256 KB */
+#define PE_DW_UNITS 16     /* units pe_dw_mixed_units' blocking aims at, for the threads */
+
+void PE_ENTRY(pe_regular_backward_mixed)(const pe_geometry* g, const float* x, const float* r,
+                                         const float* bank, int64_t E, const float* dy, float* dx,
+                                         float* dr, float* dbank, int threads, double macs) {
+  const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW, P = taps * C * N;
+  const double mixing = (double)E * P * g->B;
+  if (dx != NULL) {
+    if (g->B == 1) {
+      /* As in the forward pass: a lone example's kernel is mixed whole, streaming the bank. */
+      float* w = pe_alloc(P);
+      pe_mix_ctx m = {r, bank, E, P, w};
+      pe_parallel(threads, pe_ceil_div(P, PE_MIX_BLOCK), mixing, pe_mix_blocks, &m);
+      PE_ENTRY(pe_regular_backward)(g, x, w, dy, dx, NULL, threads, macs);
+      free(w);
+    } else {
+      float* zeros = pe_zeros(N);
+      pe_dx_ctx c = {g, dy, NULL, r, bank, E, dx, zeros};
+      pe_parallel(threads, pe_ceil_div(C, PE_W) * pe_ceil_div(g->B, PE_G), macs + mixing,
+                  pe_dx_mixed_units, &c);
+      free(zeros);
+    }
+  }
+  if (dr != NULL && dbank != NULL) {
+    const int64_t NP = pe_ceil_div(N, PE_W) * PE_W, panels = NP / PE_W, blocks = pe_ceil_div(C, PE_P);
+    /* Blocks of d bank of at most PE_DW_BLOCK floats (with the bank's block, they stay in L2):
+       up to 8 panels, then as many channel tiles as fit. */
+    const int64_t per_tile = E * taps * PE_P * PE_W;
+    int64_t nbp = pe_max64(1, pe_min64(pe_min64(panels, 8), PE_DW_BLOCK / per_tile));
+    int64_t cb = pe_max64(1, pe_min64(blocks, PE_DW_BLOCK / (per_tile * nbp)));
+    int64_t granges = pe_ceil_div(blocks, cb) * pe_ceil_div(panels, nbp);
+    /* Fewer than PE_DW_UNITS blocks: the examples are split into ranges too. */
+    int64_t branges = pe_max64(1, pe_min64(g->B, pe_ceil_div(PE_DW_UNITS, granges)));
+    branges = pe_ceil_div(g->B, pe_ceil_div(g->B, branges)); /* no empty range */
+    float* copy;
+    const float* padded = pe_padded_dy(g, dy, NP, &copy);
+    float* dr_part = pe_alloc(granges * g->B * E);
+    float* partial = branges > 1 ? pe_alloc(branges * E * P) : NULL;
+    pe_dw_ctx c = {.g = g, .x = x, .dy = padded, .NP = NP, .r = r, .bank = bank, .E = E,
+                   .cb = cb, .nbp = nbp, .granges = granges, .branges = branges,
+                   .dbank = partial != NULL ? partial : dbank, .dr_part = dr_part};
+    pe_parallel(threads, branges * granges, macs + 2 * mixing, pe_dw_mixed_units, &c);
+    if (partial != NULL) {
+      /* d bank: the ranges' partial sums added in range order. */
+      for (int64_t i = 0; i < E * P; i++) {
+        float t = partial[i];
+        for (int64_t q = 1; q < branges; q++) t += partial[q * E * P + i];
+        dbank[i] = t;
+      }
+    }
+    /* d r: the blocks' shares added in block order, whatever the number of threads. */
+    for (int64_t i = 0; i < g->B * E; i++) {
+      float t = dr_part[i];
+      for (int64_t q = 1; q < granges; q++) t += dr_part[q * g->B * E + i];
+      dr[i] = t;
+    }
+    free(partial);
+    free(dr_part);
     free(copy);
   }
 }

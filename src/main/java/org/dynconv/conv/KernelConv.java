@@ -7,35 +7,21 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The KERNEL strategy: the batch's kernels mixed as {@code [B, P]}, reshaped to {@code [B, kh, kw,
- * Cin, N]} and convolved example by example by dynconv's own CPU kernel ({@link
- * KernelOps#perExampleConv2d}), with no folding of the batch into channels and no copies of the
- * input. Any batch, known or not; regular and depthwise; gradients through the kernel library's
- * own. Needs the kernel library ({@link KernelLibrary}); its ops use {@link
- * KernelLibrary#threads()} threads.
+ * The KERNEL strategy: each example convolved with its own kernel by dynconv's own CPU kernel,
+ * with no folding of the batch into channels and no copies of the input. Any batch, known or not;
+ * regular and depthwise; gradients through the kernel library's own. Needs the kernel library
+ * ({@link KernelLibrary}); its ops use {@link KernelLibrary#threads()} threads.
  *
- * <p>The instance {@link #mixingInKernel()}, which inference graphs get, hands a regular layer's
- * routing and expert bank to {@link KernelOps#mixedConv2d} instead when the kernels are exactly
- * {@code routing bank} ({@link KernelSource#bank}): the library mixes each example's kernel a
- * panel of output channels at a time, in cache, and the batch's kernels are never written to
- * memory. Training graphs keep the mixed kernels, which the gradient needs anyway.
+ * <p>When a regular layer's kernels are exactly {@code routing bank} ({@link KernelSource#bank}:
+ * CondConv and DynamicConv without dilation), the routing and the expert bank go to {@link
+ * KernelOps#mixedConv2d}, which mixes each example's kernel a panel at a time inside its loops,
+ * and whose gradient chains through the mixing inside its loops too: neither the batch's kernels
+ * {@code [B, P]} nor their gradient is ever written to memory, in inference and in training.
+ * Otherwise (depthwise, dilated, half-width banks, ODConv) the batch's kernels are mixed as
+ * {@code [B, P]} (one MatMul), reshaped to {@code [B, kh, kw, Cin, N]} and handed to {@link
+ * KernelOps#perExampleConv2d}.
  */
 final class KernelConv implements PerExampleConv {
-  private final boolean mixInKernel;
-
-  KernelConv() {
-    this(false);
-  }
-
-  private KernelConv(boolean mixInKernel) {
-    this.mixInKernel = mixInKernel;
-  }
-
-  /** KERNEL that mixes regular kernels inside the library's loops where it can. */
-  static KernelConv mixingInKernel() {
-    return new KernelConv(true);
-  }
-
   @Override
   public Strategy strategy() {
     return Strategy.KERNEL;
@@ -51,7 +37,7 @@ final class KernelConv implements PerExampleConv {
   public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, Operand<TFloat32> routing,
       KernelSource source, ConvProblem p) {
     long[] k = p.kernelShape();
-    Operand<TFloat32> bank = mixInKernel && p.kind() == ConvKind.REGULAR ? source.bank(tf) : null;
+    Operand<TFloat32> bank = p.kind() == ConvKind.REGULAR ? source.bank(tf) : null;
     if (bank != null) {
       return KernelOps.mixedConv2d(tf, x, routing, bank, k, p.geometry(), KernelLibrary.threads());
     }

@@ -37,9 +37,6 @@ public final class StrategySelector {
   /** BATCHED_MATMUL in training graphs when the kernel library is loaded (faster gradients). */
   private static final PerExampleConv ROUTED_MATMUL = BatchedMatMulConv.routingGradients();
 
-  /** KERNEL outside training graphs: regular kernels mixed inside the library's loops. */
-  private static final PerExampleConv MIXING_KERNEL = KernelConv.mixingInKernel();
-
   private StrategySelector() {}
 
   private static final java.util.concurrent.atomic.AtomicBoolean TOLD_NO_KERNELS =
@@ -106,8 +103,6 @@ public final class StrategySelector {
     PerExampleConv impl = IMPLS.get(s);
     if (s == Strategy.BATCHED_MATMUL && mode.training() && KernelLibrary.available()) {
       impl = ROUTED_MATMUL;
-    } else if (s == Strategy.KERNEL && !mode.training()) {
-      impl = MIXING_KERNEL;
     }
     String reason = impl.unsupportedReason(p);
     if (reason != null) {

@@ -81,32 +81,24 @@ class StrategyGridTest {
         depthwise, b, H, W, CIN, depthwise ? MULT : COUT, k, s, d, pad == Padding.SAME, e);
     float[] x = Rand.normal(11 * k + 7 * s + d, b * H * W * CIN);
     float[] r = Rand.uniform(5 * e + b, b * e, 0.05, 1.0);
-    // Training graphs, and KERNEL once more in an inference graph too: there a regular layer's
-    // kernels are mixed inside the library's loops (DynconvMixedConv2D).
-    List<Variant> built = new ArrayList<>();
-    for (Strategy st : strategies) {
-      built.add(new Variant(st, Mode.TRAIN));
-      if (st == Strategy.KERNEL) {
-        built.add(new Variant(st, Mode.INFER));
-      }
-    }
+    // Training graphs. KERNEL builds DynconvMixedConv2D for a regular layer (its kernels mixed
+    // inside the library's loops) and DynconvPerExampleConv2D for a depthwise one.
     try (TfRun run = new TfRun(42)) {
       Operand<TFloat32> xIn = run.placeholder("x", Shape.of(b, H, W, CIN));
       Operand<TFloat32> rIn = run.placeholder("r", Shape.of(b, e));
       List<Operand<TFloat32>> outs = new ArrayList<>();
       List<ExpertBank> banks = new ArrayList<>();
-      for (int i = 0; i < built.size(); i++) {
-        Strategy st = built.get(i).strategy();
-        Mode mode = built.get(i).mode();
+      for (int i = 0; i < strategies.size(); i++) {
+        Strategy st = strategies.get(i);
         var scope = run.root.child(st.name().toLowerCase() + "_" + i);
         if (depthwise) {
           var layer = CondConv2d.create(scope,
               CondConv2dConfig.depthwise(g, e).withMultiplier(MULT).withStrategy(st), CIN);
-          outs.add(layer.apply(xIn, rIn, mode));
+          outs.add(layer.apply(xIn, rIn, Mode.TRAIN));
           banks.add(layer.experts());
         } else {
           var layer = CondConv2d.create(scope, CondConv2dConfig.of(COUT, g, e).withStrategy(st), CIN);
-          outs.add(layer.apply(xIn, rIn, mode));
+          outs.add(layer.apply(xIn, rIn, Mode.TRAIN));
           banks.add(layer.experts());
         }
       }
@@ -116,21 +108,13 @@ class StrategyGridTest {
       }
       List<float[]> got = run.run(outs, new TfRun.Feed(xIn, Shape.of(b, H, W, CIN), x),
           new TfRun.Feed(rIn, Shape.of(b, e), r));
-      for (int i = 0; i < built.size(); i++) {
+      for (int i = 0; i < strategies.size(); i++) {
         ExpertBank bank = banks.get(i);
         double[] expected = RefCondConv.forward(spec, AllClose.toDouble(x), AllClose.toDouble(r),
             run.value(bank.kernel()), run.value(bank.bias()));
-        assertEquals(expected.length, got.get(i).length, built.get(i) + " output size");
-        AllClose.assertRelClose(expected, got.get(i), RTOL, built.get(i).toString());
+        assertEquals(expected.length, got.get(i).length, strategies.get(i) + " output size");
+        AllClose.assertRelClose(expected, got.get(i), RTOL, strategies.get(i).toString());
       }
-    }
-  }
-
-  /** A strategy built in a graph of the given mode. */
-  private record Variant(Strategy strategy, Mode mode) {
-    @Override
-    public String toString() {
-      return strategy + (mode.training() ? "" : " (inference)");
     }
   }
 }

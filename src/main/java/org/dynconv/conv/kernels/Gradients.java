@@ -5,7 +5,6 @@ import org.dynconv.nn.BatchMatMul;
 import org.tensorflow.Operand;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.RawCustomGradient;
-import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -28,25 +27,10 @@ final class Gradients {
       return List.of(grad.output(0), grad.output(1));
     });
     register("DynconvMixedConv2D", (tf, op, upstream) -> {
-      Operand<TFloat32> x = floats(op.input(0));
-      Operand<TFloat32> routing = floats(op.input(1));
-      Operand<TFloat32> bank = floats(op.input(2));
-      // The kernel from the attributes: reading shapes here would wait for ever on the graph's
-      // lock, which TF Java holds while it builds gradients.
-      long[] k = {op.attributes().getAttrInt("kernel_h"), op.attributes().getAttrInt("kernel_w"),
-          op.attributes().getAttrInt("in_channels"), op.attributes().getAttrInt("out_channels")};
-      // The forward op never wrote the kernels out; the gradient needs them, so it mixes them
-      // (w = routing bank), takes both convolution gradients from one op, and chains through
-      // the mixing: d routing = dw bank^T, d bank = routing^T dw.
-      Operand<TFloat32> w = tf.reshape(tf.linalg.matMul(routing, bank),
-          tf.constant(new long[] {-1, k[0], k[1], k[2], k[3]}));
-      org.tensorflow.Operation grad = KernelOps.perExampleConv2dGrad(tf, op, x, w,
-          upstream.get(0));
-      Operand<TFloat32> dw = tf.reshape(floats(grad.output(1)),
-          tf.constant(new long[] {-1, k[0] * k[1] * k[2] * k[3]}));
-      return List.of(grad.output(0),
-          tf.linalg.matMul(dw, bank, MatMul.transposeB(true)),
-          tf.linalg.matMul(routing, dw, MatMul.transposeA(true)));
+      // dx, d routing and d bank from one op, which chains the kernels' gradient through the
+      // mixing inside its loops: no per-example kernel, nor its gradient, reaches memory.
+      org.tensorflow.Operation grad = KernelOps.mixedConv2dGrad(tf, op, upstream.get(0));
+      return List.of(grad.output(0), grad.output(1), grad.output(2));
     });
     register("DynconvBatchMatMulRoute", (tf, op, upstream) -> {
       Operand<TFloat32> dy = floats(upstream.get(0));

@@ -67,8 +67,8 @@ public final class KernelOps {
    * {@code DynconvMixedConv2D}: each example convolved with its own kernel mixed from an expert
    * bank inside the library's loops, {@code y[b] = conv(x[b], sum_e routing[b, e] bank[e])}
    * (TensorFlow's padding rule), with no per-example kernel written to memory. Regular kernels
-   * only; differentiable (its Java gradient mixes the kernels and runs {@code
-   * DynconvPerExampleConv2DGrad}).
+   * only; differentiable (its gradient is {@code DynconvMixedConv2DGrad}, which also mixes inside
+   * its loops, registered in Java).
    *
    * @param x {@code [B, H, W, C]}, H, W and C static
    * @param routing {@code [B, E]}
@@ -168,6 +168,27 @@ public final class KernelOps {
     b.setAttr("padding", forward.attributes().getAttrString("padding"));
     b.setAttr("depthwise", forward.attributes().getAttrBool("depthwise"));
     return b.addInput(x.asOutput()).addInput(w.asOutput()).addInput(dy.asOutput()).build();
+  }
+
+  /**
+   * {@code DynconvMixedConv2DGrad(x, routing, bank, dy) -> (dx, drouting, dbank)} for the mixed
+   * forward op {@code forward}, with its attributes: with {@code dw[b]} the gradient of example
+   * b's kernel, {@code drouting[b, e] = <dw[b], bank[e]>} and {@code dbank[e] = sum_b routing[b, e]
+   * dw[b]}, computed without writing any {@code dw[b]} out.
+   */
+  static org.tensorflow.Operation mixedConv2dGrad(Ops tf, GraphOperation forward, Operand<?> dy) {
+    org.tensorflow.OperationBuilder b = tf.scope().opBuilder("DynconvMixedConv2DGrad",
+        "MixedConv2DGrad");
+    // The attributes, not the inputs' shapes: reading a shape while TF Java builds gradients
+    // would wait for ever on the graph's lock.
+    for (String a : new String[] {"stride_h", "stride_w", "dilation_h", "dilation_w", "threads",
+        "kernel_h", "kernel_w", "in_channels", "out_channels"}) {
+      b.setAttr(a, forward.attributes().getAttrInt(a));
+    }
+    b.setAttr("padding", forward.attributes().getAttrString("padding"));
+    b.setAttr("depthwise", forward.attributes().getAttrBool("depthwise"));
+    return b.addInput(forward.input(0)).addInput(forward.input(1)).addInput(forward.input(2))
+        .addInput(dy.asOutput()).build();
   }
 
   /** Sets the attributes both per-example ops share. */

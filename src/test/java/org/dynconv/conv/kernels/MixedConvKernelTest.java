@@ -36,8 +36,10 @@ import org.tensorflow.types.TFloat32;
  * library's loops) against a float64 reference written here, which mixes the kernels and
  * convolves by the definitions: kernel 1, 3 and 5, stride 1 and 2, SAME and VALID, E 1, 4 and 8,
  * batch 1 (the op's whole-kernel path), 3 and 8 (its panel path, with a group of examples that is
- * not full), 40 output channels (panels of 32 or 16 channels and a partial last one). Gradients
- * with respect to the input, the routing weights and the bank go through the Java registration
+ * not full), 40 output channels (panels of 32 or 16 channels and a partial last one), and 40
+ * input channels at batch 5 (input-gradient panels and kernel-gradient tiles past the first).
+ * Gradients with respect to the input, the routing weights and the bank come from one op,
+ * {@code DynconvMixedConv2DGrad}, through the Java registration
  * and are checked against the reference's scatter form and against central differences; results
  * are bit-identical across runs and thread counts. The build runs this class with the library's
  * best loops for this CPU and capped to its AVX2 and baseline builds, like {@link
@@ -91,6 +93,14 @@ class MixedConvKernelTest {
             }
           }
         }
+      }
+    }
+    // More input channels than one panel of the input gradient (32 or 16, and a partial one) and
+    // than one tile of the kernels' gradient; two groups of examples, the second not full.
+    for (int k : new int[] {1, 3}) {
+      for (int s : new int[] {1, 2}) {
+        out.add(Arguments.of(new Case(5, 7, 9, 40, 13, 3, ConvGeometry.square(k, s, 1,
+            Padding.SAME))));
       }
     }
     return out.stream();
@@ -149,6 +159,29 @@ class MixedConvKernelTest {
         assertArrayEquals(first.dr, again.dr, c + ": drouting with " + threads + " threads");
         assertArrayEquals(first.dbank, again.dbank, c + ": dbank with " + threads + " threads");
       }
+    }
+  }
+
+  /**
+   * The gradient is the one op that chains through the mixing inside its loops: no MatMul mixes
+   * kernels for it, and no per-example kernel gradient is taken.
+   */
+  @Test
+  void theGradientIsOneOpThatMixesInsideItsLoops() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = tf.zeros(tf.constant(new long[] {2, 5, 5, 3}), TFloat32.class);
+      Operand<TFloat32> routing = tf.zeros(tf.constant(new long[] {2, 4}), TFloat32.class);
+      Operand<TFloat32> bank = tf.zeros(tf.constant(new long[] {4, 54}), TFloat32.class);
+      Operand<TFloat32> y = KernelOps.mixedConv2d(tf, x, routing, bank, new long[] {3, 3, 3, 2},
+          ConvGeometry.square(3, 1, 1, Padding.SAME), 0);
+      g.addGradients(tf.reduceSum(y, tf.constant(new int[] {0, 1, 2, 3})).asOutput(),
+          new Output<?>[] {x.asOutput(), routing.asOutput(), bank.asOutput()});
+      List<String> types = new ArrayList<>();
+      g.operations().forEachRemaining(op -> types.add(op.type()));
+      assertTrue(types.contains("DynconvMixedConv2DGrad"), types.toString());
+      assertTrue(!types.contains("MatMul") && !types.contains("DynconvPerExampleConv2DGrad"),
+          types.toString());
     }
   }
 
