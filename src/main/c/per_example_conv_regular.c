@@ -530,7 +530,7 @@ typedef struct {
   const float* r;
   const float* bank;
   int64_t E;
-  int64_t cb, nbp, granges, branges; /* tiles of channels and panels a unit; ranges of examples */
+  int64_t cb, nbp, chunk, granges, branges; /* tiles and panels a block; examples a chunk; ranges */
   float* dbank;    /* [E, taps * C * Cout], or with branges > 1 [branges][E, ...] partial sums */
   float* dr_part;  /* [channel-and-panel blocks][B][E]: each block's share of d routing */
 } pe_dw_ctx;
@@ -556,86 +556,120 @@ static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
 }
 
 /*
+ * The chain through the mixing for one example's tile of dw (acc, PE_P x PE_W): for every expert
+ * e, dbt[e] += r[e] * acc and d[e] += <acc, bt[e]>, where bt and dbt hold E tiles of PE_P x PE_W
+ * floats. Experts go PE_EB at a time, each with its own sum in a register, so that PE_EB
+ * multiply-adds of each kind are in flight; each tile vector of acc is loaded once per group.
+ */
+#define PE_EB 8
+static inline __attribute__((always_inline)) void pe_chain_tile(pe_vec acc[PE_P][PE_NV],
+                                                                const float* bt, float* dbt,
+                                                                const float* r, int64_t E,
+                                                                float* d) {
+  for (int64_t e0 = 0; e0 < E; e0 += PE_EB) {
+    int ne = (int)pe_min64(PE_EB, E - e0);
+    pe_vec s[PE_EB], dot[PE_EB];
+    for (int i = 0; i < PE_EB; i++) {
+      s[i] = (pe_vec){0} + r[e0 + (i < ne ? i : 0)];
+      dot[i] = (pe_vec){0};
+    }
+    for (int p = 0; p < PE_P; p++) {
+      for (int v = 0; v < PE_NV; v++) {
+        pe_vec a = acc[p][v];
+        for (int i = 0; i < PE_EB; i++) {
+          if (i < ne) {
+            const int64_t at = ((e0 + i) * PE_P + p) * PE_W + v * PE_VW;
+            pe_vec wv, dv;
+            memcpy(&wv, bt + at, sizeof wv);
+            memcpy(&dv, dbt + at, sizeof dv);
+            dot[i] += a * wv;
+            dv += a * s[i];
+            memcpy(dbt + at, &dv, sizeof dv);
+          }
+        }
+      }
+    }
+    for (int i = 0; i < ne; i++) {
+      float lanes[PE_VW], total = 0.0f;
+      memcpy(lanes, &dot[i], sizeof lanes);
+      for (int j = 0; j < PE_VW; j++) total += lanes[j];
+      d[e0 + i] += total;
+    }
+  }
+}
+
+/*
  * The kernels' gradient chained through the mixing, w[b] = sum over e of r[b, e] bank[e], without
  * dw ever reaching memory: d bank[e] = sum over b (in order) of r[b, e] dw[b], and d r[b, e] =
  * <dw[b], bank[e]>. A unit is a block of d bank (every tap, c->cb tiles of PE_P input channels,
- * c->nbp panels of PE_W output channels, all experts: a buffer that stays in cache) and a range of
- * examples, run in order: each tile of dw[b], still in registers, is added into the block for
- * every expert and dotted with the bank's tile for the block's share of d r[b, e]. Per example the
- * unit reads x[b]'s channels and dy[b]'s panels once, for all its taps and tiles. With more than
- * one range of examples (layers with few blocks, so that every thread has work) each range
- * writes partial sums of d bank, added in range order by the caller; d r's shares are added in
- * block order. The blocking depends on the layer alone, not on the number of threads, so neither
- * does any sum.
+ * c->nbp panels of PE_W output channels, every expert; with the bank's block, at most
+ * 2 * PE_DW_BLOCK floats, which stay in L2) and a range of examples. The unit takes its examples
+ * c->chunk at a time, as many as keep their x and dy for the block's channels in L2; for each
+ * tile of the block it runs the chunk's examples in order: each example's tile of dw[b] is
+ * computed and, while it is in registers, added into the block's d bank tile of every expert
+ * (times r[b, e]) and dotted with the bank's tile (pe_chain_tile). So the bank's and d bank's
+ * tiles stay in L1 over a chunk, and an example's x and dy in L2 over the block's tiles. With
+ * more than one range of examples each range writes partial sums of d bank, added in range order
+ * by the caller; d r's shares are added in block order. The blocking depends on the layer alone,
+ * not on the number of threads, so neither does any sum.
  */
 static void pe_dw_mixed_units(const void* vc, int64_t begin, int64_t end) {
   const pe_dw_ctx* c = (const pe_dw_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, N = g->Cout, NP = c->NP, E = c->E, taps = g->KH * g->KW;
   const int64_t P = taps * C * N, panels = NP / PE_W;
-  const int64_t cw = c->cb * PE_P, nw = c->nbp * PE_W, tile = cw * nw; /* a block's [c][n] */
-  const int64_t gn = pe_ceil_div(panels, c->nbp), per_range = pe_ceil_div(g->B, c->branges);
-  /* The block of every expert's kernel and of d bank, [E][tap][cw][nw], zero outside the kernel
-     (channels past C or N), so that whole tiles can be read. */
-  float* bt = pe_alloc(E * taps * tile);
-  float* dbt = pe_alloc(E * taps * tile);
+  const int64_t cw = c->cb * PE_P, nw = c->nbp * PE_W, gn = pe_ceil_div(panels, c->nbp);
+  const int64_t per_range = pe_ceil_div(g->B, c->branges), tile = PE_P * PE_W;
+  /* The block of every expert's kernel and of d bank, tile by tile: [tap][c tile][panel][E][tile],
+     zero outside the kernel (channels past C or N), so that whole tiles can be read. */
+  const int64_t tiles = taps * c->cb * c->nbp;
+  float* bt = pe_alloc(tiles * E * tile);
+  float* dbt = pe_alloc(tiles * E * tile);
   for (int64_t u = begin; u < end; u++) {
     int64_t range = u / c->granges, gi = u % c->granges;
     int64_t c0 = gi / gn * cw, n0 = gi % gn * nw;
     int64_t cn = pe_min64(cw, C - c0), nn = pe_min64(nw, N - n0);
     int64_t b0 = range * per_range, b1 = pe_min64(g->B, b0 + per_range);
-    for (int64_t et = 0; et < E * taps; et++) {
-      for (int64_t i = 0; i < cw; i++) {
-        float* o = bt + (et * cw + i) * nw;
-        for (int64_t j = 0; j < nw; j++) {
-          o[j] = i < cn && j < nn ? c->bank[et * C * N + (c0 + i) * N + n0 + j] : 0.0f;
-        }
-      }
-    }
-    memset(dbt, 0, (size_t)(E * taps * tile) * sizeof(float));
     float* drp = c->dr_part + gi * g->B * E;
-    for (int64_t b = b0; b < b1; b++) {
-      const float* xb = c->x + b * g->H * g->W * C;
-      const float* dyb = c->dy + b * g->OH * g->OW * NP;
-      for (int64_t e = 0; e < E; e++) drp[b * E + e] = 0.0f;
-      for (int64_t tap = 0; tap < taps; tap++) {
-        for (int64_t ci = 0; ci < cn; ci += PE_P) {
-          int nc = (int)pe_min64(PE_P, cn - ci);
-          for (int64_t ni = 0; ni < nn; ni += PE_W) {
-            pe_vec acc[PE_P][PE_NV];
-            pe_dw_tile(g, xb, dyb, NP, tap, c0 + ci, nc, n0 + ni, acc);
-            for (int64_t e = 0; e < E; e++) {
-              pe_vec s = (pe_vec){0} + c->r[b * E + e];
-              const int64_t at = ((e * taps + tap) * cw + ci) * nw + ni;
-              /* Four partial dot products, so that four multiply-adds are in flight. Rows of the
-                 tile past nc are zero in acc and in bt, and are not stored. */
-              pe_vec dot[4] = {{0}, {0}, {0}, {0}};
-              for (int p = 0; p < PE_P; p++) {
-                for (int v = 0; v < PE_NV; v++) {
-                  float* d = dbt + at + p * nw + v * PE_VW;
-                  pe_vec wv, dv;
-                  memcpy(&wv, bt + at + p * nw + v * PE_VW, sizeof wv);
-                  memcpy(&dv, d, sizeof dv);
-                  dv += acc[p][v] * s;
-                  memcpy(d, &dv, sizeof dv);
-                  dot[(p * PE_NV + v) % 4] += acc[p][v] * wv;
-                }
-              }
-              pe_vec sum = (dot[0] + dot[1]) + (dot[2] + dot[3]);
-              float lanes[PE_VW], total = 0.0f;
-              memcpy(lanes, &sum, sizeof lanes);
-              for (int j = 0; j < PE_VW; j++) total += lanes[j];
-              drp[b * E + e] += total;
-            }
-          }
+    float* out = c->dbank + range * E * P;
+    /* Tile t of the block: tap t / (cb * nbp), channel tile t / nbp % cb, panel t % nbp. */
+    for (int64_t t = 0; t < tiles; t++) {
+      int64_t tap = t / (c->cb * c->nbp), ci = c0 + t / c->nbp % c->cb * PE_P, nb = n0 + t % c->nbp * PE_W;
+      int64_t nc = ci < c0 + cn ? pe_min64(PE_P, c0 + cn - ci) : 0;
+      int64_t nv = nb < n0 + nn ? pe_min64(PE_W, N - nb) : 0;
+      for (int64_t e = 0; e < E; e++) {
+        float* o = bt + (t * E + e) * tile;
+        memset(o, 0, (size_t)tile * sizeof(float));
+        for (int64_t p = 0; p < nc && nv > 0; p++) {
+          memcpy(o + p * PE_W, c->bank + e * P + (tap * C + ci + p) * N + nb, (size_t)nv * sizeof(float));
         }
       }
     }
-    float* out = c->dbank + range * E * P;
-    for (int64_t et = 0; et < E * taps; et++) {
-      for (int64_t i = 0; i < cn; i++) {
-        memcpy(out + et * C * N + (c0 + i) * N + n0, dbt + (et * cw + i) * nw,
-               (size_t)nn * sizeof(float));
+    memset(dbt, 0, (size_t)(tiles * E * tile) * sizeof(float));
+    for (int64_t i = b0 * E; i < b1 * E; i++) drp[i] = 0.0f;
+    for (int64_t q0 = b0; q0 < b1; q0 += c->chunk) {
+      int64_t q1 = pe_min64(b1, q0 + c->chunk);
+      for (int64_t t = 0; t < tiles; t++) {
+        int64_t tap = t / (c->cb * c->nbp), ci = c0 + t / c->nbp % c->cb * PE_P, nb = n0 + t % c->nbp * PE_W;
+        if (ci >= c0 + cn || nb >= n0 + nn) continue;
+        int nc = (int)pe_min64(PE_P, c0 + cn - ci);
+        for (int64_t b = q0; b < q1; b++) {
+          pe_vec acc[PE_P][PE_NV];
+          pe_dw_tile(g, c->x + b * g->H * g->W * C, c->dy + b * g->OH * g->OW * NP, NP, tap, ci, nc,
+                     nb, acc);
+          pe_chain_tile(acc, bt + t * E * tile, dbt + t * E * tile, c->r + b * E, E, drp + b * E);
+        }
+      }
+    }
+    for (int64_t t = 0; t < tiles; t++) {
+      int64_t tap = t / (c->cb * c->nbp), ci = c0 + t / c->nbp % c->cb * PE_P, nb = n0 + t % c->nbp * PE_W;
+      if (ci >= c0 + cn || nb >= n0 + nn) continue;
+      int64_t nc = pe_min64(PE_P, c0 + cn - ci), nv = pe_min64(PE_W, N - nb);
+      for (int64_t e = 0; e < E; e++) {
+        for (int64_t p = 0; p < nc; p++) {
+          memcpy(out + e * P + (tap * C + ci + p) * N + nb, dbt + (t * E + e) * tile + p * PE_W,
+                 (size_t)nv * sizeof(float));
+        }
       }
     }
   }
@@ -672,8 +706,25 @@ void PE_ENTRY(pe_regular_backward)(const pe_geometry* g, const float* x, const f
   }
 }
 
-#define PE_DW_BLOCK 65536 /* floats of d bank a unit of pe_dw_mixed_units holds: 256 KB */
-#define PE_DW_UNITS 16     /* units pe_dw_mixed_units' blocking aims at, for the threads */
+/* out[i] = parts[0][i] + parts[1][i] + ... in that order, i < n, PE_MIX_BLOCK floats a unit. */
+typedef struct {
+  const float* parts;
+  int64_t count, n;
+  float* out;
+} pe_sum_ctx;
+
+static void pe_sum_blocks(const void* vc, int64_t begin, int64_t end) {
+  const pe_sum_ctx* c = (const pe_sum_ctx*)vc;
+  for (int64_t i = begin * PE_MIX_BLOCK; i < pe_min64(end * PE_MIX_BLOCK, c->n); i++) {
+    float t = c->parts[i];
+    for (int64_t q = 1; q < c->count; q++) t += c->parts[q * c->n + i];
+    c->out[i] = t;
+  }
+}
+
+#define PE_DW_L2 131072 /* floats of x and dy a chunk of pe_dw_mixed_units keeps in L2: 512 KB */
+#define PE_DW_BLOCK 32768 /* floats of d bank in a block of pe_dw_mixed_units (as many of the bank) */
+#define PE_DW_UNITS 16  /* units pe_dw_mixed_units' blocking aims at, for the threads */
 
 void PE_ENTRY(pe_regular_backward_mixed)(const pe_geometry* g, const float* x, const float* r,
                                          const float* bank, int64_t E, const float* dy, float* dx,
@@ -698,30 +749,40 @@ void PE_ENTRY(pe_regular_backward_mixed)(const pe_geometry* g, const float* x, c
   }
   if (dr != NULL && dbank != NULL) {
     const int64_t NP = pe_ceil_div(N, PE_W) * PE_W, panels = NP / PE_W, blocks = pe_ceil_div(C, PE_P);
-    /* Blocks of d bank of at most PE_DW_BLOCK floats (with the bank's block, they stay in L2):
-       up to 8 panels, then as many channel tiles as fit. */
+    /* Blocks of up to 4 channel tiles and 4 panels, no more than PE_DW_BLOCK floats of d bank,
+       fewer while there are fewer than PE_DW_UNITS blocks (so that every thread has work). Then
+       chunks of as many examples as keep their x and dy for a block's channels within PE_DW_L2
+       floats. Only if there are still too few units, ranges of examples: each range costs a
+       pass over d bank for its partial sums, which for a large kernel at few pixels costs more
+       than an idle thread, so ranges stay under a sixteenth of the pass's multiply-adds. */
     const int64_t per_tile = E * taps * PE_P * PE_W;
-    int64_t nbp = pe_max64(1, pe_min64(pe_min64(panels, 8), PE_DW_BLOCK / per_tile));
-    int64_t cb = pe_max64(1, pe_min64(blocks, PE_DW_BLOCK / (per_tile * nbp)));
-    int64_t granges = pe_ceil_div(blocks, cb) * pe_ceil_div(panels, nbp);
-    /* Fewer than PE_DW_UNITS blocks: the examples are split into ranges too. */
-    int64_t branges = pe_max64(1, pe_min64(g->B, pe_ceil_div(PE_DW_UNITS, granges)));
+    int64_t cb = pe_min64(blocks, 4), nbp = pe_min64(panels, 4);
+    while (cb * nbp * per_tile > PE_DW_BLOCK && (cb > 1 || nbp > 1)) {
+      if (cb >= nbp) cb--; else nbp--;
+    }
+    while (pe_ceil_div(blocks, cb) * pe_ceil_div(panels, nbp) < PE_DW_UNITS && (cb > 1 || nbp > 1)) {
+      if (cb >= nbp) cb--; else nbp--;
+    }
+    const int64_t granges = pe_ceil_div(blocks, cb) * pe_ceil_div(panels, nbp);
+    const int64_t per_example = g->H * g->W * cb * PE_P + g->OH * g->OW * nbp * PE_W;
+    const int64_t chunk = pe_max64(1, pe_min64(g->B, PE_DW_L2 / per_example));
+    const int64_t max_ranges = pe_max64(1, g->B * g->OH * g->OW / (16 * E));
+    int64_t branges = 1;
+    while (granges * branges < PE_DW_UNITS && branges < pe_min64(g->B, max_ranges)) branges++;
     branges = pe_ceil_div(g->B, pe_ceil_div(g->B, branges)); /* no empty range */
     float* copy;
     const float* padded = pe_padded_dy(g, dy, NP, &copy);
     float* dr_part = pe_alloc(granges * g->B * E);
     float* partial = branges > 1 ? pe_alloc(branges * E * P) : NULL;
     pe_dw_ctx c = {.g = g, .x = x, .dy = padded, .NP = NP, .r = r, .bank = bank, .E = E,
-                   .cb = cb, .nbp = nbp, .granges = granges, .branges = branges,
+                   .cb = cb, .nbp = nbp, .chunk = chunk, .granges = granges, .branges = branges,
                    .dbank = partial != NULL ? partial : dbank, .dr_part = dr_part};
     pe_parallel(threads, branges * granges, macs + 2 * mixing, pe_dw_mixed_units, &c);
     if (partial != NULL) {
-      /* d bank: the ranges' partial sums added in range order. */
-      for (int64_t i = 0; i < E * P; i++) {
-        float t = partial[i];
-        for (int64_t q = 1; q < branges; q++) t += partial[q * E * P + i];
-        dbank[i] = t;
-      }
+      /* d bank: the ranges' partial sums added in range order, on the threads. */
+      pe_sum_ctx sum = {partial, branges, E * P, dbank};
+      pe_parallel(threads, pe_ceil_div(E * P, PE_MIX_BLOCK), (double)branges * E * P, pe_sum_blocks,
+                  &sum);
     }
     /* d r: the blocks' shares added in block order, whatever the number of threads. */
     for (int64_t i = 0; i < g->B * E; i++) {

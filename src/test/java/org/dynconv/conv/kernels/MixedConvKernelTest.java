@@ -37,7 +37,8 @@ import org.tensorflow.types.TFloat32;
  * convolves by the definitions: kernel 1, 3 and 5, stride 1 and 2, SAME and VALID, E 1, 4 and 8,
  * batch 1 (the op's whole-kernel path), 3 and 8 (its panel path, with a group of examples that is
  * not full), 40 output channels (panels of 32 or 16 channels and a partial last one), and 40
- * input channels at batch 5 (input-gradient panels and kernel-gradient tiles past the first).
+ * input channels at batch 5 (input-gradient panels and kernel-gradient tiles past the first),
+ * and a 64 x 64 image (the kernel gradient's examples taken one at a time).
  * Gradients with respect to the input, the routing weights and the bank come from one op,
  * {@code DynconvMixedConv2DGrad}, through the Java registration
  * and are checked against the reference's scatter form and against central differences; results
@@ -103,6 +104,10 @@ class MixedConvKernelTest {
             Padding.SAME))));
       }
     }
+    // An image large enough that the kernel gradient takes its examples one at a time (a
+    // chunk's x and dy must stay in L2).
+    out.add(Arguments.of(new Case(3, 64, 64, 13, 8, 2, ConvGeometry.square(3, 1, 1,
+        Padding.SAME))));
     return out.stream();
   }
 
