@@ -162,6 +162,21 @@ static int pe_geometry_of(TF_OpKernelContext* ctx, const char* op, const pe_attr
   return pe_geometry_finish(ctx, op, a, g, window, xs);
 }
 
+/* 0 when dy has the output's shape [B, OH, OW, Cout], otherwise the kernel has failed saying so. */
+static int pe_check_dy(TF_OpKernelContext* ctx, const char* op, const pe_geometry* g,
+                       const TF_Tensor* dy) {
+  if (TF_NumDims(dy) == 4 && TF_Dim(dy, 0) == g->B && TF_Dim(dy, 1) == g->OH &&
+      TF_Dim(dy, 2) == g->OW && TF_Dim(dy, 3) == g->Cout) {
+    return 0;
+  }
+  char ds[128], msg[300];
+  pe_shape_text(dy, ds, sizeof ds);
+  snprintf(msg, sizeof msg, "input dy has shape %s; expected the output's [%lld, %lld, %lld, %lld]",
+           ds, (long long)g->B, (long long)g->OH, (long long)g->OW, (long long)g->Cout);
+  pe_fail(ctx, op, msg);
+  return -1;
+}
+
 static void pe_forward_compute(void* state, TF_OpKernelContext* ctx) {
   const pe_attrs* a = (const pe_attrs*)state;
   const char* op = "DynconvPerExampleConv2D";
@@ -202,30 +217,21 @@ static void pe_grad_compute(void* state, TF_OpKernelContext* ctx) {
   if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 2, &dy, st);
   if (TF_GetCode(st) != DC_TF_OK) {
     TF_OpKernelContext_Failure(ctx, st);
-  } else if (pe_geometry_of(ctx, op, a, x, w, &g) == 0) {
-    if (TF_NumDims(dy) != 4 || TF_Dim(dy, 0) != g.B || TF_Dim(dy, 1) != g.OH ||
-        TF_Dim(dy, 2) != g.OW || TF_Dim(dy, 3) != g.Cout) {
-      char ds[128], msg[300];
-      pe_shape_text(dy, ds, sizeof ds);
-      snprintf(msg, sizeof msg, "input dy has shape %s; expected the output's [%lld, %lld, %lld, %lld]",
-               ds, (long long)g.B, (long long)g.OH, (long long)g.OW, (long long)g.Cout);
-      pe_fail(ctx, op, msg);
+  } else if (pe_geometry_of(ctx, op, a, x, w, &g) == 0 && pe_check_dy(ctx, op, &g, dy) == 0) {
+    int64_t xd[4] = {g.B, g.H, g.W, g.C};
+    int64_t wd[5] = {g.B, g.KH, g.KW, g.C, g.depthwise ? g.M : g.Cout};
+    size_t nx = (size_t)TF_TensorElementCount(x), nw = (size_t)TF_TensorElementCount(w);
+    dx = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, xd, 4, nx * sizeof(float), st);
+    if (TF_GetCode(st) == DC_TF_OK) dw = TF_AllocateOutput(ctx, 1, DC_TF_FLOAT, wd, 5, nw * sizeof(float), st);
+    if (TF_GetCode(st) != DC_TF_OK) {
+      TF_OpKernelContext_Failure(ctx, st);
+    } else if (nx == 0 || nw == 0 || TF_TensorElementCount(dy) == 0) {
+      if (nx > 0) memset(TF_TensorData(dx), 0, nx * sizeof(float));
+      if (nw > 0) memset(TF_TensorData(dw), 0, nw * sizeof(float));
     } else {
-      int64_t xd[4] = {g.B, g.H, g.W, g.C};
-      int64_t wd[5] = {g.B, g.KH, g.KW, g.C, g.depthwise ? g.M : g.Cout};
-      size_t nx = (size_t)TF_TensorElementCount(x), nw = (size_t)TF_TensorElementCount(w);
-      dx = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, xd, 4, nx * sizeof(float), st);
-      if (TF_GetCode(st) == DC_TF_OK) dw = TF_AllocateOutput(ctx, 1, DC_TF_FLOAT, wd, 5, nw * sizeof(float), st);
-      if (TF_GetCode(st) != DC_TF_OK) {
-        TF_OpKernelContext_Failure(ctx, st);
-      } else if (nx == 0 || nw == 0 || TF_TensorElementCount(dy) == 0) {
-        if (nx > 0) memset(TF_TensorData(dx), 0, nx * sizeof(float));
-        if (nw > 0) memset(TF_TensorData(dw), 0, nw * sizeof(float));
-      } else {
-        pe_backward(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(w),
-                    (const float*)TF_TensorData(dy), (float*)TF_TensorData(dx),
-                    (float*)TF_TensorData(dw), a->threads);
-      }
+      pe_backward(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(w),
+                  (const float*)TF_TensorData(dy), (float*)TF_TensorData(dx),
+                  (float*)TF_TensorData(dw), a->threads);
     }
   }
   TF_DeleteTensor(dw);
@@ -333,29 +339,21 @@ static void pe_mixed_grad_compute(void* state, TF_OpKernelContext* ctx) {
   if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 3, &dy, st);
   if (TF_GetCode(st) != DC_TF_OK) {
     TF_OpKernelContext_Failure(ctx, st);
-  } else if (pe_mixed_geometry(ctx, op, a, x, r, bank, &g) == 0) {
-    if (TF_NumDims(dy) != 4 || TF_Dim(dy, 0) != g.B || TF_Dim(dy, 1) != g.OH ||
-        TF_Dim(dy, 2) != g.OW || TF_Dim(dy, 3) != g.Cout) {
-      char ds[128], msg[300];
-      pe_shape_text(dy, ds, sizeof ds);
-      snprintf(msg, sizeof msg, "input dy has shape %s; expected the output's [%lld, %lld, %lld, %lld]",
-               ds, (long long)g.B, (long long)g.OH, (long long)g.OW, (long long)g.Cout);
-      pe_fail(ctx, op, msg);
-    } else if ((dx = pe_output_like(ctx, 0, x, st)) != NULL &&
-               (dr = pe_output_like(ctx, 1, r, st)) != NULL &&
-               (dbank = pe_output_like(ctx, 2, bank, st)) != NULL) {
-      size_t nx = (size_t)TF_TensorElementCount(x), nr = (size_t)TF_TensorElementCount(r);
-      size_t nb = (size_t)TF_TensorElementCount(bank);
-      if (nx == 0 || nr == 0 || nb == 0 || TF_TensorElementCount(dy) == 0) {
-        if (nx > 0) memset(TF_TensorData(dx), 0, nx * sizeof(float));
-        if (nr > 0) memset(TF_TensorData(dr), 0, nr * sizeof(float));
-        if (nb > 0) memset(TF_TensorData(dbank), 0, nb * sizeof(float));
-      } else {
-        pe_backward_mixed(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(r),
-                          (const float*)TF_TensorData(bank), TF_Dim(r, 1),
-                          (const float*)TF_TensorData(dy), (float*)TF_TensorData(dx),
-                          (float*)TF_TensorData(dr), (float*)TF_TensorData(dbank), a->threads);
-      }
+  } else if (pe_mixed_geometry(ctx, op, a, x, r, bank, &g) == 0 &&
+             pe_check_dy(ctx, op, &g, dy) == 0 && (dx = pe_output_like(ctx, 0, x, st)) != NULL &&
+             (dr = pe_output_like(ctx, 1, r, st)) != NULL &&
+             (dbank = pe_output_like(ctx, 2, bank, st)) != NULL) {
+    size_t nx = (size_t)TF_TensorElementCount(x), nr = (size_t)TF_TensorElementCount(r);
+    size_t nb = (size_t)TF_TensorElementCount(bank);
+    if (nx == 0 || nr == 0 || nb == 0 || TF_TensorElementCount(dy) == 0) {
+      if (nx > 0) memset(TF_TensorData(dx), 0, nx * sizeof(float));
+      if (nr > 0) memset(TF_TensorData(dr), 0, nr * sizeof(float));
+      if (nb > 0) memset(TF_TensorData(dbank), 0, nb * sizeof(float));
+    } else {
+      pe_backward_mixed(&g, (const float*)TF_TensorData(x), (const float*)TF_TensorData(r),
+                        (const float*)TF_TensorData(bank), TF_Dim(r, 1),
+                        (const float*)TF_TensorData(dy), (float*)TF_TensorData(dx),
+                        (float*)TF_TensorData(dr), (float*)TF_TensorData(dbank), a->threads);
     }
   }
   TF_DeleteTensor(dbank);

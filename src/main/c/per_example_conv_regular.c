@@ -598,6 +598,14 @@ static inline __attribute__((always_inline)) void pe_chain_tile(pe_vec acc[PE_P]
   }
 }
 
+/* Tile t of the block whose channels start at c0 and n0: its tap, first input and output channel. */
+static inline void pe_block_tile(const pe_dw_ctx* c, int64_t t, int64_t c0, int64_t n0,
+                                 int64_t* tap, int64_t* ci, int64_t* nb) {
+  *tap = t / (c->cb * c->nbp);
+  *ci = c0 + t / c->nbp % c->cb * PE_P;
+  *nb = n0 + t % c->nbp * PE_W;
+}
+
 /*
  * The kernels' gradient chained through the mixing, w[b] = sum over e of r[b, e] bank[e], without
  * dw ever reaching memory: d bank[e] = sum over b (in order) of r[b, e] dw[b], and d r[b, e] =
@@ -634,14 +642,16 @@ static void pe_dw_mixed_units(const void* vc, int64_t begin, int64_t end) {
     float* out = c->dbank + range * E * P;
     /* Tile t of the block: tap t / (cb * nbp), channel tile t / nbp % cb, panel t % nbp. */
     for (int64_t t = 0; t < tiles; t++) {
-      int64_t tap = t / (c->cb * c->nbp), ci = c0 + t / c->nbp % c->cb * PE_P, nb = n0 + t % c->nbp * PE_W;
+      int64_t tap, ci, nb;
+      pe_block_tile(c, t, c0, n0, &tap, &ci, &nb);
       int64_t nc = ci < c0 + cn ? pe_min64(PE_P, c0 + cn - ci) : 0;
       int64_t nv = nb < n0 + nn ? pe_min64(PE_W, N - nb) : 0;
       for (int64_t e = 0; e < E; e++) {
         float* o = bt + (t * E + e) * tile;
         memset(o, 0, (size_t)tile * sizeof(float));
         for (int64_t p = 0; p < nc && nv > 0; p++) {
-          memcpy(o + p * PE_W, c->bank + e * P + (tap * C + ci + p) * N + nb, (size_t)nv * sizeof(float));
+          memcpy(o + p * PE_W, c->bank + e * P + (tap * C + ci + p) * N + nb,
+                 (size_t)nv * sizeof(float));
         }
       }
     }
@@ -650,7 +660,8 @@ static void pe_dw_mixed_units(const void* vc, int64_t begin, int64_t end) {
     for (int64_t q0 = b0; q0 < b1; q0 += c->chunk) {
       int64_t q1 = pe_min64(b1, q0 + c->chunk);
       for (int64_t t = 0; t < tiles; t++) {
-        int64_t tap = t / (c->cb * c->nbp), ci = c0 + t / c->nbp % c->cb * PE_P, nb = n0 + t % c->nbp * PE_W;
+        int64_t tap, ci, nb;
+      pe_block_tile(c, t, c0, n0, &tap, &ci, &nb);
         if (ci >= c0 + cn || nb >= n0 + nn) continue;
         int nc = (int)pe_min64(PE_P, c0 + cn - ci);
         for (int64_t b = q0; b < q1; b++) {
@@ -662,7 +673,8 @@ static void pe_dw_mixed_units(const void* vc, int64_t begin, int64_t end) {
       }
     }
     for (int64_t t = 0; t < tiles; t++) {
-      int64_t tap = t / (c->cb * c->nbp), ci = c0 + t / c->nbp % c->cb * PE_P, nb = n0 + t % c->nbp * PE_W;
+      int64_t tap, ci, nb;
+      pe_block_tile(c, t, c0, n0, &tap, &ci, &nb);
       if (ci >= c0 + cn || nb >= n0 + nn) continue;
       int64_t nc = pe_min64(PE_P, c0 + cn - ci), nv = pe_min64(PE_W, N - nb);
       for (int64_t e = 0; e < E; e++) {
@@ -723,7 +735,8 @@ static void pe_sum_blocks(const void* vc, int64_t begin, int64_t end) {
 }
 
 #define PE_DW_L2 131072 /* floats of x and dy a chunk of pe_dw_mixed_units keeps in L2: 512 KB */
-#define PE_DW_BLOCK 32768 /* floats of d bank in a block of pe_dw_mixed_units (as many of the bank) */
+/* Floats of d bank in a block of pe_dw_mixed_units, and as many of the bank beside them. */
+#define PE_DW_BLOCK 32768
 #define PE_DW_UNITS 16  /* units pe_dw_mixed_units' blocking aims at, for the threads */
 
 void PE_ENTRY(pe_regular_backward_mixed)(const pe_geometry* g, const float* x, const float* r,
@@ -748,7 +761,8 @@ void PE_ENTRY(pe_regular_backward_mixed)(const pe_geometry* g, const float* x, c
     }
   }
   if (dr != NULL && dbank != NULL) {
-    const int64_t NP = pe_ceil_div(N, PE_W) * PE_W, panels = NP / PE_W, blocks = pe_ceil_div(C, PE_P);
+    const int64_t NP = pe_ceil_div(N, PE_W) * PE_W, panels = NP / PE_W;
+    const int64_t blocks = pe_ceil_div(C, PE_P);
     /* Blocks of up to 4 channel tiles and 4 panels, no more than PE_DW_BLOCK floats of d bank,
        fewer while there are fewer than PE_DW_UNITS blocks (so that every thread has work). Then
        chunks of as many examples as keep their x and dy for a block's channels within PE_DW_L2
@@ -760,7 +774,8 @@ void PE_ENTRY(pe_regular_backward_mixed)(const pe_geometry* g, const float* x, c
     while (cb * nbp * per_tile > PE_DW_BLOCK && (cb > 1 || nbp > 1)) {
       if (cb >= nbp) cb--; else nbp--;
     }
-    while (pe_ceil_div(blocks, cb) * pe_ceil_div(panels, nbp) < PE_DW_UNITS && (cb > 1 || nbp > 1)) {
+    while (pe_ceil_div(blocks, cb) * pe_ceil_div(panels, nbp) < PE_DW_UNITS &&
+           (cb > 1 || nbp > 1)) {
       if (cb >= nbp) cb--; else nbp--;
     }
     const int64_t granges = pe_ceil_div(blocks, cb) * pe_ceil_div(panels, nbp);
