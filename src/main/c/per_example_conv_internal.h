@@ -32,8 +32,10 @@ static inline float* pe_zeros(int64_t n) {
 #define PE_CAT(a, b) PE_CAT2(a, b)
 #define PE_ENTRY(name) PE_CAT(name, PE_ISA)
 
-/* Runs fn(ctx, begin, end) over [0, n) split in contiguous chunks, one per thread; a call of
-   fewer than about 2^17 multiply-adds (macs) stays on the caller's thread. */
+/* Runs fn(ctx, begin, end) over [0, n) in runs of consecutive units that the threads take until
+   none are left (a unit's results must not depend on which thread runs it, or on the units run
+   before it by the same call of fn); a call of fewer than about 2^17 multiply-adds (macs) stays
+   on the caller's thread. */
 typedef void (*pe_task)(const void* ctx, int64_t begin, int64_t end);
 void pe_parallel(int threads, int64_t n, double macs, pe_task fn, const void* ctx);
 
