@@ -242,7 +242,8 @@ static inline __attribute__((always_inline)) void pe_mix_rows(const float* packe
   for (int i = 0; i < PE_G; i++) {
     for (int p = 0; p < nk; p++) {
       for (int v = 0; v < PE_NV; v++) {
-        if (i < n) memcpy(out + (i * rows + k0 + p) * PE_W + v * PE_VW, &acc[i][p][v], sizeof(pe_vec));
+        float* o = out + (i * rows + k0 + p) * PE_W + v * PE_VW;
+        if (i < n) memcpy(o, &acc[i][p][v], sizeof(pe_vec));
       }
     }
   }
@@ -485,7 +486,9 @@ static void pe_dx_mixed_units(const void* vc, int64_t begin, int64_t end) {
       packed_cb = cb;
     }
     pe_mix_panels(packed, c->E, rows, c->r + b0 * c->E, (int)n, panels);
-    for (int64_t i = 0; i < n; i++) pe_dx_example(c, b0 + i, cb, panels + i * rows * PE_W, class_taps);
+    for (int64_t i = 0; i < n; i++) {
+      pe_dx_example(c, b0 + i, cb, panels + i * rows * PE_W, class_taps);
+    }
   }
   free(class_taps);
   free(panels);
@@ -560,6 +563,8 @@ static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
  * e, dbt[e] += r[e] * acc and d[e] += <acc, bt[e]>, where bt and dbt hold E tiles of PE_P x PE_W
  * floats. Experts go PE_EB at a time, each with its own sum in a register, so that PE_EB
  * multiply-adds of each kind are in flight; each tile vector of acc is loaded once per group.
+ * Whole tiles are read: rows of a partial tile past its last are zero in acc and in bt, so they
+ * add nothing to d, and the caller does not store them from dbt.
  */
 #define PE_EB 8
 static inline __attribute__((always_inline)) void pe_chain_tile(pe_vec acc[PE_P][PE_NV],
@@ -661,14 +666,15 @@ static void pe_dw_mixed_units(const void* vc, int64_t begin, int64_t end) {
       int64_t q1 = pe_min64(b1, q0 + c->chunk);
       for (int64_t t = 0; t < tiles; t++) {
         int64_t tap, ci, nb;
-      pe_block_tile(c, t, c0, n0, &tap, &ci, &nb);
+        pe_block_tile(c, t, c0, n0, &tap, &ci, &nb);
         if (ci >= c0 + cn || nb >= n0 + nn) continue;
         int nc = (int)pe_min64(PE_P, c0 + cn - ci);
         for (int64_t b = q0; b < q1; b++) {
           pe_vec acc[PE_P][PE_NV];
-          pe_dw_tile(g, c->x + b * g->H * g->W * C, c->dy + b * g->OH * g->OW * NP, NP, tap, ci, nc,
-                     nb, acc);
-          pe_chain_tile(acc, bt + t * E * tile, dbt + t * E * tile, c->r + b * E, E, drp + b * E);
+          pe_dw_tile(g, c->x + b * g->H * g->W * C, c->dy + b * g->OH * g->OW * NP, NP, tap, ci,
+                     nc, nb, acc);
+          pe_chain_tile(acc, bt + t * E * tile, dbt + t * E * tile, c->r + b * E, E,
+                        drp + b * E);
         }
       }
     }
