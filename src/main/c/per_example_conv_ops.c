@@ -206,6 +206,22 @@ static void pe_forward_compute(void* state, TF_OpKernelContext* ctx) {
   TF_DeleteStatus(st);
 }
 
+/* Allocates output i with `like`'s shape; NULL (the kernel failed) when TensorFlow could not. */
+static TF_Tensor* pe_output_like(TF_OpKernelContext* ctx, int i, const TF_Tensor* like,
+                                 TF_Status* st) {
+  int64_t dims[8];
+  int n = TF_NumDims(like);
+  for (int d = 0; d < n && d < 8; d++) dims[d] = TF_Dim(like, d);
+  TF_Tensor* t = TF_AllocateOutput(ctx, i, DC_TF_FLOAT, dims, n,
+                                   (size_t)TF_TensorElementCount(like) * sizeof(float), st);
+  if (TF_GetCode(st) != DC_TF_OK) {
+    TF_OpKernelContext_Failure(ctx, st);
+    TF_DeleteTensor(t);
+    return NULL;
+  }
+  return t;
+}
+
 static void pe_grad_compute(void* state, TF_OpKernelContext* ctx) {
   const pe_attrs* a = (const pe_attrs*)state;
   const char* op = "DynconvPerExampleConv2DGrad";
@@ -217,15 +233,11 @@ static void pe_grad_compute(void* state, TF_OpKernelContext* ctx) {
   if (TF_GetCode(st) == DC_TF_OK) TF_GetInput(ctx, 2, &dy, st);
   if (TF_GetCode(st) != DC_TF_OK) {
     TF_OpKernelContext_Failure(ctx, st);
-  } else if (pe_geometry_of(ctx, op, a, x, w, &g) == 0 && pe_check_dy(ctx, op, &g, dy) == 0) {
-    int64_t xd[4] = {g.B, g.H, g.W, g.C};
-    int64_t wd[5] = {g.B, g.KH, g.KW, g.C, g.depthwise ? g.M : g.Cout};
+  } else if (pe_geometry_of(ctx, op, a, x, w, &g) == 0 && pe_check_dy(ctx, op, &g, dy) == 0 &&
+             (dx = pe_output_like(ctx, 0, x, st)) != NULL &&
+             (dw = pe_output_like(ctx, 1, w, st)) != NULL) {
     size_t nx = (size_t)TF_TensorElementCount(x), nw = (size_t)TF_TensorElementCount(w);
-    dx = TF_AllocateOutput(ctx, 0, DC_TF_FLOAT, xd, 4, nx * sizeof(float), st);
-    if (TF_GetCode(st) == DC_TF_OK) dw = TF_AllocateOutput(ctx, 1, DC_TF_FLOAT, wd, 5, nw * sizeof(float), st);
-    if (TF_GetCode(st) != DC_TF_OK) {
-      TF_OpKernelContext_Failure(ctx, st);
-    } else if (nx == 0 || nw == 0 || TF_TensorElementCount(dy) == 0) {
+    if (nx == 0 || nw == 0 || TF_TensorElementCount(dy) == 0) {
       if (nx > 0) memset(TF_TensorData(dx), 0, nx * sizeof(float));
       if (nw > 0) memset(TF_TensorData(dw), 0, nw * sizeof(float));
     } else {
@@ -309,22 +321,6 @@ static void pe_mixed_compute(void* state, TF_OpKernelContext* ctx) {
   TF_DeleteTensor(r);
   TF_DeleteTensor(x);
   TF_DeleteStatus(st);
-}
-
-/* Allocates output i with `like`'s shape; NULL (the kernel failed) when TensorFlow could not. */
-static TF_Tensor* pe_output_like(TF_OpKernelContext* ctx, int i, const TF_Tensor* like,
-                                 TF_Status* st) {
-  int64_t dims[8];
-  int n = TF_NumDims(like);
-  for (int d = 0; d < n && d < 8; d++) dims[d] = TF_Dim(like, d);
-  TF_Tensor* t = TF_AllocateOutput(ctx, i, DC_TF_FLOAT, dims, n,
-                                   (size_t)TF_TensorElementCount(like) * sizeof(float), st);
-  if (TF_GetCode(st) != DC_TF_OK) {
-    TF_OpKernelContext_Failure(ctx, st);
-    TF_DeleteTensor(t);
-    return NULL;
-  }
-  return t;
 }
 
 static void pe_mixed_grad_compute(void* state, TF_OpKernelContext* ctx) {

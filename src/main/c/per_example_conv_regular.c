@@ -326,6 +326,15 @@ static void pe_mix_blocks(const void* vc, int64_t begin, int64_t end) {
   }
 }
 
+/* A lone example's kernel, sum over e of r[e] * bank[e] (P floats), mixed whole on the threads;
+   the caller frees it. */
+static float* pe_mix_whole(const float* r, const float* bank, int64_t E, int64_t P, int threads) {
+  float* w = pe_alloc(P);
+  pe_mix_ctx m = {r, bank, E, P, w};
+  pe_parallel(threads, pe_ceil_div(P, PE_MIX_BLOCK), (double)E * P, pe_mix_blocks, &m);
+  return w;
+}
+
 /* Pixel ranges per (example, panel): few examples and panels (inference at a small batch) would
    leave threads idle, so the pixels are split. */
 static int64_t pe_fwd_chunks(const pe_geometry* g, int threads) {
@@ -349,9 +358,7 @@ void PE_ENTRY(pe_regular_forward_mixed)(const pe_geometry* g, const float* x, co
   if (g->B == 1) {
     /* A lone example's packed panels would serve it alone: streaming the bank whole is faster
        than reading it a panel (strided rows) at a time. */
-    float* w = pe_alloc(P);
-    pe_mix_ctx m = {r, bank, E, P, w};
-    pe_parallel(threads, pe_ceil_div(P, PE_MIX_BLOCK), (double)E * P, pe_mix_blocks, &m);
+    float* w = pe_mix_whole(r, bank, E, P, threads);
     PE_ENTRY(pe_regular_forward)(g, x, w, y, threads, macs - (double)E * P);
     free(w);
     return;
@@ -753,9 +760,7 @@ void PE_ENTRY(pe_regular_backward_mixed)(const pe_geometry* g, const float* x, c
   if (dx != NULL) {
     if (g->B == 1) {
       /* As in the forward pass: a lone example's kernel is mixed whole, streaming the bank. */
-      float* w = pe_alloc(P);
-      pe_mix_ctx m = {r, bank, E, P, w};
-      pe_parallel(threads, pe_ceil_div(P, PE_MIX_BLOCK), mixing, pe_mix_blocks, &m);
+      float* w = pe_mix_whole(r, bank, E, P, threads);
       PE_ENTRY(pe_regular_backward)(g, x, w, dy, dx, NULL, threads, macs);
       free(w);
     } else {

@@ -27,10 +27,10 @@ public enum Strategy {
    * DynconvPerExampleConv2D}): every example convolved with its mixed kernel directly, any batch,
    * regular and depthwise, with its gradient; a regular layer whose kernels are {@code routing
    * bank} has them mixed inside the library's loops instead ({@code DynconvMixedConv2D}, whose
-   * gradient chains through the mixing there too). Only where the library
-   * is loaded; AUTO takes it where measured fastest in training graphs and {@code
-   * Mode.INFER_KERNELS} graphs ({@code export --kernels}), never in {@code Mode.INFER} graphs,
-   * since a default export holding it would need the library to load.
+   * gradient chains through the mixing there too). Only where the library is loaded; AUTO takes
+   * it where measured fastest in training graphs and {@code Mode.INFER_KERNELS} graphs ({@code
+   * export --kernels}), never in {@code Mode.INFER} graphs, since a default export holding it
+   * would need the library to load.
    */
   KERNEL
 }

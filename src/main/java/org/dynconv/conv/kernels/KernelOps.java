@@ -151,23 +151,8 @@ public final class KernelOps {
    */
   static org.tensorflow.Operation perExampleConv2dGrad(Ops tf, GraphOperation forward,
       Operand<?> dy) {
-    return perExampleConv2dGrad(tf, forward, forward.input(0), forward.input(1), dy);
-  }
-
-  /**
-   * {@code DynconvPerExampleConv2DGrad(x, w, dy) -> (dx, dw)} with the convolution attributes of
-   * {@code forward} (either per-example op).
-   */
-  static org.tensorflow.Operation perExampleConv2dGrad(Ops tf, GraphOperation forward,
-      Operand<?> x, Operand<?> w, Operand<?> dy) {
-    org.tensorflow.OperationBuilder b = tf.scope().opBuilder("DynconvPerExampleConv2DGrad",
-        "PerExampleConv2DGrad");
-    for (String a : new String[] {"stride_h", "stride_w", "dilation_h", "dilation_w", "threads"}) {
-      b.setAttr(a, forward.attributes().getAttrInt(a));
-    }
-    b.setAttr("padding", forward.attributes().getAttrString("padding"));
-    b.setAttr("depthwise", forward.attributes().getAttrBool("depthwise"));
-    return b.addInput(x.asOutput()).addInput(w.asOutput()).addInput(dy.asOutput()).build();
+    return gradientOf(tf, "DynconvPerExampleConv2DGrad", "PerExampleConv2DGrad", INT_ATTRS,
+        forward, dy);
   }
 
   /**
@@ -177,19 +162,35 @@ public final class KernelOps {
    * dw[b]}, computed without writing any {@code dw[b]} out.
    */
   static org.tensorflow.Operation mixedConv2dGrad(Ops tf, GraphOperation forward, Operand<?> dy) {
-    org.tensorflow.OperationBuilder b = tf.scope().opBuilder("DynconvMixedConv2DGrad",
-        "MixedConv2DGrad");
-    // The attributes, not the inputs' shapes: reading a shape while TF Java builds gradients
-    // would wait for ever on the graph's lock.
-    for (String a : new String[] {"stride_h", "stride_w", "dilation_h", "dilation_w", "threads",
-        "kernel_h", "kernel_w", "in_channels", "out_channels"}) {
+    return gradientOf(tf, "DynconvMixedConv2DGrad", "MixedConv2DGrad", MIXED_INT_ATTRS, forward,
+        dy);
+  }
+
+  /**
+   * Gradient op {@code type} of {@code forward}: its inputs, then {@code dy}; its int attributes
+   * {@code ints}, padding and depthwise copied from {@code forward}. Copied, not derived from the
+   * inputs' shapes: reading a shape while TF Java builds gradients would wait for ever on the
+   * graph's lock.
+   */
+  private static org.tensorflow.Operation gradientOf(Ops tf, String type, String name,
+      String[] ints, GraphOperation forward, Operand<?> dy) {
+    org.tensorflow.OperationBuilder b = tf.scope().opBuilder(type, name);
+    for (String a : ints) {
       b.setAttr(a, forward.attributes().getAttrInt(a));
     }
     b.setAttr("padding", forward.attributes().getAttrString("padding"));
     b.setAttr("depthwise", forward.attributes().getAttrBool("depthwise"));
-    return b.addInput(forward.input(0)).addInput(forward.input(1)).addInput(forward.input(2))
-        .addInput(dy.asOutput()).build();
+    for (int i = 0; i < forward.numInputs(); i++) {
+      b.addInput(forward.input(i));
+    }
+    return b.addInput(dy.asOutput()).build();
   }
+
+  /** The int attributes of the per-example ops, and those the mixed ones add. */
+  private static final String[] INT_ATTRS = {"stride_h", "stride_w", "dilation_h", "dilation_w",
+      "threads"};
+  private static final String[] MIXED_INT_ATTRS = {"stride_h", "stride_w", "dilation_h",
+      "dilation_w", "threads", "kernel_h", "kernel_w", "in_channels", "out_channels"};
 
   /** Sets the attributes both per-example ops share. */
   static org.tensorflow.OperationBuilder attrs(org.tensorflow.OperationBuilder b, ConvKind kind,
