@@ -35,8 +35,9 @@ import org.tensorflow.types.TFloat32;
  * The kernel library's per-example convolution ({@code DynconvPerExampleConv2D} and its gradient)
  * against a float64 reference written here in plain loops, over the grid of issue 25: kernel 1, 3
  * and 5, stride 1 and 2, SAME and VALID, batch 1, 3 and 8, regular and depthwise (multiplier 1 and
- * 2), inputs 9 x 8 and 8 x 9, plus dilation 2; channel counts that are not multiples of the
- * kernel's tiles (13 in, 19 and 300 out; depthwise 8, 21, 28, 70 and 40 x 2).
+ * 2), inputs 9 x 8 and 8 x 9, plus dilation 2, and depthwise 7 x 7 windows and rows of 20
+ * columns; channel counts that are not multiples of the kernel's tiles (13 in, 19 and 300 out;
+ * depthwise 8, 21, 28, 70 and 40 x 2).
  * The gradients go through the Java registration ({@code Graph.addGradients}) and are checked
  * against the reference's scatter form and against central differences; results are bit-identical
  * across runs and thread counts. The build runs this class three times: with the library's best
@@ -112,6 +113,17 @@ class PerExampleConvKernelTest {
       ConvGeometry dilated = ConvGeometry.square(k, 1, 2, Padding.SAME);
       out.add(Arguments.of(new Case(ConvKind.REGULAR, 2, CIN, COUT, dilated)));
       out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 2, DEPTH_C, 1, dilated)));
+    }
+    // The depthwise forward pass slides windows of 3, 5 and 7 columns along rows of 8 outputs:
+    // 7 x 7 windows, and 20 columns (segments of 8, 8 and 4 outputs at stride 1).
+    for (int s : new int[] {1, 2}) {
+      for (Padding p : Padding.values()) {
+        for (int k : new int[] {3, 7}) {
+          ConvGeometry g = ConvGeometry.square(k, s, 1, p);
+          out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 2, 9, 20, DEPTH_C, 1, g)));
+          out.add(Arguments.of(new Case(ConvKind.DEPTHWISE, 2, 8, 9, 70, 1, g)));
+        }
+      }
     }
     return out.stream();
   }
