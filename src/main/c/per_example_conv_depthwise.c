@@ -4,8 +4,9 @@
  *
  * All three vectorise over channels, with every sum of a block of channels kept in registers:
  * the forward pass a segment of PE_DS output pixels of one row (PE_DEPTHWISE_FWD), the input
- * gradient one input pixel over the taps that reach it, the kernel gradient one tap over the
- * output pixels (PE_DEPTHWISE_BLOCKS).
+ * gradient a segment of PE_DS input pixels at stride 1 (PE_DEPTHWISE_DX) or one input pixel over
+ * the taps that reach it, the kernel gradient one tap over the output pixels
+ * (PE_DEPTHWISE_BLOCKS).
  *
  * Like per_example_conv_regular.c, build.sh compiles this file once per instruction set, with
  * vectors of the set's width: 16 floats for x86-64-v4 (AVX-512), 8 for x86-64-v3 (AVX2, FMA), 4
@@ -41,6 +42,7 @@ typedef struct {
  * 0.25) are as vectorised as 64. Every block of a loop below keeps its sums in registers.
  *
  *   dx:  dx[c]   = sum over the k (dy row, w row) pairs of an input pixel of dy[c] * w[c]
+ *                  (where pe_dx_slide does not apply)
  *   dw:  dw[c]   = sum over the output pixels of one tap of x[c] * dy[c]; four multiply-adds
  *                  in flight: four channel vectors side by side where the channels allow (each
  *                  pass over the pixels then reads whole 256-byte runs), else one vector in four
@@ -222,6 +224,53 @@ PE_DEPTHWISE_FWD(4)
 PE_DEPTHWISE_FWD(1)
 
 /*
+ * The input gradient of multiplier 1 at stride and dilation 1 along rows, a segment of PE_DS
+ * input pixels and one block of LANES channels: dx[iw] = sum over window rows kh (in order) and
+ * the K taps kw whose output ow = iw + PL - kw lies in the image, of w[kh, kw] * dy[oh, ow]. Like
+ * the forward pass it slides: each dy pixel is loaded once and added into the K inputs it reaches
+ * (within a window row the taps arrive in descending kw). Input outside every window gets zero.
+ */
+#define PE_DEPTHWISE_DX(LANES)                                                                     \
+  static inline __attribute__((always_inline)) void pe_dx_slide_##LANES(                           \
+      const pe_geometry* g, int K, const float* dyb, const float* zr, const float* wb, int64_t ih, \
+      int64_t iw0, int64_t np, int64_t cb, float* dxo) {                                           \
+    const int64_t N = g->Cout, ow0 = iw0 + g->PL - (K - 1);                                        \
+    pe_v##LANES acc[PE_DS], wk[7];                                                                 \
+    memset(acc, 0, sizeof acc);                                                                    \
+    for (int64_t kh = 0; kh < g->KH; kh++) {                                                       \
+      int64_t t = ih + g->PT - kh * g->DH;                                                         \
+      if (t < 0 || t % g->SH != 0 || t / g->SH >= g->OH) continue;                                 \
+      const float* dyr = dyb + t / g->SH * g->OW * N + cb;                                         \
+      _Pragma("GCC unroll 8")                                                                      \
+      for (int kw = 0; kw < K; kw++) memcpy(&wk[kw], wb + (kh * K + kw) * N + cb, sizeof wk[kw]);  \
+      /* dy pixel ow0 + j reaches input i = j - (K - 1) + kw of the segment through tap kw. */   \
+      _Pragma("GCC unroll 32")                                                                     \
+      for (int j = 0; j < PE_DS + K - 1; j++) {                                                    \
+        pe_v##LANES dv;                                                                            \
+        pe_load_x_##LANES(&dv, dyr, zr, ow0 + j, g->OW, N);                                        \
+        _Pragma("GCC unroll 8")                                                                    \
+        for (int kw = K - 1; kw >= 0; kw--) {                                                      \
+          int i = j - (K - 1) + kw;                                                                \
+          if (i >= 0 && i < PE_DS) acc[i] += wk[kw] * dv;                                          \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    for (int64_t i = 0; i < np; i++) memcpy(dxo + i * g->C + cb, &acc[i], sizeof acc[i]);          \
+  }                                                                                                \
+  /* pe_dx_slide for the layer's window (the caller checks it is 3, 5 or 7 wide). */               \
+  static inline void pe_dx_seg_##LANES(const pe_geometry* g, const float* dyb, const float* zr,    \
+                                       const float* wb, int64_t ih, int64_t iw0, int64_t np,       \
+                                       int64_t cb, float* dxo) {                                   \
+    if (g->KW == 3) pe_dx_slide_##LANES(g, 3, dyb, zr, wb, ih, iw0, np, cb, dxo);                  \
+    if (g->KW == 5) pe_dx_slide_##LANES(g, 5, dyb, zr, wb, ih, iw0, np, cb, dxo);                  \
+    if (g->KW == 7) pe_dx_slide_##LANES(g, 7, dyb, zr, wb, ih, iw0, np, cb, dxo);                  \
+  }
+PE_DEPTHWISE_DX(16)
+PE_DEPTHWISE_DX(8)
+PE_DEPTHWISE_DX(4)
+PE_DEPTHWISE_DX(1)
+
+/*
  * Channels a forward unit: its rows of x (a 5 x 5 window at 14 x 14 reads 5 rows of 14 pixels,
  * 18 KB for 64 channels) stay in L1 from one output row to the next.
  */
@@ -299,6 +348,8 @@ static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
   const pe_depthwise_ctx* c = (const pe_depthwise_ctx*)vc;
   const pe_geometry* g = c->g;
   const int64_t C = g->C, M = g->M, N = g->Cout, taps = g->KH * g->KW;
+  /* Multiplier 1, stride and dilation 1 along rows, a window 3, 5 or 7 wide: pe_dx_slide. */
+  const int slide = M == 1 && g->SW == 1 && g->DW == 1 && (g->KW == 3 || g->KW == 5 || g->KW == 7);
   const float** dys = (const float**)malloc((size_t)taps * sizeof(float*));
   const float** wts = (const float**)malloc((size_t)taps * sizeof(float*));
   if (dys == NULL || wts == NULL) abort();
@@ -306,6 +357,16 @@ static void pe_dx_depthwise_rows(const void* vc, int64_t begin, int64_t end) {
     int64_t b = u / g->H, ih = u % g->H;
     const float* dyb = c->dy + b * g->OH * g->OW * N;
     const float* wb = c->w + b * taps * N;
+    if (slide) {
+      for (int64_t iw0 = 0; iw0 < g->W; iw0 += PE_DS) {
+        int64_t np = pe_min64(PE_DS, g->W - iw0);
+        float* dxo = c->out + ((b * g->H + ih) * g->W + iw0) * C;
+#define PE_DXS(LANES) pe_dx_seg_##LANES(g, dyb, c->zeros + cb, wb, ih, iw0, np, cb, dxo)
+        PE_EACH_BLOCK(C, PE_DXS);
+#undef PE_DXS
+      }
+      continue;
+    }
     for (int64_t iw = 0; iw < g->W; iw++) {
       float* dxo = c->out + ((b * g->H + ih) * g->W + iw) * C;
       int64_t k = pe_dx_sources(g, ih, iw, dyb, wb, dys, wts);
@@ -384,8 +445,10 @@ void PE_ENTRY(pe_depthwise_backward)(const pe_geometry* g, const float* x, const
                                      const float* dy, float* dx, float* dw, int threads,
                                      double macs) {
   if (dx != NULL) {
-    pe_depthwise_ctx c = {g, x, w, dy, dx, NULL, 0};
+    float* zeros = pe_zeros(g->Cout);
+    pe_depthwise_ctx c = {g, x, w, dy, dx, zeros, 0};
     pe_parallel(threads, g->B * g->H, macs, pe_dx_depthwise_rows, &c);
+    free(zeros);
   }
   if (dw != NULL) {
     pe_depthwise_ctx c = {g, x, w, dy, dw, NULL, 0};
