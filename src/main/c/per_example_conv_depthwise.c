@@ -138,7 +138,7 @@ PE_DEPTHWISE_BLOCKS(1)
  * constants, so that the loops unroll and every condition folds away) slide along the row: the
  * window row's K weights stay in registers and each input pixel is loaded once and added into
  * every output it reaches. A 5 x 5 row at stride 1 loads 5 + 12 vectors for 40 multiply-adds,
- * where loading each (output, tap) pair's input had loaded 48; the earlier tiles (6 pixels,
+ * where loading each (output, tap) pair's input loads 45; the earlier tiles (6 pixels,
  * their input addresses in a table per tap) loaded 13 vectors per 6. Other windows
  * (pe_fwd_seg's loop) load per output and tap. Against the tiles, a C harness at batch 32 on two
  * threads (AVX-512, 2026-12-06, best of five alternating runs) measured 5 x 5 layers 1.3-2.4x
