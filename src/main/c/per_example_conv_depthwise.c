@@ -24,7 +24,6 @@
 #define PE_VW 4
 #endif
 
-
 typedef struct {
   const pe_geometry* g;
   const float* x;
@@ -163,31 +162,37 @@ PE_DEPTHWISE_BLOCKS(1)
     const float* p = iw >= 0 && iw < W ? xr + iw * C : zr;                                         \
     memcpy(v, p, sizeof *v);                                                                       \
   }                                                                                                \
+  /* One window row slid along a segment: acc[o] += sum over taps k < K, in order, of           \
+     wr[k * ws] * row[first + o * S + k] (row's pixels `stride` floats apart, zero outside       \
+     [0, width)). Pixel j of the run reaches output o through tap k when j = o * S + k; each is   \
+     loaded once. K and S are constants at every call, so the loops unroll and the test folds.  */\
+  static inline __attribute__((always_inline)) void pe_slide_row_##LANES(                          \
+      pe_v##LANES acc[PE_DS], int K, int S, const float* row, const float* zr, int64_t first,      \
+      int64_t width, int64_t stride, const float* wr, int64_t ws) {                                \
+    pe_v##LANES wk[7];                                                                             \
+    _Pragma("GCC unroll 8")                                                                        \
+    for (int k = 0; k < K; k++) memcpy(&wk[k], wr + k * ws, sizeof wk[k]);                         \
+    _Pragma("GCC unroll 32")                                                                       \
+    for (int j = 0; j < (PE_DS - 1) * S + K; j++) {                                                \
+      pe_v##LANES v;                                                                               \
+      pe_load_x_##LANES(&v, row, zr, first + j, width, stride);                                    \
+      _Pragma("GCC unroll 8")                                                                      \
+      for (int k = 0; k < K; k++) {                                                                \
+        if (j >= k && (j - k) % S == 0 && (j - k) / S < PE_DS) acc[(j - k) / S] += wk[k] * v;      \
+      }                                                                                            \
+    }                                                                                              \
+  }                                                                                                \
   static inline __attribute__((always_inline)) void pe_fwd_slide_##LANES(                          \
       const pe_geometry* g, int K, int S, const float* xb, const float* zr, const float* wb,       \
       int64_t oh, int64_t ow0, int64_t np, int64_t cb, float* yo) {                                \
-    const int64_t C = g->C, N = g->Cout, iw0 = ow0 * S - g->PL;                                    \
-    pe_v##LANES acc[PE_DS], wk[7];                                                                 \
+    const int64_t C = g->C, N = g->Cout;                                                           \
+    pe_v##LANES acc[PE_DS];                                                                        \
     memset(acc, 0, sizeof acc);                                                                    \
     for (int64_t kh = 0; kh < g->KH; kh++) {                                                       \
       int64_t ih = oh * g->SH + kh * g->DH - g->PT;                                                \
       if (ih < 0 || ih >= g->H) continue;                                                          \
-      const float* xr = xb + ih * g->W * C + cb;                                                   \
-      _Pragma("GCC unroll 8")                                                                      \
-      for (int kw = 0; kw < K; kw++) memcpy(&wk[kw], wb + (kh * K + kw) * N + cb, sizeof wk[kw]);  \
-      /* Input pixel j reaches output o through tap kw when j = o * S + kw; for a given o the   \
-         taps still arrive in order. */                                                          \
-      _Pragma("GCC unroll 32")                                                                     \
-      for (int j = 0; j < (PE_DS - 1) * S + K; j++) {                                              \
-        pe_v##LANES xv;                                                                            \
-        pe_load_x_##LANES(&xv, xr, zr, iw0 + j, g->W, C);                                          \
-        _Pragma("GCC unroll 8")                                                                    \
-        for (int kw = 0; kw < K; kw++) {                                                           \
-          if (j >= kw && (j - kw) % S == 0 && (j - kw) / S < PE_DS) {                              \
-            acc[(j - kw) / S] += wk[kw] * xv;                                                      \
-          }                                                                                        \
-        }                                                                                          \
-      }                                                                                            \
+      pe_slide_row_##LANES(acc, K, S, xb + ih * g->W * C + cb, zr, ow0 * S - g->PL, g->W, C,       \
+                           wb + kh * K * N + cb, N);                                               \
     }                                                                                              \
     for (int64_t o = 0; o < np; o++) memcpy(yo + o * N + cb, &acc[o], sizeof acc[o]);              \
   }                                                                                                \
@@ -234,26 +239,16 @@ PE_DEPTHWISE_FWD(1)
   static inline __attribute__((always_inline)) void pe_dx_slide_##LANES(                           \
       const pe_geometry* g, int K, const float* dyb, const float* zr, const float* wb, int64_t ih, \
       int64_t iw0, int64_t np, int64_t cb, float* dxo) {                                           \
-    const int64_t N = g->Cout, ow0 = iw0 + g->PL - (K - 1);                                        \
-    pe_v##LANES acc[PE_DS], wk[7];                                                                 \
+    const int64_t N = g->Cout;                                                                     \
+    pe_v##LANES acc[PE_DS];                                                                        \
     memset(acc, 0, sizeof acc);                                                                    \
     for (int64_t kh = 0; kh < g->KH; kh++) {                                                       \
       int64_t t = ih + g->PT - kh * g->DH;                                                         \
       if (t < 0 || t % g->SH != 0 || t / g->SH >= g->OH) continue;                                 \
-      const float* dyr = dyb + t / g->SH * g->OW * N + cb;                                         \
-      _Pragma("GCC unroll 8")                                                                      \
-      for (int kw = 0; kw < K; kw++) memcpy(&wk[kw], wb + (kh * K + kw) * N + cb, sizeof wk[kw]);  \
-      /* dy pixel ow0 + j reaches input i = j - (K - 1) + kw of the segment through tap kw. */   \
-      _Pragma("GCC unroll 32")                                                                     \
-      for (int j = 0; j < PE_DS + K - 1; j++) {                                                    \
-        pe_v##LANES dv;                                                                            \
-        pe_load_x_##LANES(&dv, dyr, zr, ow0 + j, g->OW, N);                                        \
-        _Pragma("GCC unroll 8")                                                                    \
-        for (int kw = K - 1; kw >= 0; kw--) {                                                      \
-          int i = j - (K - 1) + kw;                                                                \
-          if (i >= 0 && i < PE_DS) acc[i] += wk[kw] * dv;                                          \
-        }                                                                                          \
-      }                                                                                            \
+      /* dx[iw] = sum over kw of w[kh, kw] * dy[iw + PL - kw]: the forward slide over dy's row,   \
+         its taps read from kw = K - 1 down. */                                                    \
+      pe_slide_row_##LANES(acc, K, 1, dyb + t / g->SH * g->OW * N + cb, zr, iw0 + g->PL - (K - 1), \
+                           g->OW, N, wb + (kh * K + K - 1) * N + cb, -N);                          \
     }                                                                                              \
     for (int64_t i = 0; i < np; i++) memcpy(dxo + i * g->C + cb, &acc[i], sizeof acc[i]);          \
   }                                                                                                \
