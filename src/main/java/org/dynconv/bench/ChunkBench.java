@@ -75,7 +75,7 @@ public final class ChunkBench {
       List<List<Operand<?>>> candidates = new ArrayList<>();
       for (int chunk : chunks) {
         Operand<TFloat32> y = BatchedMatMulConv.withChunk(chunk).apply(tf, x, r, source(bank), p);
-        candidates.add(LayerBench.target(tf, y, x, bank.kernel(), train));
+        candidates.add(LayerBench.target(tf, y, x, bank.kernel(), r, train));
       }
       try (Session s = threads.session(g)) {
         s.initialize();

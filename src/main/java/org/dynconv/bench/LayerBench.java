@@ -30,7 +30,9 @@ import org.tensorflow.types.TFloat32;
  * The layers suite: each CondConv layer shape of efficientnet-condconv-b0 (blocks 8-15), at batch
  * 1, 8 and 32 and 4 or 8 experts, for every strategy that can compute it plus MIXTURE, against a
  * static Conv2D or DepthwiseConv2dNative of the same shape; forward (inference mode) and forward
- * plus backward (gradients with respect to the input and the kernels). Inputs are variables, so
+ * plus backward (the gradients a training step takes: with respect to the input and the kernels,
+ * and for a conditional layer also the routing weights, through which its router learns; the
+ * static layer has none). Inputs are variables, so
  * no feeding enters the times. At batch 1 every row carries its weight floor: each strategy and
  * MIXTURE read the whole expert bank ({@code E} kernels, float32) per image.
  */
@@ -160,7 +162,7 @@ public final class LayerBench {
         ConditionalConv layer = conditional(scope, c, e, s);
         Strategy resolved = layer.strategyFor(x, mode);
         Operand<TFloat32> y = layer.apply(x, r, mode);
-        ops.add(target(tf, y, x, layer.experts().kernel(), train));
+        ops.add(target(tf, y, x, layer.experts().kernel(), r, train));
         names.add(s == Strategy.AUTO ? "AUTO(" + resolved + ")" : s.name());
       } catch (IllegalArgumentException notApplicable) {
         // LOOP needs a static batch, BATCHED_MATMUL a 1x1 kernel, GROUPED gradients oneDNN.
@@ -168,7 +170,7 @@ public final class LayerBench {
     }
     ConditionalConv mix = conditional(root.child("mixture"), c, e, Strategy.AUTO);
     ops.add(target(tf, MixtureConv.apply(tf, x, r, mix.experts(), c.kind(), c.geometry()), x,
-        mix.experts().kernel(), train));
+        mix.experts().kernel(), r, train));
     names.add("MIXTURE");
     return new Built(baseline, names, ops);
   }
@@ -193,15 +195,22 @@ public final class LayerBench {
 
   /**
    * The ops a timed run executes: the output, and with {@code train} also the gradients with
-   * respect to the input and the kernel (the expert bank, or the static layer's kernel: both sides compute
-   * the same two gradients).
+   * respect to the input, the kernel (the expert bank, or the static layer's kernel) and, for a
+   * conditional layer, the routing weights: the gradients a training step computes (without the
+   * routing's, a strategy that derives it together with the bank's would be charged for work the
+   * others skip).
+   *
+   * @param routing the conditional layer's routing weights, or null for the static layer
    */
   static List<Operand<?>> target(Ops tf, Operand<TFloat32> y, Operand<TFloat32> x,
-      VariableRef kernel, boolean train) {
+      VariableRef kernel, Operand<TFloat32> routing, boolean train) {
     if (!train) {
       return List.of(y);
     }
-    List<Operand<TFloat32>> wrt = List.of(x, kernel.read());
+    List<Operand<TFloat32>> wrt = new ArrayList<>(List.of(x, kernel.read()));
+    if (routing != null) {
+      wrt.add(routing);
+    }
     Operand<TFloat32> loss = tf.reduceSum(y, tf.constant(new int[] {0, 1, 2, 3}));
     Gradients grads = tf.gradients(loss, wrt);
     // The output too: the gradients of a sum do not need it, and a training step does.
@@ -216,7 +225,7 @@ public final class LayerBench {
       boolean train) {
     Conv2d conv = Conv2d.create(scope, new Conv2dConfig(c.kind(), c.kernelOut(), c.geometry(),
         false, Activation.NONE), c.inChannels());
-    return target(scope.ops(), conv.apply(x), x, conv.kernel(), train);
+    return target(scope.ops(), conv.apply(x), x, conv.kernel(), null, train);
   }
 
   static ConditionalConv conditional(LayerScope scope, LayerCase c, int e, Strategy s) {
