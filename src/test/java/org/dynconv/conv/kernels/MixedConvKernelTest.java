@@ -36,7 +36,9 @@ import org.tensorflow.types.TFloat32;
  * library's loops) against a float64 reference written here, which mixes the kernels and
  * convolves by the definitions: kernel 1, 3 and 5, stride 1 and 2, SAME and VALID, E 1, 4 and 8,
  * batch 1 (the op's whole-kernel path), 3 and 8 (its panel path, with a group of examples that is
- * not full), 40 output channels (panels of 32 or 16 channels and a partial last one), and 40
+ * not full), 40 output channels (panels of 32 or 16 channels and a partial last one), batch 8 on
+ * a 32 x 32 image of 40 channels (the forward pass then runs its units group by group: the
+ * batch's input, 1.3 MB, would not stay in L2 across panels), and 40
  * input channels at batch 5 (input-gradient panels and kernel-gradient tiles past the first),
  * and a 64 x 64 image (the kernel gradient's examples taken one at a time).
  * Gradients with respect to the input, the routing weights and the bank come from one op,
@@ -103,6 +105,12 @@ class MixedConvKernelTest {
         out.add(Arguments.of(new Case(5, 7, 9, 40, 13, 3, ConvGeometry.square(k, s, 1,
             Padding.SAME))));
       }
+    }
+    // An input larger than half of L2 (1.3 MB) and a group's under it: the forward pass runs its
+    // units group by group rather than panel by panel.
+    for (int k : new int[] {1, 3}) {
+      out.add(Arguments.of(new Case(8, 32, 32, 40, 40, 4, ConvGeometry.square(k, k == 1 ? 1 : 2,
+          1, Padding.SAME))));
     }
     // An image large enough that the kernel gradient takes its examples one at a time (a
     // chunk's x and dy must stay in L2).
