@@ -320,7 +320,8 @@ static void pe_fwd_mixed_units(const void* vc, int64_t begin, int64_t end) {
  * 14 x 14 (their input read 15 and 21 times over against the bank 8 times) and slower for the
  * six others, which this rule keeps panel by panel; 14-21% faster on MobileNetV2-like expansions
  * (16 -> 96, 24 -> 144 and 32 -> 192 at 28 x 28, 64 -> 384 at 14 x 14), and 8% slower on
- * 160 -> 960 at 7 x 7, whose input (1 MB) stays in L2 panel by panel.
+ * 160 -> 960 at 7 x 7, whose input (1 MB) stays in L2 panel by panel. The 1 MB bounds assume
+ * that CPU's 2 MB of L2 a core; not measured on others (an EPYC core has 512 KB).
  */
 static int pe_mixed_group_outer(const pe_geometry* g, int64_t E) {
   const double half_l2 = 1 << 20;

@@ -32,9 +32,9 @@ import org.tensorflow.types.TFloat32;
  * static Conv2D or DepthwiseConv2dNative of the same shape; forward (inference mode) and forward
  * plus backward (the gradients a training step takes: with respect to the input and the kernels,
  * and for a conditional layer also the routing weights, through which its router learns; the
- * static layer has none). Inputs are variables, so
- * no feeding enters the times. At batch 1 every row carries its weight floor: each strategy and
- * MIXTURE read the whole expert bank ({@code E} kernels, float32) per image.
+ * static layer has none). Inputs are variables, so no feeding enters the times. At batch 1 every
+ * row carries its weight floor: each strategy and MIXTURE read the whole expert bank ({@code E}
+ * kernels, float32) per image.
  */
 public final class LayerBench {
   static final List<Strategy> STRATEGIES = List.of(Strategy.LOOP, Strategy.GROUPED,
