@@ -16,6 +16,7 @@ import org.dynconv.nn.Conv2d;
 import org.dynconv.nn.Conv2dConfig;
 import org.dynconv.nn.Norm;
 import org.dynconv.routing.DcdBranch;
+import org.dynconv.routing.PooledInput;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -125,7 +126,11 @@ public final class DcdConv2d {
     }
     Ops tf = scope.ops();
     List<Op> updates = new ArrayList<>();
-    DcdBranch.Attention att = branch.apply(x);
+    // The convolutions read the pool's x, so that in training the mean's gradient joins theirs
+    // in one addition (PooledInput).
+    PooledInput in = branch.pool(x, mode);
+    x = in.x();
+    DcdBranch.Attention att = branch.applyPooled(in.pooled());
     if (!mode.training() && nhwc[0] == 1) {
       return new DcdOutput(Forward.of(fusedSingle(tf, x, att)), att);
     }

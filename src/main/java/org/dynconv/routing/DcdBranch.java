@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dynconv.config.Check;
 import org.dynconv.graph.LayerScope;
+import org.dynconv.graph.Mode;
 import org.dynconv.graph.Shapes;
 import org.dynconv.graph.VariableRef;
 import org.dynconv.nn.AdaptiveAvgPool;
@@ -86,6 +87,17 @@ public final class DcdBranch {
 
   /** The branch on a feature map {@code x [B,H,W,C]}. */
   public Attention apply(Operand<TFloat32> x) {
+    return applyPooled(pool(x, Mode.INFER).pooled());
+  }
+
+  /**
+   * {@code x [B,H,W,C]} and its pooled features {@code [B, C*p*p]}, the branch's input: the
+   * layer convolves {@link PooledInput#x()} and passes {@link PooledInput#pooled()} to {@link
+   * #applyPooled}. The global pool (p = 1) comes out of {@link PooledInput#of}, so that a
+   * training graph gets the mean's faster gradient there; the 2x2 adaptive pool is TensorFlow's
+   * slices and means.
+   */
+  public PooledInput pool(Operand<TFloat32> x, Mode mode) {
     long[] nhwc = Shapes.requireNhwc("DcdBranch", scope, x);
     Shapes.requireChannels("DcdBranch", scope, nhwc, inFeatures);
     if (nhwc[1] < poolBins || nhwc[2] < poolBins) {
@@ -93,7 +105,10 @@ public final class DcdBranch {
           + poolBins + " pool needs an input of at least " + poolBins + "x" + poolBins
           + "; received shape " + x.shape() + ".");
     }
-    return applyPooled(AdaptiveAvgPool.flattenChannelsFirst(scope.ops(), x, poolBins));
+    if (poolBins == 1) {
+      return PooledInput.of(scope.ops(), x, mode);
+    }
+    return new PooledInput(x, AdaptiveAvgPool.flattenChannelsFirst(scope.ops(), x, poolBins));
   }
 
   /** The branch on pooled features {@code [B, C*p*p]} (the classifier form takes {@code [B, C]}). */

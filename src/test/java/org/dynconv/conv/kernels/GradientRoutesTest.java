@@ -11,8 +11,11 @@ import java.util.Set;
 import org.dynconv.config.ConvGeometry;
 import org.dynconv.conv.Strategy;
 import org.dynconv.graph.Mode;
+import org.dynconv.layers.DcdConv2d;
+import org.dynconv.layers.DcdConv2dConfig;
 import org.dynconv.layers.DynamicConv2d;
 import org.dynconv.layers.DynamicConv2dConfig;
+import org.dynconv.nn.BatchNormConfig;
 import org.dynconv.routing.PooledInput;
 import org.dynconv.testing.AllClose;
 import org.dynconv.testing.Rand;
@@ -135,6 +138,25 @@ class GradientRoutesTest {
         } else {
           // Exports (INFER) and --kernels exports keep the ops Python and TF-Serving load.
           assertFalse(types.stream().anyMatch(t -> t.endsWith("Route")), mode + ": " + types);
+        }
+      }
+    }
+  }
+
+  /** DCD's global pool (p = 1) routes in training graphs; its 2x2 adaptive pool does not. */
+  @Test
+  void dcdRoutesItsGlobalPoolInTrainingGraphs() {
+    for (int bins : new int[] {1, 2}) {
+      for (Mode mode : Mode.values()) {
+        try (TfRun run = new TfRun(1)) {
+          Operand<TFloat32> xIn = run.placeholder("x", Shape.of(B, H, W, CIN));
+          DcdConv2d.create(run.root.child("dcd"), new DcdConv2dConfig(COUT, ConvGeometry.of(3), 2,
+              2, bins, new BatchNormConfig(0.9, 1e-3)), CIN).apply(xIn, mode);
+          long routes = 0;
+          for (Iterator<GraphOperation> it = run.graph.operations(); it.hasNext(); ) {
+            routes += it.next().type().equals("DynconvMeanRoute") ? 1 : 0;
+          }
+          assertEquals(bins == 1 && mode.training() ? 1 : 0, routes, "p = " + bins + ", " + mode);
         }
       }
     }
