@@ -1,19 +1,26 @@
 package org.dynconv.bench;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import org.dynconv.graph.Threads;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
 
 /**
- * This machine's memory bandwidth for a streaming read, measured in this process: {@code threads}
- * threads each sum their share of a 256 MB array (far larger than any cache), best of seven
- * passes after one warm-up. It is the rate at which batch-1 inference can read weights that do
- * not stay in cache, so {@code bytes / bandwidth} is the floor a bandwidth-bound run cannot beat.
- * oneDNN's vectorised reads may reach somewhat more than this Java loop; then the true floor is
- * a little lower than the one printed, and a measured time looks closer to its floor than it is.
+ * This machine's memory bandwidth for a streaming read, measured in this process: TensorFlow's
+ * {@code reduce_sum} over a 256 MB float32 variable (far larger than any cache) on {@code threads}
+ * intra-op threads, best of seven runs after one warm-up. It is the rate at which batch-1
+ * inference can read weights that do not stay in cache, so {@code bytes / bandwidth} is the floor
+ * a bandwidth-bound run cannot beat.
+ *
+ * <p>Why TensorFlow's reduction and not a Java loop: the JIT does not vectorise a float sum, so a
+ * Java loop is bound by its adds, not by memory. On the 2-core AVX-512 Xeon VM a four-chain Java
+ * loop read 13.8 GB/s where this reduction read 29-32 GB/s and a C loop with AVX-512 loads 35 GB/s
+ * (2026-12-06); bench runs before then printed the Java loop's figure, and their floors are that
+ * much too high there.
  */
 public final class Bandwidth {
   static final int FLOATS = 64 << 20;
@@ -26,62 +33,27 @@ public final class Bandwidth {
     if (threads < 1) {
       throw new IllegalArgumentException("Bandwidth: threads is " + threads + "; expected >= 1.");
     }
-    float[] data = new float[FLOATS];
-    for (int i = 0; i < data.length; i += 1024) {
-      data[i] = i; // touch every page before timing
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "dynconv-bandwidth");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      double best = 0;
-      double sink = 0;
-      for (int pass = 0; pass <= PASSES; pass++) {
-        long start = System.nanoTime();
-        List<Future<Double>> parts = new ArrayList<>();
-        int share = (data.length + threads - 1) / threads;
-        for (int t = 0; t < threads; t++) {
-          int from = t * share, to = Math.min(data.length, from + share);
-          parts.add(pool.submit(() -> sum(data, from, to)));
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      // Filled once by the initializer, so that a timed run only reads it.
+      Variable<TFloat32> data = tf.variable(tf.fill(tf.constant(new long[] {FLOATS}),
+          tf.constant(1f)));
+      Operand<TFloat32> sum = tf.reduceSum(tf.identity(data), tf.constant(0));
+      try (Session s = new Threads(threads, 1).session(g)) {
+        s.initialize();
+        double best = 0;
+        for (int pass = 0; pass <= PASSES; pass++) {
+          long start = System.nanoTime();
+          try (Result r = s.runner().fetch(sum).run()) {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (pass > 0) {
+              best = Math.max(best, 4.0 * FLOATS / seconds);
+            }
+          }
         }
-        for (Future<Double> f : parts) {
-          sink += f.get();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (pass > 0) {
-          best = Math.max(best, 4.0 * data.length / seconds);
-        }
+        return best;
       }
-      if (sink == 42) {
-        System.out.print(""); // keeps the sums live so the JIT cannot drop the reads
-      }
-      return best;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Bandwidth: interrupted while measuring", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("Bandwidth: a reader failed", e.getCause());
-    } finally {
-      pool.shutdownNow();
     }
-  }
-
-  /** Four independent accumulators, so the loop is bound by loads, not by one add chain. */
-  static double sum(float[] a, int from, int to) {
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int i = from;
-    for (; i + 3 < to; i += 4) {
-      s0 += a[i];
-      s1 += a[i + 1];
-      s2 += a[i + 2];
-      s3 += a[i + 3];
-    }
-    for (; i < to; i++) {
-      s0 += a[i];
-    }
-    return (double) s0 + s1 + s2 + s3;
   }
 
   /** Milliseconds to read {@code bytes} at {@code bytesPerSecond}. */

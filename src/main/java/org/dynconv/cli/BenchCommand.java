@@ -65,9 +65,9 @@ final class BenchCommand implements Callable<Integer> {
     if (all || List.of("layers", "family", "models", "bank").contains(suite)) {
       int readers = Runtime.getRuntime().availableProcessors();
       bandwidth = Bandwidth.measure(readers);
-      System.out.printf("memory bandwidth: %.1f GB/s (streaming read of 256 MB, %d threads); batch-1"
-          + " rows show the weight bytes per image and the floor time they imply%n", bandwidth / 1e9,
-          readers);
+      System.out.printf("memory bandwidth: %.1f GB/s (TensorFlow reduce_sum over 256 MB, %d threads);"
+          + " batch-1 rows show the weight bytes per image and the floor time they imply%n",
+          bandwidth / 1e9, readers);
     }
     if (all || suite.equals("layers")) {
       System.out.println("layers (forward and forward + backward, ratio to static):");
