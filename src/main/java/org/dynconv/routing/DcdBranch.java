@@ -85,11 +85,6 @@ public final class DcdBranch {
     return new DcdBranch(scope, inFeatures, poolBins, squeeze, latent, outChannels);
   }
 
-  /** The branch on a feature map {@code x [B,H,W,C]}. */
-  public Attention apply(Operand<TFloat32> x) {
-    return applyPooled(pool(x, Mode.INFER).pooled());
-  }
-
   /**
    * {@code x [B,H,W,C]} and its pooled features {@code [B, C*p*p]}, the branch's input: the
    * layer convolves {@link PooledInput#x()} and passes {@link PooledInput#pooled()} to {@link

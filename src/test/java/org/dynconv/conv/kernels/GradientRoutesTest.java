@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -127,10 +129,7 @@ class GradientRoutesTest {
         Operand<TFloat32> xIn = run.placeholder("x", Shape.of(B, H, W, CIN));
         DynamicConv2d.create(run.root.child("layer"), DynamicConv2dConfig.of(COUT, pointwise, 3)
             .withStrategy(Strategy.BATCHED_MATMUL), CIN).apply(xIn, mode);
-        Set<String> types = new HashSet<>();
-        for (Iterator<GraphOperation> it = run.graph.operations(); it.hasNext(); ) {
-          types.add(it.next().type());
-        }
+        Set<String> types = new HashSet<>(opTypes(run));
         boolean routed = types.contains("DynconvMeanRoute")
             && types.contains("DynconvBatchMatMulRoute");
         if (mode.training()) {
@@ -152,10 +151,7 @@ class GradientRoutesTest {
           Operand<TFloat32> xIn = run.placeholder("x", Shape.of(B, H, W, CIN));
           DcdConv2d.create(run.root.child("dcd"), new DcdConv2dConfig(COUT, ConvGeometry.of(3), 2,
               2, bins, new BatchNormConfig(0.9, 1e-3)), CIN).apply(xIn, mode);
-          long routes = 0;
-          for (Iterator<GraphOperation> it = run.graph.operations(); it.hasNext(); ) {
-            routes += it.next().type().equals("DynconvMeanRoute") ? 1 : 0;
-          }
+          int routes = Collections.frequency(opTypes(run), "DynconvMeanRoute");
           assertEquals(bins == 1 && mode.training() ? 1 : 0, routes, "p = " + bins + ", " + mode);
         }
       }
@@ -177,6 +173,15 @@ class GradientRoutesTest {
       }
       AllClose.assertRelClose(mean, pooled, 1e-6, "pooled");
     }
+  }
+
+  /** The type of every op in the run's graph, one entry per op. */
+  private static List<String> opTypes(TfRun run) {
+    List<String> types = new ArrayList<>();
+    for (Iterator<GraphOperation> it = run.graph.operations(); it.hasNext(); ) {
+      types.add(it.next().type());
+    }
+    return types;
   }
 
   private static Operand<TFloat32> constant(TfRun run, float[] v, long... shape) {
