@@ -39,6 +39,12 @@ static inline float* pe_zeros(int64_t n) {
 typedef void (*pe_task)(const void* ctx, int64_t begin, int64_t end);
 void pe_parallel(int threads, int64_t n, double macs, pe_task fn, const void* ctx);
 
+/* pe_parallel over units that come in blocks of `block` consecutive units sharing what a thread
+   caches for them (a packed panel of the bank): runs are whole blocks where that still divides
+   the blocks about evenly between the threads, so that no two runs pack the same panel. */
+void pe_parallel_blocks(int threads, int64_t n, int64_t block, double macs, pe_task fn,
+                        const void* ctx);
+
 /* The loops, one build per instruction set: x86-64-v4 (AVX-512), x86-64-v3 (AVX2 with FMA) and
    baseline x86-64. Same contract as pe_forward and pe_backward; threads >= 1, macs the call's
    multiply-adds. */

@@ -313,7 +313,11 @@ static void pe_fwd_mixed_units(const void* vc, int64_t begin, int64_t end) {
  * whichever re-reads fewer bytes from beyond the core's own caches. Panel by panel reads the
  * batch's input once per panel, from beyond L2 when it is larger than half of L2 (1 MB; below
  * that it stays there), and the bank once; group by group reads the bank once per group, and the
- * input once, while a group's input stays in L2 across its panels (at most 1 MB of it).
+ * input once, while a group's input stays in L2 across its panels (at most 1 MB of it). The
+ * bank's bytes count twice: group by group copies them out in rows PE_W wide (pe_pack_columns),
+ * a strided read the prefetchers serve worse than the input's contiguous one. Counted once, the
+ * rule took group by group for 960 -> 160 and 320 -> 1280 at 7 x 7 (E = 4; input read 1.5 times
+ * the bank's bytes), 24% and 13% slower than panel by panel (C harness as below).
  *
  * C harness, batch 32, alternating runs, AVX-512, 2026-12-06: on the 1x1 layers of
  * efficientnet-condconv-b0 (E = 8) group by group was 6-9% faster for 80 -> 480 and 112 -> 672 at
@@ -329,7 +333,7 @@ static int pe_mixed_group_outer(const pe_geometry* g, int64_t E) {
   const double x_group = (double)PE_G * g->H * g->W * g->C * sizeof(float);
   const double bank = (double)E * g->KH * g->KW * g->C * g->Cout * sizeof(float);
   const double groups = (double)pe_ceil_div(g->B, PE_G), panels = (double)pe_ceil_div(g->Cout, PE_W);
-  return x_group <= half_l2 && x_all > half_l2 && bank * groups < x_all * panels;
+  return x_group <= half_l2 && x_all > half_l2 && 2 * bank * groups < x_all * panels;
 }
 
 /* ---- batch 1: the kernel mixed whole, then convolved ---- */
@@ -399,7 +403,9 @@ void PE_ENTRY(pe_regular_forward_mixed)(const pe_geometry* g, const float* x, co
   int64_t chunks = pe_fwd_chunks(&groups, threads);
   float* zeros = pe_zeros(g->C);
   pe_fwd_ctx c = {g, x, NULL, r, bank, E, y, zeros, chunks, pe_mixed_group_outer(g, E)};
-  pe_parallel(threads, groups.B * pe_ceil_div(g->Cout, PE_W) * chunks, macs, pe_fwd_mixed_units, &c);
+  /* Panel by panel, a panel's units are a block: one thread packs that panel. */
+  pe_parallel_blocks(threads, groups.B * pe_ceil_div(g->Cout, PE_W) * chunks,
+                     c.group_outer ? 1 : groups.B * chunks, macs, pe_fwd_mixed_units, &c);
   free(zeros);
 }
 
