@@ -35,8 +35,9 @@
 
 typedef float pe_vec __attribute__((vector_size(PE_VW * sizeof(float))));
 
-/* acc[p][v] += panel[k * stride + v-th vector] * src[p][k * step], k < K, p < n. */
-static inline __attribute__((always_inline)) void pe_reduce_n(int n, pe_vec acc[PE_P][PE_NV],
+/* acc[p][v] += panel[k * stride + v-th vector] * src[p][k * step], k < K, p < n, v < nv. */
+static inline __attribute__((always_inline)) void pe_reduce_n(int n, int nv,
+                                                              pe_vec acc[PE_P][PE_NV],
                                                               const float* const src[PE_P],
                                                               int64_t step, const float* panel,
                                                               int64_t stride, int64_t K) {
@@ -45,27 +46,31 @@ static inline __attribute__((always_inline)) void pe_reduce_n(int n, pe_vec acc[
   const float* x[PE_P];
   for (int p = 0; p < n; p++) {
     x[p] = src[p];
-    for (int v = 0; v < PE_NV; v++) a[p][v] = acc[p][v];
+    for (int v = 0; v < nv; v++) a[p][v] = acc[p][v];
   }
   for (int64_t k = 0; k < K; k++) {
     pe_vec wv[PE_NV];
-    for (int v = 0; v < PE_NV; v++) memcpy(&wv[v], panel + k * stride + v * PE_VW, sizeof wv[v]);
+    for (int v = 0; v < nv; v++) memcpy(&wv[v], panel + k * stride + v * PE_VW, sizeof wv[v]);
     for (int p = 0; p < n; p++) {
       float s = x[p][k * step];
-      for (int v = 0; v < PE_NV; v++) a[p][v] += wv[v] * s;
+      for (int v = 0; v < nv; v++) a[p][v] += wv[v] * s;
     }
   }
   for (int p = 0; p < n; p++) {
-    for (int v = 0; v < PE_NV; v++) acc[p][v] = a[p][v];
+    for (int v = 0; v < nv; v++) acc[p][v] = a[p][v];
   }
 }
 
-/* pe_reduce_n for a partial tile, n < PE_P rows, compiled once per n. */
-#define PE_ROWS(n)                                         \
-  case n:                                                  \
-    pe_reduce_n(n, acc, src, step, panel, stride, K);      \
+/* pe_reduce_n for a partial tile, n < PE_P rows, compiled once per n and nv. */
+#define PE_ROWS(n)                                                  \
+  case n:                                                           \
+    if (nv == PE_NV) {                                              \
+      pe_reduce_n(n, PE_NV, acc, src, step, panel, stride, K);      \
+    } else {                                                        \
+      pe_reduce_n(n, 1, acc, src, step, panel, stride, K);          \
+    }                                                               \
     return;
-static void pe_reduce_partial(int n, pe_vec acc[PE_P][PE_NV], const float* const src[PE_P],
+static void pe_reduce_partial(int n, int nv, pe_vec acc[PE_P][PE_NV], const float* const src[PE_P],
                               int64_t step, const float* panel, int64_t stride, int64_t K) {
   switch (n) {
     PE_ROWS(1) PE_ROWS(2) PE_ROWS(3) PE_ROWS(4) PE_ROWS(5)
@@ -82,19 +87,24 @@ static void pe_reduce_partial(int n, pe_vec acc[PE_P][PE_NV], const float* const
 #undef PE_ROWS
 
 /*
- * The reduction for the first n <= PE_P rows of a tile: a full tile inline (its sums stay in
- * registers from call to call), a partial one (the last of 7 x 7 = 4 x 12 + 1 output pixels, or
- * of 13 input channels) through a loop compiled for its own number of rows, so that it costs its
- * rows' multiply-adds rather than a full tile's.
+ * The reduction for the first n <= PE_P rows and nv (PE_NV, or 1) vectors of a tile: a full tile
+ * inline (its sums stay in registers from call to call), a partial one (the last of 7 x 7 =
+ * 4 x 12 + 1 output pixels, or of 13 input channels) through a loop compiled for its own number
+ * of rows, so that it costs its rows' multiply-adds rather than a full tile's. One vector serves
+ * a last panel of PE_VW channels or fewer (112 = 3 x 32 + 16 output channels with AVX-512),
+ * whose second vector would add zeros.
  */
-static inline __attribute__((always_inline)) void pe_reduce(int n, pe_vec acc[PE_P][PE_NV],
+static inline __attribute__((always_inline)) void pe_reduce(int n, int nv,
+                                                            pe_vec acc[PE_P][PE_NV],
                                                             const float* const src[PE_P],
                                                             int64_t step, const float* panel,
                                                             int64_t stride, int64_t K) {
-  if (n == PE_P) {
-    pe_reduce_n(PE_P, acc, src, step, panel, stride, K);
+  if (n == PE_P && nv == PE_NV) {
+    pe_reduce_n(PE_P, PE_NV, acc, src, step, panel, stride, K);
+  } else if (n == PE_P) {
+    pe_reduce_n(PE_P, 1, acc, src, step, panel, stride, K);
   } else {
-    pe_reduce_partial(n, acc, src, step, panel, stride, K);
+    pe_reduce_partial(n, nv, acc, src, step, panel, stride, K);
   }
 }
 
@@ -143,6 +153,7 @@ static void pe_fwd_pixels(const pe_fwd_ctx* c, const float* xb, const float* wb,
                           float* yb, int64_t nb, int64_t first, int64_t last) {
   const pe_geometry* g = c->g;
   const int64_t C = g->C, N = g->Cout;
+  const int nv = N - nb <= PE_VW ? 1 : PE_NV;
   for (int64_t t0 = first; t0 < last; t0 += PE_P) {
     int64_t np = pe_min64(PE_P, last - t0);
     int64_t row[PE_P], col[PE_P];
@@ -160,7 +171,7 @@ static void pe_fwd_pixels(const pe_fwd_ctx* c, const float* xb, const float* wb,
           src[p] = ih >= 0 && ih < g->H && iw >= 0 && iw < g->W ? xb + (ih * g->W + iw) * C
                                                                  : c->zeros;
         }
-        pe_reduce((int)np, acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
+        pe_reduce((int)np, nv, acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
       }
     }
     for (int64_t p = 0; p < np; p++) pe_store_row(yb + (t0 + p) * N + nb, acc[p], pe_min64(PE_W, N - nb));
@@ -475,7 +486,7 @@ static void pe_dx_example(const pe_dx_ctx* c, int64_t b, int64_t cb, const float
             src[p] = rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
                          ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
           }
-          pe_reduce((int)np, acc, src, 1, wt + t * N * PE_W, PE_W, N);
+          pe_reduce((int)np, PE_NV, acc, src, 1, wt + t * N * PE_W, PE_W, N);
         }
         for (int64_t p = 0; p < np; p++) {
           pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], pe_min64(PE_W, C - cb));
@@ -563,7 +574,7 @@ static inline __attribute__((always_inline)) void pe_dw_tile(const pe_geometry* 
     const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + c0;
     const float* src[PE_P];
     for (int p = 0; p < nc; p++) src[p] = xs + p;
-    pe_reduce(nc, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
+    pe_reduce(nc, PE_NV, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
   }
 }
 
