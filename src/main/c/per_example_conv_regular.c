@@ -458,6 +458,7 @@ static void pe_dx_example(const pe_dx_ctx* c, int64_t b, int64_t cb, const float
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW;
   const float* dyb = c->dy + b * g->OH * g->OW * N;
   float* dxb = c->dx + b * g->H * g->W * C;
+  const int nv = C - cb <= PE_VW ? 1 : PE_NV; /* as in pe_fwd_pixels */
   for (int64_t ph = 0; ph < g->SH; ph++) {
     for (int64_t pw = 0; pw < g->SW; pw++) {
       int64_t ntaps = 0;
@@ -486,7 +487,7 @@ static void pe_dx_example(const pe_dx_ctx* c, int64_t b, int64_t cb, const float
             src[p] = rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
                          ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
           }
-          pe_reduce((int)np, PE_NV, acc, src, 1, wt + t * N * PE_W, PE_W, N);
+          pe_reduce((int)np, nv, acc, src, 1, wt + t * N * PE_W, PE_W, N);
         }
         for (int64_t p = 0; p < np; p++) {
           pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], pe_min64(PE_W, C - cb));
