@@ -568,6 +568,7 @@ static inline __attribute__((always_inline)) void pe_dw_tile(const pe_geometry* 
   int64_t off = kw * g->DW - g->PL;
   int64_t ow0 = off >= 0 ? 0 : pe_ceil_div(-off, g->SW);
   int64_t ow1 = pe_min64(g->OW, g->W - off > 0 ? pe_ceil_div(g->W - off, g->SW) : 0);
+  const int nv = g->Cout - nb <= PE_VW ? 1 : PE_NV; /* as in pe_fwd_pixels; the rest stays 0 */
   memset(acc, 0, sizeof(pe_vec) * PE_P * PE_NV);
   for (int64_t oh = 0; oh < g->OH && ow0 < ow1; oh++) {
     int64_t ih = oh * g->SH + kh * g->DH - g->PT;
@@ -575,7 +576,7 @@ static inline __attribute__((always_inline)) void pe_dw_tile(const pe_geometry* 
     const float* xs = xb + (ih * g->W + ow0 * g->SW + off) * C + c0;
     const float* src[PE_P];
     for (int p = 0; p < nc; p++) src[p] = xs + p;
-    pe_reduce(nc, PE_NV, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
+    pe_reduce(nc, nv, acc, src, g->SW * C, dyb + (oh * g->OW + ow0) * NP + nb, NP, ow1 - ow0);
   }
 }
 
