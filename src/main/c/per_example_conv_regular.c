@@ -130,6 +130,11 @@ static inline __attribute__((always_inline)) void pe_reduce(int n, int nv,
   pe_reduce_runs(n, nv, acc, src, step, 0, panel, stride, 0, 1, K);
 }
 
+/* The vectors a tile row needs for a panel whose channels from its first on number `left`: one
+   where they fit in one (the last panel of 112 = 3 x 32 + 16 with AVX-512), whose sums are then
+   the same as with two; the second vector's stay zero. */
+static inline int pe_vectors(int64_t left) { return left <= PE_VW ? 1 : PE_NV; }
+
 /* Stores the first n channels of row acc[p] at dst. */
 static inline void pe_store_row(float* dst, const pe_vec row[PE_NV], int64_t n) {
   if (n == PE_W) {
@@ -175,7 +180,7 @@ static void pe_fwd_pixels(const pe_fwd_ctx* c, const float* xb, const float* wb,
                           float* yb, int64_t nb, int64_t first, int64_t last) {
   const pe_geometry* g = c->g;
   const int64_t C = g->C, N = g->Cout;
-  const int nv = N - nb <= PE_VW ? 1 : PE_NV;
+  const int nv = pe_vectors(N - nb);
   for (int64_t t0 = first; t0 < last; t0 += PE_P) {
     int64_t np = pe_min64(PE_P, last - t0);
     int64_t row[PE_P], col[PE_P];
@@ -480,7 +485,7 @@ static void pe_dx_example(const pe_dx_ctx* c, int64_t b, int64_t cb, const float
   const int64_t C = g->C, N = g->Cout, taps = g->KH * g->KW;
   const float* dyb = c->dy + b * g->OH * g->OW * N;
   float* dxb = c->dx + b * g->H * g->W * C;
-  const int nv = C - cb <= PE_VW ? 1 : PE_NV; /* as in pe_fwd_pixels */
+  const int nv = pe_vectors(C - cb);
   for (int64_t ph = 0; ph < g->SH; ph++) {
     for (int64_t pw = 0; pw < g->SW; pw++) {
       int64_t ntaps = 0;
@@ -594,7 +599,7 @@ static inline __attribute__((always_inline)) void pe_dw_tile(const pe_geometry* 
   int64_t top = kh * g->DH - g->PT;
   int64_t oh0 = top >= 0 ? 0 : pe_ceil_div(-top, g->SH);
   int64_t oh1 = pe_min64(g->OH, g->H - top > 0 ? pe_ceil_div(g->H - top, g->SH) : 0);
-  const int nv = g->Cout - nb <= PE_VW ? 1 : PE_NV; /* as in pe_fwd_pixels; the rest stays 0 */
+  const int nv = pe_vectors(g->Cout - nb);
   memset(acc, 0, sizeof(pe_vec) * PE_P * PE_NV);
   if (ow0 >= ow1 || oh0 >= oh1) return;
   /* Every row in one call, so that the sums stay in registers from row to row: at 7 x 7 a row
