@@ -191,14 +191,23 @@ static void pe_fwd_pixels(const pe_fwd_ctx* c, const float* xb, const float* wb,
     pe_vec acc[PE_P][PE_NV];
     memset(acc, 0, sizeof acc);
     for (int64_t kh = 0; kh < g->KH; kh++) {
+      /* Pixels whose input row lies outside the image for this kh lead or trail the tile
+         (pixels go row by row), and are left out rather than fed zeros: a 3x3 layer at 7 x 7
+         spends a tenth of its multiply-adds on the rows above and below the image (SAME).
+         128 -> 128, batch 32: 3-13% faster (C harness, two builds in one process, 2026-12-06). */
+      int p0 = 0, p1 = (int)np;
+      while (p0 < p1 && (row[p0] + kh * g->DH < 0 || row[p0] + kh * g->DH >= g->H)) p0++;
+      while (p1 > p0 && (row[p1 - 1] + kh * g->DH < 0 || row[p1 - 1] + kh * g->DH >= g->H)) p1--;
+      if (p0 == p1) continue;
       for (int64_t kw = 0; kw < g->KW; kw++) {
         const float* src[PE_P];
-        for (int p = 0; p < np; p++) {
+        for (int p = p0; p < p1; p++) {
           int64_t ih = row[p] + kh * g->DH, iw = col[p] + kw * g->DW;
           src[p] = ih >= 0 && ih < g->H && iw >= 0 && iw < g->W ? xb + (ih * g->W + iw) * C
                                                                  : c->zeros;
         }
-        pe_reduce((int)np, nv, acc, src, 1, wb + (kh * g->KW + kw) * C * stride, stride, C);
+        pe_reduce(p1 - p0, nv, acc + p0, src + p0, 1, wb + (kh * g->KW + kw) * C * stride,
+                  stride, C);
       }
     }
     for (int64_t p = 0; p < np; p++) pe_store_row(yb + (t0 + p) * N + nb, acc[p], pe_min64(PE_W, N - nb));
@@ -472,6 +481,13 @@ static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t 
   }
 }
 
+/* Whether input row ih, through kernel row kh, meets a row of the output (its phase class makes
+   ih + PT - kh * DH a multiple of SH). */
+static inline int pe_dx_row_in(const pe_geometry* g, int64_t ih, int64_t kh) {
+  int64_t rh = ih + g->PT - kh * g->DH;
+  return rh >= 0 && rh / g->SH < g->OH;
+}
+
 /*
  * Input channels [cb, cb + PE_W) of dx[b], from wt, the panel of w[b] transposed
  * ([tap][n][PE_W]); class_taps has room for every tap. With a stride above 1 an input pixel is
@@ -507,14 +523,20 @@ static void pe_dx_example(const pe_dx_ctx* c, int64_t b, int64_t cb, const float
         memset(acc, 0, sizeof acc);
         for (int64_t k = 0; k < ntaps; k++) {
           int64_t t = class_taps[k], kh = t / g->KW, kw = t % g->KW;
+          /* As in the forward pass, pixels whose output row lies outside the output for this
+             tap lead or trail the tile, and are left out (3x3 128 -> 128 at 7 x 7: 2-6%). */
+          int p0 = 0, p1 = (int)np;
+          while (p0 < p1 && !pe_dx_row_in(g, ih[p0], kh)) p0++;
+          while (p1 > p0 && !pe_dx_row_in(g, ih[p1 - 1], kh)) p1--;
+          if (p0 == p1) continue;
           const float* src[PE_P];
-          for (int p = 0; p < np; p++) {
+          for (int p = p0; p < p1; p++) {
             /* Divisible by the strides, by the choice of the class. */
             int64_t rh = ih[p] + g->PT - kh * g->DH, rw = iw[p] + g->PL - kw * g->DW;
             src[p] = rh >= 0 && rh / g->SH < g->OH && rw >= 0 && rw / g->SW < g->OW
                          ? dyb + (rh / g->SH * g->OW + rw / g->SW) * N : c->zeros;
           }
-          pe_reduce((int)np, nv, acc, src, 1, wt + t * N * PE_W, PE_W, N);
+          pe_reduce(p1 - p0, nv, acc + p0, src + p0, 1, wt + t * N * PE_W, PE_W, N);
         }
         for (int64_t p = 0; p < np; p++) {
           pe_store_row(dxb + (ih[p] * g->W + iw[p]) * C + cb, acc[p], pe_min64(PE_W, C - cb));
