@@ -693,6 +693,9 @@ static void pe_dw_units(const void* vc, int64_t begin, int64_t end) {
 #define PE_JB 1
 #endif
 #define PE_TV (PE_P * PE_NV) /* vectors a tile */
+#if PE_TV % PE_KB != 0
+#error "PE_KB: a divisor of a tile's vectors"
+#endif
 static void pe_chain_tiles(const float* tiles, int nj, const float* bt, float* dbt,
                            const float* r, int64_t E, float* d) {
   const int64_t tile = PE_P * PE_W;
