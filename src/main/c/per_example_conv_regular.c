@@ -469,12 +469,72 @@ typedef struct {
   const float* zeros; /* Cout zeros: outputs outside the output image */
 } pe_dx_ctx;
 
-/* Input channels [cb, cb + PE_W) of a kernel m [taps][C][N], transposed to out [tap][n][PE_W],
-   zero beyond C. */
+/* Lane l of the result: a[l] where lane l is in the lower half of its block of 2 * h lanes,
+   else b[l - h] (hi = 0); or a[l + h] and b[l] (hi = 1). Constant once inlined and unrolled, so
+   that the compiler picks the instruction set's own shuffles. */
+typedef int32_t pe_ivec __attribute__((vector_size(PE_VW * sizeof(int32_t))));
+static inline __attribute__((always_inline)) pe_vec pe_swap_blocks(pe_vec a, pe_vec b, int h,
+                                                                   int hi) {
+  pe_ivec mask;
+#pragma GCC unroll 16
+  for (int l = 0; l < PE_VW; l++) {
+    mask[l] = hi ? ((l & h) ? PE_VW + l : l + h) : ((l & h) ? PE_VW + l - h : l);
+  }
+  return __builtin_shuffle(a, b, mask);
+}
+
+/* Rows i and i + h, for every i with bit h clear, swap their off-diagonal blocks of h lanes. */
+static inline __attribute__((always_inline)) void pe_transpose_step(pe_vec r[PE_VW], int h) {
+#pragma GCC unroll 16
+  for (int i = 0; i < PE_VW; i++) {
+    if ((i & h) == 0) {
+      pe_vec lo = pe_swap_blocks(r[i], r[i + h], h, 0);
+      pe_vec hi = pe_swap_blocks(r[i], r[i + h], h, 1);
+      r[i] = lo;
+      r[i + h] = hi;
+    }
+  }
+}
+
+/* Transposes PE_VW rows of PE_VW floats in registers: the rows' halves, then quarters, ... swap
+   their off-diagonal blocks. */
+static inline __attribute__((always_inline)) void pe_transpose(pe_vec r[PE_VW]) {
+#if PE_VW >= 16
+  pe_transpose_step(r, 8);
+#endif
+#if PE_VW >= 8
+  pe_transpose_step(r, 4);
+#endif
+  pe_transpose_step(r, 2);
+  pe_transpose_step(r, 1);
+}
+
+/*
+ * Input channels [cb, cb + PE_W) of a kernel m [taps][C][N], transposed to out [tap][n][PE_W],
+ * zero beyond C: blocks of PE_VW x PE_VW floats, each loaded a row at a time, transposed in
+ * registers and stored a row at a time. Transposed a float at a time (each load N floats from
+ * the last), the per-example input gradient of a 3x3 128 -> 128 layer at 7x7, batch 32, took
+ * 3.7 ms instead of 2.6, and of a 1x1 672 -> 192 layer 3.4 instead of 2.8 (C harness, two
+ * threads, AVX-512, 2026-12-06). A transposition moves floats without arithmetic: exact.
+ */
 static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t N, int64_t cb,
                                float* out) {
+  const int64_t nfull = N / PE_VW * PE_VW;
   for (int64_t t = 0; t < taps; t++) {
-    for (int64_t n = 0; n < N; n++) {
+    for (int64_t j0 = 0; j0 < PE_W; j0 += PE_VW) {
+      for (int64_t n0 = 0; n0 < nfull; n0 += PE_VW) {
+        pe_vec r[PE_VW];
+        for (int i = 0; i < PE_VW; i++) {
+          r[i] = (pe_vec){0};
+          if (cb + j0 + i < C) memcpy(&r[i], m + (t * C + cb + j0 + i) * N + n0, sizeof r[i]);
+        }
+        pe_transpose(r);
+        for (int i = 0; i < PE_VW; i++) {
+          memcpy(out + (t * N + n0 + i) * PE_W + j0, &r[i], sizeof r[i]);
+        }
+      }
+    }
+    for (int64_t n = nfull; n < N; n++) {
       float* o = out + (t * N + n) * PE_W;
       for (int64_t j = 0; j < PE_W; j++) o[j] = cb + j < C ? m[(t * C + cb + j) * N + n] : 0.0f;
     }
