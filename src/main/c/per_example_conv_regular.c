@@ -469,6 +469,10 @@ typedef struct {
   const float* zeros; /* Cout zeros: outputs outside the output image */
 } pe_dx_ctx;
 
+/* GCC's __builtin_shuffle transposes blocks in registers; other compilers (clang has no such
+   builtin) transpose a float at a time. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PE_SHUFFLE 1
 /* Lane l of the result: a[l] where lane l is in the lower half of its block of 2 * h lanes,
    else b[l - h] (hi = 0); or a[l + h] and b[l] (hi = 1). Constant once inlined and unrolled, so
    that the compiler picks the instruction set's own shuffles. */
@@ -508,6 +512,9 @@ static inline __attribute__((always_inline)) void pe_transpose(pe_vec r[PE_VW]) 
   pe_transpose_step(r, 2);
   pe_transpose_step(r, 1);
 }
+#else
+#define PE_SHUFFLE 0
+#endif
 
 /*
  * Input channels [cb, cb + PE_W) of a kernel m [taps][C][N], transposed to out [tap][n][PE_W],
@@ -519,8 +526,9 @@ static inline __attribute__((always_inline)) void pe_transpose(pe_vec r[PE_VW]) 
  */
 static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t N, int64_t cb,
                                float* out) {
-  const int64_t nfull = N / PE_VW * PE_VW;
+  const int64_t nfull = PE_SHUFFLE ? N / PE_VW * PE_VW : 0;
   for (int64_t t = 0; t < taps; t++) {
+#if PE_SHUFFLE
     for (int64_t j0 = 0; j0 < PE_W; j0 += PE_VW) {
       for (int64_t n0 = 0; n0 < nfull; n0 += PE_VW) {
         pe_vec r[PE_VW];
@@ -534,6 +542,7 @@ static void pe_pack_transposed(const float* m, int64_t taps, int64_t C, int64_t 
         }
       }
     }
+#endif
     for (int64_t n = nfull; n < N; n++) {
       float* o = out + (t * N + n) * PE_W;
       for (int64_t j = 0; j < PE_W; j++) o[j] = cb + j < C ? m[(t * C + cb + j) * N + n] : 0.0f;
