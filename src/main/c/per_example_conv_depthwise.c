@@ -52,9 +52,14 @@ typedef float pe_v8 __attribute__((vector_size(8 * sizeof(float))));
 typedef float pe_v4 __attribute__((vector_size(4 * sizeof(float))));
 typedef float pe_v1;
 
+/* Each width's helpers are generated for every build, and not every build calls all of them
+   (clang warns of unused static functions, which -Werror makes an error). */
+#define PE_UNUSED __attribute__((unused))
+
 #define PE_DEPTHWISE_BLOCKS(LANES)                                                                 \
-  static inline void pe_dx_block_##LANES(const float* const* dys, const float* const* wts,         \
-                                         int64_t k, int64_t cb, float* dxo) {                      \
+  PE_UNUSED static inline void pe_dx_block_##LANES(const float* const* dys,                        \
+                                                   const float* const* wts, int64_t k,             \
+                                                   int64_t cb, float* dxo) {                       \
     pe_v##LANES acc, a, b;                                                                         \
     memset(&acc, 0, sizeof acc);                                                                   \
     for (int64_t i = 0; i < k; i++) {                                                              \
@@ -65,9 +70,10 @@ typedef float pe_v1;
     memcpy(dxo + cb, &acc, sizeof acc);                                                            \
   }                                                                                                \
   /* G = 4 channel vectors side by side (a sum each), or G = 1 vector in 4 interleaved sums. */    \
-  static inline void pe_dw_block_##LANES(const pe_geometry* g, const float* xb, const float* dyb,  \
-                                         int64_t kh, int64_t off, int64_t ow0, int64_t ow1,        \
-                                         int64_t cb, int G, float* dwt) {                          \
+  PE_UNUSED static inline void pe_dw_block_##LANES(const pe_geometry* g, const float* xb,          \
+                                                   const float* dyb, int64_t kh, int64_t off,      \
+                                                   int64_t ow0, int64_t ow1, int64_t cb, int G,    \
+                                                   float* dwt) {                                   \
     const int64_t C = g->C, N = g->Cout;                                                           \
     pe_v##LANES acc[4], a, b;                                                                      \
     memset(acc, 0, sizeof acc);                                                                    \
@@ -196,9 +202,10 @@ PE_DEPTHWISE_BLOCKS(1)
     }                                                                                              \
     for (int64_t o = 0; o < np; o++) memcpy(yo + o * N + cb, &acc[o], sizeof acc[o]);              \
   }                                                                                                \
-  static inline void pe_fwd_seg_##LANES(const pe_geometry* g, const float* xb, const float* zr,    \
-                                        const float* wb, int64_t oh, int64_t ow0, int64_t np,      \
-                                        int64_t cb, float* yo) {                                   \
+  PE_UNUSED static inline void pe_fwd_seg_##LANES(const pe_geometry* g, const float* xb,           \
+                                                  const float* zr, const float* wb, int64_t oh,    \
+                                                  int64_t ow0, int64_t np, int64_t cb,             \
+                                                  float* yo) {                                     \
     const int64_t C = g->C, N = g->Cout;                                                           \
     if (g->DW == 1) {                                                                              \
       PE_SLIDE_ALL(LANES)                                                                          \
@@ -253,9 +260,10 @@ PE_DEPTHWISE_FWD(1)
     for (int64_t i = 0; i < np; i++) memcpy(dxo + i * g->C + cb, &acc[i], sizeof acc[i]);          \
   }                                                                                                \
   /* pe_dx_slide for the layer's window (the caller checks it is 3, 5 or 7 wide). */               \
-  static inline void pe_dx_seg_##LANES(const pe_geometry* g, const float* dyb, const float* zr,    \
-                                       const float* wb, int64_t ih, int64_t iw0, int64_t np,       \
-                                       int64_t cb, float* dxo) {                                   \
+  PE_UNUSED static inline void pe_dx_seg_##LANES(const pe_geometry* g, const float* dyb,           \
+                                                 const float* zr, const float* wb, int64_t ih,     \
+                                                 int64_t iw0, int64_t np, int64_t cb,              \
+                                                 float* dxo) {                                     \
     if (g->KW == 3) pe_dx_slide_##LANES(g, 3, dyb, zr, wb, ih, iw0, np, cb, dxo);                  \
     if (g->KW == 5) pe_dx_slide_##LANES(g, 5, dyb, zr, wb, ih, iw0, np, cb, dxo);                  \
     if (g->KW == 7) pe_dx_slide_##LANES(g, 7, dyb, zr, wb, ih, iw0, np, cb, dxo);                  \
